@@ -1,0 +1,47 @@
+"""The gateway's OpenAPI 3.1 document, built from the shared request models and the error
+table. tests/unit/test_gateway_openapi.py checks every @http route is described here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from shared.http.errors import ERRORS
+from shared.http.models import ClockAdvanceRequest, RegistrationRequest
+
+# (method, path, summary, request model, success status, error codes)
+ROUTES: list[tuple[str, str, str, type[BaseModel] | None, int, tuple[str, ...]]] = [
+    ("POST", "/identity/registrations", "Sign up with a mobile number and password (ID-1, ID-3)",
+     RegistrationRequest, 202, ("invalid_json", "invalid_request", "invalid_mobile", "weak_password",
+                                "mobile_already_registered", "service_unavailable")),
+    ("GET", "/notifications/messages", "Messages sent to a number (support; open in development)",
+     None, 200, ("invalid_request", "invalid_mobile", "unauthorized", "forbidden", "service_unavailable")),
+    ("POST", "/ops/clock", "Move the platform clock forward (non-production)",
+     ClockAdvanceRequest, 202, ("invalid_json", "invalid_request", "not_found")),
+    ("GET", "/health", "Liveness of the gateway and the services behind it", None, 200, ()),
+    ("GET", "/openapi.json", "This document", None, 200, ()),
+]
+
+ERROR_SCHEMA = {
+    "type": "object", "required": ["error", "message"],
+    "properties": {"error": {"type": "string"},
+                   "message": {"type": "object", "properties": {"fa": {"type": "string"}, "en": {"type": "string"}}}},
+}
+
+
+def openapi_document() -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    for method, path, summary, model, status, errors in ROUTES:
+        operation: dict[str, Any] = {"summary": summary, "responses": {str(status): {"description": "OK"}}}
+        if model is not None:
+            operation["requestBody"] = {"required": True, "content": {
+                "application/json": {"schema": model.model_json_schema()}}}
+        for code in errors:
+            http_status = str(ERRORS[code][0])
+            described = operation["responses"].setdefault(http_status, {
+                "description": "", "content": {"application/json": {"schema": ERROR_SCHEMA}}})
+            described["description"] = ", ".join(filter(None, [described["description"], code]))
+        paths.setdefault(path, {})[method.lower()] = operation
+    return {"openapi": "3.1.0", "info": {"title": "Cloud accounting customer-lifecycle gateway",
+                                         "version": "1"}, "paths": paths}

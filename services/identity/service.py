@@ -1,0 +1,47 @@
+"""The identity service's edge: RPC for the gateway, the inbox, the relay."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nameko.rpc import rpc
+
+from services.identity.application import IdentityApplication
+from services.identity.translations import translate
+from shared.kernel.config import Settings
+from shared.kernel.inbox import Inbound, inbox
+from shared.kernel.logging import get_logger
+from shared.kernel.nameko_edge import EventSourcedApp, RequestCause, answers, health_of
+from shared.kernel.policies import handle_platform_event
+from shared.kernel.sealing import development_keypair
+from shared.kernel.store import Cause
+
+
+def build_application(settings: Settings) -> IdentityApplication:
+    _, public_key = development_keypair(settings.var_dir / "keys")
+    return IdentityApplication(settings, sealing_public_key=public_key)
+
+
+class IdentityService:
+    name = "identity"
+
+    app: IdentityApplication = EventSourcedApp(build_application, translate)
+    cause: Cause = RequestCause()
+
+    @rpc
+    @answers
+    def register(self, mobile: Any, password: Any, locale: str = "fa") -> dict[str, str]:
+        user_id = self.app.register(mobile, password, self.cause, locale=locale)
+        get_logger().info("identity.registered", user_id=str(user_id), correlation_id=self.cause.correlation_id)
+        return {"user_id": str(user_id), "status": "pending_verification"}
+
+    @rpc
+    def health(self) -> dict[str, Any]:
+        return health_of(self.name, self.app)
+
+    @inbox
+    def handle(self, inbound: Inbound) -> None:
+        handle_platform_event(self.app, inbound)
+
+
+SERVICE = IdentityService

@@ -1,0 +1,28 @@
+"""Identity's domain events → integration events (pure)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Aggregate events are made by eventsourcing's decorators, invisible to mypy.
+from services.identity.domain import User
+from shared.events import identity as contracts
+from shared.events.base import IntegrationEvent
+
+
+def translate(domain_event: Any) -> IntegrationEvent | None:
+    mobile = getattr(domain_event, "mobile", None)
+    if mobile is not None and mobile.forgotten:
+        return None  # the subject was purged (AR-1): there is nobody left to tell
+    if mobile is None:
+        return None
+    if isinstance(domain_event, User.Registered):  # type: ignore[attr-defined]
+        return contracts.UserRegisteredV1(user_id=domain_event.user_id, mobile=mobile.value,
+                                          locale=domain_event.locale)
+    if isinstance(domain_event, User.VerificationCodeIssued):  # type: ignore[attr-defined]
+        return contracts.VerificationCodeIssuedV1(
+            user_id=domain_event.originator_id, mobile=mobile.value,
+            purpose=domain_event.purpose, sealed_code=domain_event.sealed_code,
+            expires_at=domain_event.expires_at, locale=domain_event.locale)
+    return None
+

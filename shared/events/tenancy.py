@@ -1,0 +1,179 @@
+"""Integration events published by tenancy (TE-1 … TE-3, AR-1, AR-2): businesses, their
+organizations, members, limits and subscription."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, ClassVar, Literal, Self
+
+from pydantic import AwareDatetime, Field, model_validator
+
+from shared.events.base import IntegrationEvent
+from shared.events.billing import (
+    ONE_LINE_TEXT,
+    BusinessName,
+    BusinessType,
+    Products,
+    distinct,
+    ordered,
+)
+from shared.events.identity import IRAN_MOBILE_E164
+
+Role = Literal["admin", "member"]  # TE-3: each business's admin decides the others' permissions
+# "<module>.<area>[.<action>]", e.g. accounting.vouchers.write
+Permission = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$")]
+Permissions = Annotated[tuple[Permission, ...], Field(max_length=200)]
+MaxOrganizations = Annotated[int, Field(ge=1, le=1000, strict=True)]  # TE-2: 3 unless raised
+MaxConcurrentUsers = Annotated[int, Field(ge=1, le=10_000, strict=True)]  # TE-2: 10 per organization unless raised
+
+
+class _Tenancy(IntegrationEvent):
+    producer: ClassVar[str] = "tenancy"
+    tenant_field: ClassVar[str | None] = "tenant_id"
+
+
+class BusinessActivatedV1(_Tenancy):
+    """A paid (or licensed) business is active until ``subscription_ends_at``, with its TE-2
+    limits (BI-3, BI-4, TE-2)."""
+
+    type: ClassVar[str] = "BusinessActivated"
+    tenant_id: uuid.UUID
+    business_name: BusinessName
+    business_type: BusinessType
+    admin_user_id: uuid.UUID
+    products: Products
+    activated_by: Literal["payment", "educational_licence"]
+    source_id: uuid.UUID  # payment_id or application_id
+    subscription_starts_at: AwareDatetime
+    subscription_ends_at: AwareDatetime
+    max_organizations: MaxOrganizations
+    max_concurrent_users: MaxConcurrentUsers
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        distinct(self.products, "products")
+        ordered(self.subscription_starts_at, self.subscription_ends_at, "the subscription")
+        return self
+
+
+class OrganizationAddedV1(_Tenancy):
+    """A second office, branch or warehouse with separate books under the business (TE-1, TE-2)."""
+
+    type: ClassVar[str] = "OrganizationAdded"
+    organization_id: uuid.UUID
+    tenant_id: uuid.UUID
+    name: str = Field(min_length=1, max_length=200, pattern=ONE_LINE_TEXT)
+    kind: Literal["office", "branch", "warehouse"]
+    added_by_user_id: uuid.UUID
+    organizations_count: int = Field(ge=1, le=1000, strict=True)  # including this one
+    max_organizations: MaxOrganizations
+
+    @model_validator(mode="after")
+    def _within_limit(self) -> Self:
+        if self.organizations_count > self.max_organizations:
+            raise ValueError("organizations_count cannot exceed max_organizations (TE-2)")
+        return self
+
+
+class MemberAddedV1(_Tenancy):
+    """A user joined a business with a role and permissions of its own (PR-3, TE-3)."""
+
+    type: ClassVar[str] = "MemberAdded"
+    tenant_id: uuid.UUID
+    business_name: BusinessName
+    user_id: uuid.UUID
+    mobile: str = Field(pattern=IRAN_MOBILE_E164, max_length=13)
+    role: Role
+    permissions: Permissions
+    added_by_user_id: uuid.UUID | None  # None: the admin seated at activation (PR-3)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        distinct(self.permissions, "permissions")
+        return self
+
+
+class MemberRemovedV1(_Tenancy):
+    """A user lost access to one business; their other businesses are untouched (TE-3)."""
+
+    type: ClassVar[str] = "MemberRemoved"
+    tenant_id: uuid.UUID
+    business_name: BusinessName
+    user_id: uuid.UUID
+    removed_by_user_id: uuid.UUID
+
+
+class LimitsRaisedV1(_Tenancy):
+    """Support or a purchase raised the business's organization or concurrent-user limit (TE-2)."""
+
+    type: ClassVar[str] = "LimitsRaised"
+    tenant_id: uuid.UUID
+    max_organizations: MaxOrganizations
+    max_concurrent_users: MaxConcurrentUsers  # per organization
+    previous_max_organizations: MaxOrganizations
+    previous_max_concurrent_users: MaxConcurrentUsers
+    source: Literal["purchase", "support"]
+    order_id: uuid.UUID | None  # the limits order, when bought
+    raised_by_user_id: uuid.UUID | None  # the support agent, when granted by support
+
+    @model_validator(mode="after")
+    def _raised(self) -> Self:
+        if (self.max_organizations < self.previous_max_organizations
+                or self.max_concurrent_users < self.previous_max_concurrent_users):
+            raise ValueError("limits are only raised, never lowered")
+        if (self.max_organizations, self.max_concurrent_users) == (
+                self.previous_max_organizations, self.previous_max_concurrent_users):
+            raise ValueError("at least one limit must rise")
+        if self.source == "purchase" and self.order_id is None:
+            raise ValueError("a purchased raise names its order")
+        if self.source == "support" and self.raised_by_user_id is None:
+            raise ValueError("a support raise names the agent")
+        return self
+
+
+class SubscriptionExtendedV1(_Tenancy):
+    """A renewal moved the subscription's end from ``previous_ends_at`` to ``subscription_ends_at`` (BI-3)."""
+
+    type: ClassVar[str] = "SubscriptionExtended"
+    tenant_id: uuid.UUID
+    business_name: BusinessName
+    payment_id: uuid.UUID
+    products: Products
+    previous_ends_at: AwareDatetime
+    subscription_ends_at: AwareDatetime
+
+    @model_validator(mode="after")
+    def _extends(self) -> Self:
+        distinct(self.products, "products")
+        ordered(self.previous_ends_at, self.subscription_ends_at, "the extension")
+        return self
+
+
+class TenantLapsedV1(_Tenancy):
+    """The subscription ended unpaid: reports stay free until deletion three months later (AR-1, AR-2, X-1)."""
+
+    type: ClassVar[str] = "TenantLapsed"
+    tenant_id: uuid.UUID
+    business_name: BusinessName
+    admin_user_id: uuid.UUID
+    lapsed_at: AwareDatetime
+
+
+class TenantReactivatedV1(_Tenancy):
+    """A lapsed business paid again before deletion: full access returns, scheduled deletion
+    is off (AR-1, AR-2, BI-3)."""
+
+    type: ClassVar[str] = "TenantReactivated"
+    tenant_id: uuid.UUID
+    business_name: BusinessName
+    admin_user_id: uuid.UUID
+    payment_id: uuid.UUID
+    lapsed_at: AwareDatetime
+    reactivated_at: AwareDatetime
+    subscription_ends_at: AwareDatetime
+
+    @model_validator(mode="after")
+    def _order(self) -> Self:
+        ordered(self.lapsed_at, self.reactivated_at, "the lapse")
+        ordered(self.reactivated_at, self.subscription_ends_at, "the new subscription")
+        return self

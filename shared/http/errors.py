@@ -1,0 +1,55 @@
+"""The error table: a domain error code → HTTP status and its Persian and English message.
+The gateway answers every error as {"error": code, "message": {"fa", "en"}, ...details}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ERRORS: dict[str, tuple[int, str, str]] = {
+    "invalid_request": (422, "درخواست نامعتبر است؛ فیلدهای مشخص‌شده را بررسی کنید.",
+                        "The request is invalid; check the fields listed."),
+    "invalid_json": (400, "بدنهٔ درخواست JSON معتبر نیست.", "The request body is not valid JSON."),
+    "invalid_mobile": (422, "شمارهٔ موبایل معتبر نیست. شماره را به شکل ۰۹۱۲۱۲۳۴۵۶۷ وارد کنید.",
+                       "The mobile number is not valid. Enter it like 09121234567."),
+    "mobile_already_registered": (
+        409, "این شمارهٔ موبایل قبلاً ثبت شده است. اگر رمز عبور را فراموش کرده‌اید از «بازیابی رمز عبور» استفاده کنید.",
+        "This mobile number is already registered. If you forgot your password, use password recovery."),
+    "weak_password": (422, "رمز عبور با قواعد زیر سازگار نیست.", "The password does not meet the rules below."),
+    "unauthorized": (401, "ابتدا وارد حساب کاربری شوید.", "Please log in first."),
+    "forbidden": (403, "اجازهٔ این کار را ندارید.", "You are not allowed to do this."),
+    "not_found": (404, "یافت نشد.", "Not found."),
+    "service_unavailable": (503, "سرویس موقتاً در دسترس نیست؛ چند لحظهٔ دیگر دوباره تلاش کنید.",
+                            "The service is temporarily unavailable; try again in a moment."),
+    "internal_error": (500, "خطای داخلی رخ داد؛ با پشتیبانی تماس بگیرید.",
+                       "An internal error occurred; please contact support."),
+}
+
+PASSWORD_RULES: dict[str, tuple[str, str]] = {
+    "ascii_only": ("رمز عبور فقط باید با حروف، ارقام و نشانه‌های انگلیسی نوشته شود.",
+                   "Use English letters, digits and symbols only."),
+    "min_length_8": ("دست‌کم ۸ نویسه.", "At least 8 characters."),
+    "max_length_128": ("حداکثر ۱۲۸ نویسه.", "At most 128 characters."),
+    "needs_lowercase": ("دست‌کم یک حرف کوچک انگلیسی (a-z).", "At least one lower-case letter (a-z)."),
+    "needs_uppercase": ("دست‌کم یک حرف بزرگ انگلیسی (A-Z).", "At least one upper-case letter (A-Z)."),
+    "needs_digit": ("دست‌کم یک رقم.", "At least one digit."),
+    "needs_special": ("دست‌کم یک نشانهٔ ویژه مانند ! @ # $.", "At least one special character such as ! @ # $."),
+}
+
+PASSWORD_HINTS: dict[str, tuple[str, str]] = {
+    "persian_keyboard": ("به نظر می‌رسد صفحه‌کلید روی فارسی است؛ آن را انگلیسی کنید.",
+                         "Your keyboard seems to be in Persian; switch it to English."),
+    "caps_lock": ("به نظر می‌رسد Caps Lock روشن است.", "Caps Lock may be on."),
+}
+
+
+def error_body(code: str, details: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
+    status, fa, en = ERRORS.get(code, ERRORS["internal_error"])
+    body: dict[str, Any] = {"error": code, "message": {"fa": fa, "en": en}}
+    details = dict(details or {})
+    if code == "weak_password":
+        body["rules"] = [{"rule": r, "message": dict(zip(("fa", "en"), PASSWORD_RULES[r], strict=True))}
+                         for r in details.pop("rules", [])]
+        body["hints"] = [{"hint": h, "message": dict(zip(("fa", "en"), PASSWORD_HINTS[h], strict=True))}
+                         for h in details.pop("hints", [])]
+    body.update(details)
+    return status, body

@@ -1,0 +1,26 @@
+"""Request bodies the gateway validates before it calls a service (pydantic)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RegistrationRequest(_Body):
+    mobile: str = Field(min_length=1, max_length=40)
+    password: str = Field(min_length=1, max_length=1024)
+    locale: str = Field(default="fa", pattern="^(fa|en)$")
+
+
+class ClockAdvanceRequest(_Body):
+    advance: timedelta = Field(description="ISO-8601 duration, e.g. P90D or PT1H")
+
+
+class RegistrationAccepted(_Body):
+    user_id: str
+    status: str

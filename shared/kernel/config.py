@@ -1,0 +1,70 @@
+"""Settings from environment variables, with defaults that work on a developer's machine."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    service: str
+    environment: str = field(default_factory=lambda: _env("PLATFORM_ENV", "development"))
+    amqp_uri: str = field(default_factory=lambda: _env("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/"))
+    # Prefix of every exchange and queue name: lets tests (and several stacks) share one broker.
+    namespace: str = field(default_factory=lambda: _env("AMQP_NAMESPACE", "platform"))
+    event_store: str = field(default_factory=lambda: _env("EVENT_STORE", "sqlite"))  # sqlite | postgres
+    var_dir: Path = field(default_factory=lambda: Path(_env("VAR_DIR", str(REPO_ROOT / "var"))))
+    postgres_host: str = field(default_factory=lambda: _env("POSTGRES_HOST", "127.0.0.1"))
+    postgres_port: str = field(default_factory=lambda: _env("POSTGRES_PORT", "5432"))
+    postgres_user: str = field(default_factory=lambda: _env("POSTGRES_USER", "postgres"))
+    postgres_password: str = field(default_factory=lambda: _env("POSTGRES_PASSWORD", ""))
+    # Each service gets its own database: <prefix>_<service>.
+    postgres_db_prefix: str = field(default_factory=lambda: _env("POSTGRES_DB_PREFIX", "platform"))
+    delivery_limit: int = field(default_factory=lambda: int(_env("INBOX_DELIVERY_LIMIT", "5")))
+    # Back-off before each retry of a failed handler, in milliseconds; then the dead-letter queue.
+    retry_delays_ms: tuple[int, ...] = field(
+        default_factory=lambda: tuple(int(x) for x in _env("INBOX_RETRY_DELAYS_MS", "1000,5000,30000").split(","))
+    )
+    prefetch: int = field(default_factory=lambda: int(_env("INBOX_PREFETCH", "20")))
+    # Replicas beyond the first can run without a relay (only one publishes at a time anyway).
+    relay_enabled: bool = field(default_factory=lambda: _env("RELAY_ENABLED", "1") not in ("0", "false", "no"))
+    relay_batch: int = field(default_factory=lambda: int(_env("RELAY_BATCH", "200")))
+    relay_poll_seconds: float = field(default_factory=lambda: float(_env("RELAY_POLL_SECONDS", "0.05")))
+    subject_key_secret: str = field(default_factory=lambda: _env("SUBJECT_ID_SECRET", "dev-only-subject-id-secret"))
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def postgres_dbname(self) -> str:
+        return f"{self.postgres_db_prefix}_{self.service}"
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.var_dir / f"{self.service}.sqlite"
+
+    @property
+    def keys_path(self) -> Path:
+        # Subject keys live apart from the events (and apart from the events' backups).
+        return self.var_dir / "keys" / f"{self.service}.sqlite"
+
+    def amqp_parts(self) -> dict[str, str | int]:
+        url = urlparse(self.amqp_uri)
+        vhost = url.path[1:] if url.path not in ("", "/") else "/"
+        return {
+            "host": url.hostname or "127.0.0.1",
+            "port": url.port or 5672,
+            "userid": url.username or "guest",
+            "password": url.password or "guest",
+            "virtual_host": vhost,
+        }

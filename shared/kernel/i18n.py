@@ -1,0 +1,28 @@
+"""Persian for people: Persian digits in Persian text, Jalali dates in Tehran time (NO-1)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import jdatetime
+
+TEHRAN = ZoneInfo("Asia/Tehran")
+_TO_PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+
+def persian_digits(text: str) -> str:
+    return text.translate(_TO_PERSIAN)
+
+
+def jalali_date(moment: datetime, locale: str = "fa") -> str:
+    """e.g. ۱۴۰۵/۰۹/۰۷ (fa) or 1405/09/07 (en): the Jalali calendar either way."""
+    local = jdatetime.datetime.fromgregorian(datetime=moment.astimezone(TEHRAN))
+    text = local.strftime("%Y/%m/%d")
+    return persian_digits(text) if locale == "fa" else text
+
+
+def jalali_datetime(moment: datetime, locale: str = "fa") -> str:
+    local = jdatetime.datetime.fromgregorian(datetime=moment.astimezone(TEHRAN))
+    text = local.strftime("%Y/%m/%d %H:%M")
+    return persian_digits(text) if locale == "fa" else text

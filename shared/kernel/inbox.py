@@ -1,0 +1,162 @@
+"""The inbox: a nameko entrypoint that consumes a service's work queue idempotently.
+
+For each message it validates envelope and payload (pydantic), hands the handler an
+``Inbound`` whose ``cause`` makes the application record the event id in the same
+transaction as the handler's events (a duplicate is refused by the store), and settles it:
+
+  handled or already handled  -> ack
+  cannot be parsed            -> dead-letter queue at once, with the reason
+  handler raised              -> a retry queue (back-off by TTL), then the dead-letter queue
+  could not republish         -> requeue (the quorum queue's delivery limit is the backstop)
+
+A message is acked only after its retry or dead-letter copy was confirmed by the broker,
+so nothing is dropped and a bad message never blocks the ones behind it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from nameko.messaging import Consumer, QueueConsumer
+from pydantic import ValidationError
+
+from shared.events.base import Envelope, IntegrationEvent
+from shared.events.catalog import UnknownEvent, parse_payload
+from shared.kernel.config import Settings
+from shared.kernel.logging import get_logger
+from shared.kernel.publisher import ConfirmedPublisher, Outgoing, PublishFailed
+from shared.kernel.store import AlreadyHandled, Cause
+from shared.kernel.topology import dead_exchange, retry_queue_name, work_queue
+
+ATTEMPT_HEADER = "x-attempt"
+
+
+@dataclass(frozen=True)
+class Inbound:
+    envelope: Envelope
+    event: IntegrationEvent
+    attempt: int
+
+    @property
+    def cause(self) -> Cause:
+        return Cause(correlation_id=self.envelope.correlation_id,
+                     causation_id=str(self.envelope.event_id),
+                     inbox_event_id=self.envelope.event_id)
+
+
+def settings_from_config(config: dict[str, Any], service: str) -> Settings:
+    settings: Settings = config.get("PLATFORM_SETTINGS") or Settings(service=service)
+    return settings
+
+
+class InboxQueueConsumer(QueueConsumer):  # type: ignore[misc]
+    """nameko's shared consumer, plus: a body that cannot even be decoded goes to the
+    provider's dead-letter path instead of raising inside the consumer loop."""
+
+    def get_consumers(self, consumer_cls: Any, channel: Any) -> Any:
+        consumers = super().get_consumers(consumer_cls, channel)
+        for provider, consumer in self._consumers.items():
+            if isinstance(provider, Inbox):
+                consumer.on_decode_error = provider.handle_undecodable
+        return consumers
+
+
+class Inbox(Consumer):  # type: ignore[misc]
+    queue_consumer = InboxQueueConsumer()
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(queue=None, requeue_on_error=False, **kwargs)
+        self._publisher_lock = threading.Lock()
+        self._publisher: ConfirmedPublisher | None = None
+        self.settings: Settings | None = None
+
+    def setup(self) -> None:
+        self.settings = settings_from_config(self.container.config, self.container.service_name)
+        # nameko must not redeclare it: the topology module owns its arguments and bindings.
+        queue = work_queue(self.settings, self.container.service_name)
+        queue.no_declare = True  # type: ignore[attr-defined]
+        self.queue = queue
+        self._publisher = ConfirmedPublisher(self.settings)
+        self._log = get_logger(component="inbox")
+        super().setup()
+
+    def stop(self) -> None:
+        super().stop()
+        if self._publisher is not None:
+            self._publisher.close()
+
+    def handle_message(self, body: Any, message: Any) -> None:
+        attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 1))
+        try:
+            if not isinstance(body, dict):
+                body = json.loads(body)
+            envelope = Envelope.model_validate(body)
+            event = parse_payload(envelope)
+        except (ValidationError, UnknownEvent, ValueError, TypeError) as exc:
+            self._settle_failure(message, attempt, f"invalid message: {_short(exc)}", retryable=False)
+            return
+        inbound = Inbound(envelope, event, attempt)
+        self.container.spawn_worker(
+            self, (inbound,), {},
+            context_data={"correlation_id": envelope.correlation_id, "causation_id": str(envelope.event_id)},
+            handle_result=lambda worker_ctx, result=None, exc_info=None: self._finish(
+                message, inbound, result, exc_info),
+        )
+
+    def handle_undecodable(self, message: Any, exc: Exception) -> None:
+        self._settle_failure(message, 1, f"invalid message: {_short(exc)}", retryable=False)
+
+    def _finish(self, message: Any, inbound: Inbound, result: Any, exc_info: Any) -> tuple[Any, Any]:
+        if exc_info is None:
+            self._log.info("inbox.handled", event_id=str(inbound.envelope.event_id), type=inbound.envelope.type,
+                           correlation_id=inbound.envelope.correlation_id)
+            self.queue_consumer.ack_message(message)
+        elif isinstance(exc_info[1], AlreadyHandled):
+            self._log.info("inbox.duplicate", event_id=str(inbound.envelope.event_id), type=inbound.envelope.type)
+            self.queue_consumer.ack_message(message)
+            exc_info = None
+        else:
+            self._settle_failure(message, inbound.attempt, _short(exc_info[1]), retryable=True)
+        return result, exc_info
+
+    def _settle_failure(self, message: Any, attempt: int, reason: str, *, retryable: bool) -> None:
+        assert self.settings is not None and self._publisher is not None
+        service = self.container.service_name
+        delays = self.settings.retry_delays_ms
+        headers = dict(message.headers or {})
+        headers.pop("x-death", None)
+        # Every dead letter needs an identity operators can name; publishers other than our
+        # relay may have sent none.
+        message_id = str(message.properties.get("message_id") or uuid.uuid4())
+        if retryable and attempt <= len(delays):
+            delay = delays[attempt - 1]
+            target = Outgoing("", retry_queue_name(self.settings, service, delay), {},
+                              message_id=message_id,
+                              headers=headers | {ATTEMPT_HEADER: attempt + 1, "x-last-error": reason})
+            verdict = "inbox.retry_scheduled"
+        else:
+            target = Outgoing(dead_exchange(self.settings).name, service, {},
+                              message_id=message_id,
+                              headers=headers | {ATTEMPT_HEADER: attempt, "x-dead-reason": reason})
+            verdict = "inbox.dead_lettered"
+        try:
+            with self._publisher_lock:
+                self._publisher.publish_raw(target, message.body, message.content_type or "application/json")
+        except PublishFailed as exc:
+            self._log.warning("inbox.settle_failed", error=str(exc))
+            self.queue_consumer.requeue_message(message)
+            return
+        self._log.warning(verdict, attempt=attempt, reason=reason, routing_key=message.delivery_info.get("routing_key"))
+        self.queue_consumer.ack_message(message)
+
+
+def _short(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    return text if len(text) <= 500 else text[:497] + "..."
+
+
+inbox = Inbox.decorator

@@ -1,0 +1,92 @@
+"""nameko dependency providers: the only place the kernel meets nameko and eventlet.
+
+``EventSourcedApp`` builds the service's application once per process (the composition
+root), declares the topology, and runs the relay in a managed green thread.
+``RequestCause`` gives an RPC method the cause of its change (the request's correlation id).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from nameko.extensions import DependencyProvider
+
+from shared.kernel import topology
+from shared.kernel.inbox import settings_from_config
+from shared.kernel.logging import bind_correlation, configure
+from shared.kernel.relay import Relay, Translate
+from shared.kernel.store import Cause, ServiceApplication
+
+AppFactory = Callable[..., ServiceApplication]
+
+
+class EventSourcedApp(DependencyProvider):  # type: ignore[misc]
+    def __init__(self, factory: AppFactory, translate: Translate | None = None) -> None:
+        self.factory = factory
+        self.translate = translate
+        self.app: ServiceApplication | None = None
+        self.relay: Relay | None = None
+
+    def setup(self) -> None:
+        settings = settings_from_config(self.container.config, self.container.service_name)
+        configure(settings.service)
+        topology.declare(settings)
+        self.app = self.factory(settings)
+        if self.translate is not None and settings.relay_enabled:
+            self.relay = Relay(self.app, self.translate, settings)
+            self.app.relay = self.relay  # read by health_of
+
+    def start(self) -> None:
+        if self.relay is not None:
+            self.container.spawn_managed_thread(self.relay.run, identifier="relay")
+
+    def stop(self) -> None:
+        # The relay stops after its current batch; whatever it had not confirmed is
+        # published by the next process (its checkpoint did not move).
+        if self.relay is not None:
+            self.relay.stop()
+
+    def kill(self) -> None:
+        self.stop()
+
+    def get_dependency(self, worker_ctx: Any) -> ServiceApplication:
+        data = worker_ctx.data
+        bind_correlation(data.get("correlation_id"), data.get("causation_id"))
+        assert self.app is not None
+        return self.app
+
+
+class RequestCause(DependencyProvider):  # type: ignore[misc]
+    """The cause of an RPC's change: its correlation id, from the gateway's request."""
+
+    def get_dependency(self, worker_ctx: Any) -> Cause:
+        correlation = worker_ctx.data.get("correlation_id") or worker_ctx.call_id
+        return Cause(correlation_id=str(correlation), causation_id=worker_ctx.data.get("causation_id"))
+
+
+def answers(method: Callable[..., Any]) -> Callable[..., Any]:
+    """An RPC method's result as an answer the gateway can map: {"ok": …} or
+    {"error": code, "details": …}. Anything else is a bug and propagates."""
+    from functools import wraps
+
+    from shared.kernel.errors import DomainError
+
+    @wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        try:
+            return {"ok": method(*args, **kwargs)}
+        except DomainError as error:
+            return error.as_answer()
+
+    return wrapper
+
+
+def health_of(service: str, app: ServiceApplication) -> dict[str, Any]:
+    relay = getattr(app, "relay", None)
+    return {
+        "service": service,
+        "relay_lag": relay.lag() if relay is not None else None,
+        "relay_published": relay.published_total if relay is not None else None,
+        "clock_offset_seconds": app.clock.offset_seconds,
+    }

@@ -1,0 +1,192 @@
+"""The relay (transactional outbox): follows the service's notification log in order,
+translates each domain event into at most one integration event, publishes a batch with
+publisher confirms and only then advances its checkpoint. A crash between publish and
+checkpoint re-publishes the same events with the same ids, which consumers de-duplicate.
+
+Only one relay per service publishes at a time (a lock: PostgreSQL advisory lock, or a file
+lock beside the SQLite store); replicas wait as hot standbys.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from eventsourcing.domain import DomainEventProtocol
+
+from shared.events.base import Envelope, IntegrationEvent, event_id_for
+from shared.kernel.config import Settings
+from shared.kernel.logging import get_logger
+from shared.kernel.publisher import ConfirmedPublisher, Outgoing, PublishFailed
+from shared.kernel.store import ServiceApplication, postgres_dsn
+from shared.kernel.topology import events_exchange
+
+Translate = Callable[[DomainEventProtocol[Any]], IntegrationEvent | None]
+
+
+class Checkpoint(Protocol):
+    def load(self) -> int: ...
+    def save(self, position: int) -> None: ...
+    def acquire_leadership(self) -> bool: ...
+    def close(self) -> None: ...
+
+
+class SQLiteCheckpoint:
+    def __init__(self, settings: Settings, name: str = "relay") -> None:
+        self._name = name
+        self._conn = sqlite3.connect(str(settings.sqlite_path), isolation_level=None, check_same_thread=False)
+        self._conn.execute("PRAGMA busy_timeout=10000")
+        self._conn.execute("CREATE TABLE IF NOT EXISTS relay_checkpoint (name TEXT PRIMARY KEY, position INTEGER)")
+        self._lock_path = settings.sqlite_path.with_suffix(f".{name}.lock")
+        self._lock_file: Any = None
+
+    def load(self) -> int:
+        row = self._conn.execute("SELECT position FROM relay_checkpoint WHERE name=?", (self._name,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def save(self, position: int) -> None:
+        self._conn.execute(
+            "INSERT INTO relay_checkpoint (name, position) VALUES (?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET position = excluded.position", (self._name, position))
+
+    def acquire_leadership(self) -> bool:
+        if self._lock_file is None:
+            self._lock_file = open(self._lock_path, "a+")  # noqa: SIM115 - held for the process's life
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            return False
+
+    def close(self) -> None:
+        self._conn.close()
+        if self._lock_file is not None:
+            self._lock_file.close()
+
+
+class PostgresCheckpoint:
+    def __init__(self, settings: Settings, name: str = "relay") -> None:
+        import psycopg
+
+        self._name = name
+        self._conn = psycopg.connect(postgres_dsn(settings, settings.postgres_dbname), autocommit=True)
+        self._conn.execute("CREATE TABLE IF NOT EXISTS relay_checkpoint (name TEXT PRIMARY KEY, position BIGINT)")
+
+    def load(self) -> int:
+        row = self._conn.execute("SELECT position FROM relay_checkpoint WHERE name=%s", (self._name,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def save(self, position: int) -> None:
+        self._conn.execute(
+            "INSERT INTO relay_checkpoint (name, position) VALUES (%s, %s) "
+            "ON CONFLICT (name) DO UPDATE SET position = excluded.position", (self._name, position))
+
+    def acquire_leadership(self) -> bool:
+        row = self._conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (f"relay:{self._name}",)).fetchone()
+        return bool(row and row[0])
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def checkpoint_for(settings: Settings) -> Checkpoint:
+    return PostgresCheckpoint(settings) if settings.event_store == "postgres" else SQLiteCheckpoint(settings)
+
+
+class Relay:
+    def __init__(self, app: ServiceApplication, translate: Translate, settings: Settings,
+                 checkpoint: Checkpoint | None = None, publisher: ConfirmedPublisher | None = None) -> None:
+        self.app = app
+        self.translate = translate
+        self.settings = settings
+        self.checkpoint = checkpoint or checkpoint_for(settings)
+        self.publisher = publisher or ConfirmedPublisher(settings)
+        self.exchange = events_exchange(settings).name
+        self.position = self.checkpoint.load()
+        self.published_total = 0
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._log = get_logger(component="relay")
+        self._last_lag_log = 0.0
+        app.on_saved.append(lambda _recordings: self._wake.set())
+
+    # -- one step -------------------------------------------------------------------------
+    def envelope_for(self, notification: Any) -> Envelope | None:
+        domain_event = self.app.mapper.to_domain_event(notification)
+        integration = self.translate(domain_event)
+        if integration is None:
+            return None
+        event_id = event_id_for(self.settings.service, notification.id)
+        meta = vars(domain_event)
+        tenant = getattr(integration, integration.tenant_field) if integration.tenant_field else None
+        return Envelope(
+            event_id=event_id, type=integration.type, version=integration.version,
+            occurred_at=meta["timestamp"], producer=self.settings.service,
+            producer_position=notification.id,
+            correlation_id=meta.get("correlation_id") or str(event_id),
+            causation_id=meta.get("causation_id"), tenant_id=tenant,
+            payload=integration.model_dump(mode="json"),
+        )
+
+    def publish_next_batch(self) -> int:
+        """Publish the next batch; returns how many notifications it moved past."""
+        notifications = self.app.recorder.select_notifications(
+            start=self.position + 1, limit=self.settings.relay_batch)
+        if not notifications:
+            return 0
+        outgoing = []
+        for notification in notifications:
+            envelope = self.envelope_for(notification)
+            if envelope is not None:
+                outgoing.append(Outgoing(self.exchange, envelope.routing_key, envelope.to_wire(),
+                                         message_id=str(envelope.event_id),
+                                         correlation_id=envelope.correlation_id))
+        self.publisher.publish_batch(outgoing)  # raises unless every message was confirmed
+        self.position = notifications[-1].id
+        self.checkpoint.save(self.position)
+        self.published_total += len(outgoing)
+        return len(notifications)
+
+    def lag(self) -> int:
+        return max(0, (self.app.recorder.max_notification_id() or 0) - self.position)
+
+    # -- the loop -------------------------------------------------------------------------
+    def run(self) -> None:
+        while not self._stopping.is_set() and not self.checkpoint.acquire_leadership():
+            self._stopping.wait(1.0)
+        self.position = self.checkpoint.load()
+        self._log.info("relay.started", position=self.position)
+        backoff = 0.1
+        while not self._stopping.is_set():
+            try:
+                while self.publish_next_batch():
+                    if self._stopping.is_set():
+                        return
+                backoff = 0.1
+            except PublishFailed as exc:
+                self._log.warning("relay.publish_failed", error=str(exc), retry_in=backoff)
+                self._stopping.wait(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            self._report_lag()
+            self._wake.wait(self.settings.relay_poll_seconds)
+            self._wake.clear()
+
+    def _report_lag(self) -> None:
+        now = time.monotonic()
+        if now - self._last_lag_log >= 10:
+            self._last_lag_log = now
+            self._log.info("relay.lag", lag=self.lag(), position=self.position,
+                           published_total=self.published_total)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+
+    def close(self) -> None:
+        self.publisher.close()
+        self.checkpoint.close()

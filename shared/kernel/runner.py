@@ -1,0 +1,72 @@
+"""Run one service in its own process: ``python -m shared.kernel.runner services.identity.service``.
+
+Declares the topology before anything starts, runs the nameko container, and on SIGTERM
+stops gracefully: consumers stop taking messages, in-flight workers finish and ack, the
+relay finishes its batch.
+"""
+
+from __future__ import annotations
+
+import eventlet
+
+eventlet.monkey_patch()  # before anything imports socket or threading
+
+import importlib  # noqa: E402
+import os  # noqa: E402
+import signal  # noqa: E402
+import sys  # noqa: E402
+from typing import Any  # noqa: E402
+
+from nameko.containers import ServiceContainer  # noqa: E402
+
+from shared.kernel import topology  # noqa: E402
+from shared.kernel.config import Settings  # noqa: E402
+from shared.kernel.logging import configure, get_logger  # noqa: E402
+
+
+def nameko_config(settings: Settings, **extra: Any) -> dict[str, Any]:
+    return {
+        "AMQP_URI": settings.amqp_uri,
+        "rpc_exchange": f"{settings.namespace}.rpc",
+        "max_workers": settings.prefetch,
+        "serializer": "json",
+        "PLATFORM_SETTINGS": settings,
+        **extra,
+    }
+
+
+def find_service_class(module_name: str) -> Any:
+    module = importlib.import_module(module_name)
+    service_cls: Any = module.SERVICE
+    return service_cls
+
+
+def main(argv: list[str]) -> int:
+    module_name = argv[1]
+    service_cls = find_service_class(module_name)
+    settings = Settings(service=service_cls.name)
+    configure(settings.service, os.environ.get("LOG_LEVEL", "INFO"))
+    log = get_logger()
+    topology.declare(settings)
+    extra = {}
+    if "WEB_SERVER_ADDRESS" in os.environ:
+        extra["WEB_SERVER_ADDRESS"] = os.environ["WEB_SERVER_ADDRESS"]
+    container = ServiceContainer(service_cls, nameko_config(settings, **extra))
+
+    def shutdown(signum: int, _frame: Any) -> None:
+        log.info("service.stopping", signal=signum)
+        eventlet.spawn_n(container.stop)
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    container.start()
+    log.info("service.started", namespace=settings.namespace, store=settings.event_store)
+    try:
+        container.wait()
+    finally:
+        log.info("service.stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,62 @@
+"""Sealed values: encrypted to one recipient's X25519 public key (ephemeral key + HKDF +
+AES-GCM). Identity seals a verification code for notifications, so the code never stands
+readable in an event, a queue or a log, yet notifications can put it in the SMS."""
+
+from __future__ import annotations
+
+import base64
+import os
+from pathlib import Path
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+_RAW = serialization.Encoding.Raw, serialization.PublicFormat.Raw
+
+
+def _derive(shared_secret: bytes, ephemeral_public: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=ephemeral_public, info=b"platform-seal-v1").derive(
+        shared_secret)
+
+
+def seal(recipient_public_b64: str, plaintext: str) -> str:
+    recipient = X25519PublicKey.from_public_bytes(base64.b64decode(recipient_public_b64))
+    ephemeral = X25519PrivateKey.generate()
+    ephemeral_public = ephemeral.public_key().public_bytes(*_RAW)
+    key = _derive(ephemeral.exchange(recipient), ephemeral_public)
+    nonce = os.urandom(12)
+    sealed = AESGCM(key).encrypt(nonce, plaintext.encode(), None)
+    return base64.b64encode(ephemeral_public + nonce + sealed).decode()
+
+
+def unseal(private_b64: str, token: str) -> str:
+    raw = base64.b64decode(token)
+    ephemeral_public, nonce, sealed = raw[:32], raw[32:44], raw[44:]
+    private = X25519PrivateKey.from_private_bytes(base64.b64decode(private_b64))
+    key = _derive(private.exchange(X25519PublicKey.from_public_bytes(ephemeral_public)), ephemeral_public)
+    return AESGCM(key).decrypt(nonce, sealed, None).decode()
+
+
+def development_keypair(directory: Path) -> tuple[str, str]:
+    """(private, public) base64 for development, created once under var/keys/.
+    Production passes SEALING_PRIVATE_KEY / SEALING_PUBLIC_KEY from a Secret instead."""
+    if os.environ.get("SEALING_PUBLIC_KEY"):
+        return os.environ.get("SEALING_PRIVATE_KEY", ""), os.environ["SEALING_PUBLIC_KEY"]
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "sealing.key"
+    if not path.exists():
+        private = X25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+        tmp = directory / f"sealing.key.{os.getpid()}"
+        tmp.write_text(base64.b64encode(private).decode())
+        try:
+            os.link(tmp, path)  # atomic: the first process wins, the others read its key
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    private_b64 = path.read_text().strip()
+    public = X25519PrivateKey.from_private_bytes(base64.b64decode(private_b64)).public_key().public_bytes(*_RAW)
+    return private_b64, base64.b64encode(public).decode()

@@ -1,0 +1,166 @@
+"""The event store every service uses: the `eventsourcing` library on SQLite (default) or on
+the service's own PostgreSQL database, with per-subject encryption of personal data, the
+causal metadata the relay needs, and inbox de-duplication in the same transaction."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.domain import Aggregate, event
+from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking, Transcoder
+
+from shared.kernel.clock import PlatformClock
+from shared.kernel.config import Settings
+from shared.kernel.subject_keys import PersonalTranscoding, SubjectKeys
+
+
+@dataclass(frozen=True)
+class Cause:
+    """Why a change is made: the request or the integration event behind it."""
+
+    correlation_id: str
+    causation_id: str | None = None
+    # Set when handling an integration event: recorded atomically with the change, so a
+    # redelivery of the same event is refused by the store.
+    inbox_event_id: uuid.UUID | None = None
+
+    @classmethod
+    def new_request(cls, correlation_id: str | None = None) -> Cause:
+        return cls(correlation_id=correlation_id or str(uuid.uuid4()))
+
+
+class AlreadyHandled(Exception):
+    """The integration event was handled before (a duplicate delivery)."""
+
+
+def postgres_dsn(settings: Settings, dbname: str) -> str:
+    password = f" password={settings.postgres_password}" if settings.postgres_password else ""
+    return (f"host={settings.postgres_host} port={settings.postgres_port} "
+            f"user={settings.postgres_user} dbname={dbname}{password}")
+
+
+def ensure_postgres_database(settings: Settings, dbname: str) -> None:
+    import psycopg
+
+    with psycopg.connect(postgres_dsn(settings, "postgres"), autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone() is None:
+            with contextlib.suppress(psycopg.errors.DuplicateDatabase):  # another process won the race
+                conn.execute(f'CREATE DATABASE "{dbname}"')
+
+
+def store_environment(settings: Settings) -> dict[str, str]:
+    common = {"SINGLE_ROW_TRACKING": "f"}  # out-of-order ids; a repeated one is refused
+    if settings.event_store == "postgres":
+        ensure_postgres_database(settings, settings.postgres_dbname)
+        return common | {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": settings.postgres_dbname,
+            "POSTGRES_HOST": settings.postgres_host,
+            "POSTGRES_PORT": settings.postgres_port,
+            "POSTGRES_USER": settings.postgres_user,
+            "POSTGRES_PASSWORD": settings.postgres_password,
+            "POSTGRES_POOL_SIZE": "10",
+            "POSTGRES_MAX_OVERFLOW": "10",
+            "POSTGRES_PRE_PING": "y",
+        }
+    if settings.event_store != "sqlite":
+        raise ValueError(f"EVENT_STORE must be sqlite or postgres, not {settings.event_store!r}")
+    settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    return common | {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(settings.sqlite_path),
+        "SQLITE_LOCK_TIMEOUT": "10",
+    }
+
+
+def subject_keys_for(settings: Settings) -> SubjectKeys:
+    if settings.event_store == "postgres":
+        dbname = f"{settings.postgres_dbname}_keys"
+        ensure_postgres_database(settings, dbname)
+        return SubjectKeys(postgres_dsn=postgres_dsn(settings, dbname))
+    return SubjectKeys(sqlite_path=settings.keys_path)
+
+
+CLOCK_ID = uuid.UUID("00000000-0000-4000-8000-00000000c10c")
+
+
+class ClockOffset(Aggregate):
+    """The platform clock's offset as this service has recorded it (non-production)."""
+
+    @event("Created")
+    def __init__(self) -> None:
+        self.offset_seconds = 0
+
+    @staticmethod
+    def create_id() -> uuid.UUID:
+        return CLOCK_ID
+
+    @event("Advanced")
+    def advance(self, seconds: int) -> None:
+        self.offset_seconds += seconds
+
+
+class ServiceApplication(Application[uuid.UUID]):
+    """Base of each service's application: one method per use case, each ending in
+    `self.save_caused(...)`. Knows nothing of nameko or AMQP."""
+
+    name = "service"
+    relay: Any = None  # the relay following this application's log, when one runs here
+
+    def __init__(self, settings: Settings, keys: SubjectKeys | None = None,
+                 clock: PlatformClock | None = None, env: dict[str, str] | None = None) -> None:
+        self.settings = settings
+        self.keys = keys or subject_keys_for(settings)
+        self.clock = clock or PlatformClock()
+        self.on_saved: list[Any] = []  # callables told after each save (the relay wakes up)
+        super().__init__(env=env if env is not None else store_environment(settings))
+        self.clock.set_offset(self._recorded_clock_offset())
+
+    recorder: ProcessRecorder  # type: ignore[assignment]
+
+    def construct_recorder(self) -> ProcessRecorder:  # type: ignore[override]
+        return self.factory.process_recorder()
+
+    def register_transcodings(self, transcoder: Transcoder) -> None:
+        super().register_transcodings(transcoder)  # type: ignore[arg-type]
+        transcoder.register(PersonalTranscoding(self.keys))  # type: ignore[attr-defined]
+
+    def save_caused(self, *aggregates: Aggregate | None, cause: Cause) -> None:
+        tracking = (Tracking(f"inbox:{cause.inbox_event_id}", 1)
+                    if cause.inbox_event_id is not None else None)
+        processing = ProcessingEvent[uuid.UUID](tracking)
+        processing.collect_events(*aggregates)
+        for domain_event in processing.events:
+            object.__setattr__(domain_event, "correlation_id", cause.correlation_id)
+            object.__setattr__(domain_event, "causation_id", cause.causation_id)
+        try:
+            recordings = self._record(processing)
+        except IntegrityError:
+            if cause.inbox_event_id is not None and self.has_handled(cause.inbox_event_id):
+                raise AlreadyHandled(str(cause.inbox_event_id)) from None
+            raise
+        for listener in self.on_saved:
+            listener(recordings)
+
+    def has_handled(self, event_id: uuid.UUID) -> bool:
+        return self.recorder.has_tracking_id(f"inbox:{event_id}", 1)
+
+    # -- the platform clock (every service obeys ClockAdvanced) --------------------------
+    def _recorded_clock_offset(self) -> int:
+        try:
+            return self.repository.get(CLOCK_ID).offset_seconds  # type: ignore[no-any-return]
+        except AggregateNotFoundError:  # no advance recorded yet
+            return 0
+
+    def advance_clock(self, seconds: int, cause: Cause) -> None:
+        try:
+            offset: ClockOffset = self.repository.get(CLOCK_ID)
+        except AggregateNotFoundError:
+            offset = ClockOffset()
+        offset.advance(seconds)
+        self.save_caused(offset, cause=cause)
+        self.clock.set_offset(offset.offset_seconds)

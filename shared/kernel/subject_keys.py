@@ -1,0 +1,108 @@
+"""Per-subject encryption keys for personal data (crypto-shredding, AR-1).
+
+Personal fields in stored events are sealed under a key belonging to their subject (a person
+or a business). The keys live in their own database, never beside the events nor in the
+events' backups; destroying a subject's key makes its data unreadable in every copy of the
+event store at once, which an append-only store could not do otherwise.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from eventsourcing.persistence import Transcoding
+
+
+@dataclass(frozen=True)
+class Personal:
+    """A personal value and the subject it belongs to; ``value`` is None once forgotten."""
+
+    subject: str
+    value: str | None
+
+    @property
+    def forgotten(self) -> bool:
+        return self.value is None
+
+    def reveal(self) -> str:
+        return self.value if self.value is not None else "[erased]"
+
+
+class SubjectKeys:
+    """The key vault. SQLite by default; a PostgreSQL database (its own) when configured."""
+
+    def __init__(self, *, sqlite_path: Path | None = None, postgres_dsn: str | None = None) -> None:
+        self._lock = threading.Lock()
+        self._cache: dict[str, bytes] = {}
+        self._pg_dsn = postgres_dsn
+        if postgres_dsn is None:
+            assert sqlite_path is not None
+            sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+            self._sqlite = sqlite3.connect(str(sqlite_path), check_same_thread=False, isolation_level=None)
+            self._sqlite.execute("PRAGMA journal_mode=WAL")
+            self._sqlite.execute("PRAGMA busy_timeout=10000")
+        self._execute(
+            "CREATE TABLE IF NOT EXISTS subject_keys (subject TEXT PRIMARY KEY, key_b64 TEXT NOT NULL)"
+        )
+
+    def _execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        if self._pg_dsn is None:
+            with self._lock:
+                return self._sqlite.execute(sql, params).fetchall()
+        import psycopg
+
+        with psycopg.connect(self._pg_dsn, autocommit=True) as conn:
+            cur = conn.execute(sql.replace("?", "%s"), params)  # type: ignore[arg-type]
+            return cur.fetchall() if cur.description else []
+
+    def key_for(self, subject: str, *, create: bool) -> bytes | None:
+        if subject in self._cache:
+            return self._cache[subject]
+        if create:
+            new_key = base64.b64encode(AESGCM.generate_key(bit_length=256)).decode()
+            self._execute(
+                "INSERT INTO subject_keys (subject, key_b64) VALUES (?, ?) ON CONFLICT (subject) DO NOTHING",
+                (subject, new_key),
+            )
+        rows = self._execute("SELECT key_b64 FROM subject_keys WHERE subject = ?", (subject,))
+        if not rows:
+            return None
+        key = base64.b64decode(rows[0][0])
+        self._cache[subject] = key
+        return key
+
+    def forget(self, subject: str) -> None:
+        self._execute("DELETE FROM subject_keys WHERE subject = ?", (subject,))
+        self._cache.pop(subject, None)
+
+
+class PersonalTranscoding(Transcoding):
+    """Stores a Personal as {subject, sealed}: AES-256-GCM under the subject's key, with the
+    subject as associated data so a sealed value cannot be moved to another subject."""
+
+    type = Personal
+    name = "personal"
+
+    def __init__(self, keys: SubjectKeys) -> None:
+        self.keys = keys
+
+    def encode(self, obj: Personal) -> dict[str, str]:
+        key = self.keys.key_for(obj.subject, create=True)
+        assert key is not None and obj.value is not None, "a forgotten value cannot be stored again"
+        nonce = os.urandom(12)
+        sealed = AESGCM(key).encrypt(nonce, obj.value.encode(), obj.subject.encode())
+        return {"s": obj.subject, "c": base64.b64encode(nonce + sealed).decode()}
+
+    def decode(self, data: dict[str, str]) -> Personal:
+        key = self.keys.key_for(data["s"], create=False)
+        if key is None:
+            return Personal(data["s"], None)
+        raw = base64.b64decode(data["c"])
+        return Personal(data["s"], AESGCM(key).decrypt(raw[:12], raw[12:], data["s"].encode()).decode())

@@ -1,0 +1,64 @@
+"""Access tokens: EdDSA (Ed25519) JWTs signed by identity, verified by the gateway with the
+public key alone."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+ISSUER = "identity"
+AUDIENCE = "platform"
+
+
+class InvalidToken(Exception):
+    pass
+
+
+def issue_access_token(private_pem: str, user_id: str, roles: list[str], now: datetime,
+                       ttl: timedelta = timedelta(minutes=15)) -> str:
+    claims = {"sub": user_id, "roles": roles, "iss": ISSUER, "aud": AUDIENCE,
+              "iat": int(now.timestamp()), "exp": int((now + ttl).timestamp())}
+    return jwt.encode(claims, private_pem, algorithm="EdDSA")
+
+
+def verify_access_token(public_pem: str, token: str, now: datetime) -> dict[str, Any]:
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token, public_pem, algorithms=["EdDSA"], audience=AUDIENCE, issuer=ISSUER,
+            options={"require": ["exp", "sub", "iat"], "verify_exp": False})
+    except jwt.PyJWTError as exc:
+        raise InvalidToken(str(exc)) from None
+    # Expiry is checked against the platform clock, which may have been moved forward.
+    if claims["exp"] <= now.timestamp():
+        raise InvalidToken("token expired")
+    return claims
+
+
+def development_signing_keys(directory: Path) -> tuple[str, str]:
+    """(private PEM, public PEM). Production passes JWT_PRIVATE_KEY / JWT_PUBLIC_KEY."""
+    if os.environ.get("JWT_PUBLIC_KEY"):
+        return os.environ.get("JWT_PRIVATE_KEY", ""), os.environ["JWT_PUBLIC_KEY"]
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "jwt-ed25519.pem"
+    if not path.exists():
+        pem = Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        tmp = directory / f"jwt.{os.getpid()}.tmp"
+        tmp.write_bytes(pem)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    private_pem = path.read_text()
+    key = serialization.load_pem_private_key(private_pem.encode(), password=None)
+    public_pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return private_pem, public_pem

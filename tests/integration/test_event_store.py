@@ -1,0 +1,119 @@
+"""The kernel's store on SQLite and PostgreSQL alike: causal metadata, inbox de-duplication
+in the same transaction as the effects, crypto-shredding, and the store deciding duplicates."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+import eventlet
+import pytest
+from eventsourcing.persistence import IntegrityError
+
+from services.identity.application import IdentityApplication
+from services.notifications.application import NotificationsApplication
+from shared.events.identity import VerificationCodeIssuedV1
+from shared.kernel.config import Settings
+from shared.kernel.errors import DomainError
+from shared.kernel.sealing import development_keypair, seal
+from shared.kernel.store import AlreadyHandled, Cause
+
+SettingsFor = Callable[..., Settings]
+
+
+def identity_app(settings_for: SettingsFor) -> IdentityApplication:
+    settings = settings_for("identity")
+    return IdentityApplication(settings, sealing_public_key=development_keypair(settings.var_dir / "keys")[1])
+
+
+def notifications_app(settings_for: SettingsFor) -> NotificationsApplication:
+    settings = settings_for("notifications")
+    return NotificationsApplication(settings, sealing_private_key=development_keypair(settings.var_dir / "keys")[0])
+
+
+def test_registration_events_carry_the_requests_correlation_id(settings_for: SettingsFor) -> None:
+    app = identity_app(settings_for)
+    user_id = app.register("09121234567", "Str0ng!pass", Cause("req-42"))
+    notifications = app.recorder.select_notifications(start=1, limit=10)
+    events = [app.mapper.to_domain_event(n) for n in notifications]
+    assert [type(e).__name__ for e in events] == ["Registered", "VerificationCodeIssued"]
+    assert all(vars(e)["correlation_id"] == "req-42" for e in events)
+    assert events[0].originator_id == user_id
+
+
+def test_second_registration_of_a_number_is_refused(settings_for: SettingsFor) -> None:
+    app = identity_app(settings_for)
+    app.register("09121234567", "Str0ng!pass", Cause("a"))
+    with pytest.raises(DomainError) as refused:
+        app.register("+98 912 123 4567", "Other0ne!pass", Cause("b"))
+    assert refused.value.code == "mobile_already_registered"
+    assert len(app.recorder.select_notifications(start=1, limit=10)) == 2
+
+
+def test_fifty_concurrent_registrations_of_one_number_make_one_account(settings_for: SettingsFor) -> None:
+    app = identity_app(settings_for)
+    outcomes: list[str] = []
+
+    def attempt(i: int) -> None:
+        try:
+            app.register("09350000001", "Str0ng!pass", Cause(f"c{i}"))
+            outcomes.append("created")
+        except DomainError as error:
+            outcomes.append(error.code)
+
+    pool = eventlet.GreenPool(50)
+    for i in range(50):
+        pool.spawn_n(attempt, i)
+    pool.waitall()
+    assert outcomes.count("created") == 1
+    assert outcomes.count("mobile_already_registered") == 49
+    registered = [n for n in app.recorder.select_notifications(start=1, limit=200) if n.topic.endswith("Registered")]
+    assert len(registered) == 1
+
+
+def test_an_inbox_event_is_recorded_with_its_effect_and_a_duplicate_changes_nothing(
+        settings_for: SettingsFor) -> None:
+    app = notifications_app(settings_for)
+    public = development_keypair(app.settings.var_dir / "keys")[1]
+    event = VerificationCodeIssuedV1(user_id=uuid.uuid4(), mobile="+989121234567", purpose="signup",
+                                     sealed_code=seal(public, "123456"), expires_at="2026-12-05T10:00:00Z")
+    event_id = uuid.uuid4()
+    cause = Cause("corr", str(event_id), inbox_event_id=event_id)
+    app.send_verification_code(event, cause)
+    assert app.has_handled(event_id)
+    with pytest.raises(AlreadyHandled):
+        app.send_verification_code(event, cause)
+    messages = app.messages_to("09121234567")
+    assert len(messages) == 1
+    assert "۱۲۳۴۵۶" in messages[0]["text"]
+
+
+def test_a_version_conflict_is_not_mistaken_for_a_duplicate(settings_for: SettingsFor) -> None:
+    app = identity_app(settings_for)
+    user_id = app.register("09121234567", "Str0ng!pass", Cause("a"))
+    stale = app.repository.get(user_id)
+    fresh = app.repository.get(user_id)
+    fresh.issue_code("signup", "h1", "s1", app.clock.now())
+    app.save_caused(fresh, cause=Cause("b"))
+    stale.issue_code("signup", "h2", "s2", app.clock.now())
+    with pytest.raises(IntegrityError):
+        app.save_caused(stale, cause=Cause("c", inbox_event_id=uuid.uuid4()))
+
+
+def test_forgetting_a_subject_makes_its_personal_data_unreadable(settings_for: SettingsFor) -> None:
+    app = identity_app(settings_for)
+    user_id = app.register("09121234567", "Str0ng!pass", Cause("a"))
+    raw = b"".join(n.state for n in app.recorder.select_notifications(start=1, limit=10))
+    assert b"9121234567" not in raw  # sealed at rest
+    assert app.repository.get(user_id).mobile.value == "+989121234567"
+    app.keys.forget(f"user:{user_id}")
+    reopened = identity_app(settings_for)  # a fresh process: no cached key
+    assert reopened.repository.get(user_id).mobile.forgotten
+
+
+def test_clock_offset_survives_a_restart(settings_for: SettingsFor) -> None:
+    app = identity_app(settings_for)
+    app.advance_clock(3600, Cause("ops", inbox_event_id=uuid.uuid4()))
+    app.advance_clock(60, Cause("ops", inbox_event_id=uuid.uuid4()))
+    assert app.clock.offset_seconds == 3660
+    assert identity_app(settings_for).clock.offset_seconds == 3660

@@ -1,0 +1,123 @@
+"""Real processes for fault tests: each service started with the same runner `make run`
+uses, killed with SIGKILL or stopped with SIGTERM, and driven over real AMQP."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from shared.kernel.config import REPO_ROOT, Settings
+
+
+def wait_until(condition: Callable[[], Any], timeout: float = 30, interval: float = 0.1, what: str = "") -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what or condition}")
+        time.sleep(interval)
+
+
+class Platform:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.logs = settings.var_dir / "logs"
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self._runs = 0
+        self._proxy: ClusterRpcProxy | None = None
+        self._services: Any = None
+
+    def env(self, **extra: str) -> dict[str, str]:
+        s = self.settings
+        return os.environ | {
+            "PYTHONPATH": str(REPO_ROOT), "AMQP_URI": s.amqp_uri, "AMQP_NAMESPACE": s.namespace,
+            "EVENT_STORE": s.event_store, "VAR_DIR": str(s.var_dir), "POSTGRES_DB_PREFIX": s.postgres_db_prefix,
+            "INBOX_RETRY_DELAYS_MS": ",".join(str(d) for d in s.retry_delays_ms), "PYTHONUNBUFFERED": "1",
+        } | extra
+
+    def start(self, service: str, **extra_env: str) -> subprocess.Popen[bytes]:
+        self._runs += 1
+        log_path = self.logs / f"{service}.{self._runs}.log"
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen([sys.executable, "-m", "shared.kernel.runner", f"services.{service}.service"],
+                                    cwd=REPO_ROOT, env=self.env(**extra_env), stdout=log, stderr=subprocess.STDOUT)
+        self.procs[service] = proc
+        wait_until(lambda: b'"service.started"' in log_path.read_bytes() or proc.poll() is not None,
+                   timeout=30, what=f"{service} to start")
+        if proc.poll() is not None:
+            raise AssertionError(f"{service} exited at start:\n{log_path.read_text()[-3000:]}")
+        return proc
+
+    def kill9(self, service: str) -> None:
+        proc = self.procs.pop(service)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+
+    def stop(self, service: str, timeout: float = 30) -> int:
+        proc = self.procs.pop(service)
+        proc.send_signal(signal.SIGTERM)
+        return proc.wait(timeout)
+
+    def call(self, service: str, method: str, *args: Any, **kwargs: Any) -> Any:
+        """An RPC through one long-lived proxy (each proxy leaves a reply queue behind on the
+        broker for five minutes, so tests must not make one per call)."""
+        if self._services is None:
+            self._proxy = ClusterRpcProxy(self.rpc_config(), timeout=30)
+            self._services = self._proxy.start()
+        return getattr(getattr(self._services, service), method)(*args, **kwargs)
+
+    def drop_proxy(self) -> None:
+        """Forget the long-lived proxy (after a broker restart its connection is gone)."""
+        proxy, self._proxy, self._services = self._proxy, None, None
+        if proxy is not None:
+            with contextlib.suppress(Exception):  # its connection may already be dead
+                proxy.stop()
+
+    def stop_all(self) -> None:
+        self.drop_proxy()
+        for service in list(self.procs):
+            proc = self.procs.pop(service)
+            proc.kill()
+            proc.wait(10)
+
+    def log_text(self, service: str) -> str:
+        return "".join(p.read_text(errors="replace") for p in sorted(self.logs.glob(f"{service}.*.log")))
+
+    def rpc_config(self) -> dict[str, Any]:
+        return {"AMQP_URI": self.settings.amqp_uri, "rpc_exchange": f"{self.settings.namespace}.rpc",
+                "serializer": "json"}
+
+    @contextmanager
+    def rpc(self) -> Iterator[Any]:
+        """A proxy of one's own, for a green thread running beside the test's own calls."""
+        with ClusterRpcProxy(self.rpc_config(), timeout=30) as proxy:
+            yield proxy
+
+
+def messages_for(platform: Platform, mobile: str) -> list[dict[str, Any]]:
+    return list(platform.call("notifications", "messages_to", mobile)["ok"])
+
+
+def mobile_number(i: int) -> str:
+    return f"0912{i:07d}"
+
+
+def e164(i: int) -> str:
+    return f"+98912{i:07d}"
+
+
+def repo_path(*parts: str) -> Path:
+    return REPO_ROOT.joinpath(*parts)
