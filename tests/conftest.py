@@ -13,13 +13,14 @@ eventlet.monkey_patch()
 
 import uuid  # noqa: E402
 import warnings  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 from kombu import Connection  # noqa: E402
 
 from shared.kernel.config import Settings  # noqa: E402
+from tests.support.processes import Platform  # noqa: E402
 from tests.support.infrastructure import (  # noqa: E402
     AMQP_URI,
     delete_namespace,
@@ -72,3 +73,11 @@ def amqp() -> Iterator[Connection]:
     conn = Connection(AMQP_URI)
     yield conn
     conn.release()
+
+
+@pytest.fixture
+def platform(settings_for: Callable[..., Settings]) -> Iterator[Platform]:
+    """Services as real processes, in this test's namespace and store."""
+    running = Platform(settings_for("tests"))
+    yield running
+    running.stop_all()

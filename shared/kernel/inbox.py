@@ -19,6 +19,7 @@ import json
 import threading
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from nameko.messaging import Consumer, QueueConsumer
@@ -112,8 +113,10 @@ class Inbox(Consumer):  # type: ignore[misc]
 
     def _finish(self, message: Any, inbound: Inbound, result: Any, exc_info: Any) -> tuple[Any, Any]:
         if exc_info is None:
+            # lag_ms: from the producer's append to handled here (the whole hop, relay included).
+            lag_ms = (datetime.now(UTC) - inbound.envelope.occurred_at).total_seconds() * 1000
             self._log.info("inbox.handled", event_id=str(inbound.envelope.event_id), type=inbound.envelope.type,
-                           correlation_id=inbound.envelope.correlation_id)
+                           correlation_id=inbound.envelope.correlation_id, lag_ms=round(lag_ms, 2))
             self.queue_consumer.ack_message(message)
         elif isinstance(exc_info[1], AlreadyHandled):
             self._log.info("inbox.duplicate", event_id=str(inbound.envelope.event_id), type=inbound.envelope.type)

@@ -1,0 +1,140 @@
+"""The first vertical slice through the gateway, as a web client sees it: real gateway,
+identity and notifications processes on the real broker (ID-1, ID-2, ID-3, NO-1, X-3)."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import pytest
+import requests
+
+from services.gateway.openapi import ROUTES
+from tests.support.processes import Platform, wait_until
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def gateway(platform: Platform) -> str:
+    platform.start("identity")
+    platform.start("notifications")
+    address = f"127.0.0.1:{free_port()}"
+    platform.start("gateway", WEB_SERVER_ADDRESS=address)
+    return f"http://{address}"
+
+
+def post(url: str, body: Any, **headers: str) -> requests.Response:
+    return requests.post(url, json=body, headers=headers, timeout=30)
+
+
+def test_sign_up_sends_the_code_by_sms_with_one_correlation_id(gateway: str, platform: Platform) -> None:
+    answer = post(f"{gateway}/identity/registrations", {"mobile": "۰۹۱۲ ۳۴۵ ۶۷۸۹", "password": "Str0ng!pass"},
+                  **{"X-Correlation-Id": "signup-test-1"})
+    assert answer.status_code == 202, answer.text
+    assert answer.json()["status"] == "pending_verification"
+    assert answer.headers["X-Correlation-Id"] == "signup-test-1"
+
+    def sms() -> list[dict[str, Any]]:
+        return list(requests.get(f"{gateway}/notifications/messages", params={"to": "+989123456789"},
+                                 timeout=10).json()["messages"])
+
+    messages = wait_until(sms, what="the SMS")
+    assert len(messages) == 1
+    assert messages[0]["template"] == "verification_code.signup"
+    assert "کد ثبت‌نام" in messages[0]["text"]
+    assert any(ch in "۰۱۲۳۴۵۶۷۸۹" for ch in messages[0]["text"])  # Persian digits for people
+    # The request's correlation id travelled gateway → identity → relay → notifications.
+    assert "signup-test-1" in platform.log_text("identity")
+    handled = [line for line in platform.log_text("notifications").splitlines() if '"inbox.handled"' in line]
+    assert any("signup-test-1" in line and "VerificationCodeIssued" in line for line in handled)
+    # The code never stands readable in a log line.
+    code = "".join(ch for ch in messages[0]["text"].split("\n")[0] if ch in "۰۱۲۳۴۵۶۷۸۹")
+    latin = code.translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789"))
+    assert latin not in platform.log_text("identity") + platform.log_text("notifications")
+
+
+def test_a_second_sign_up_of_the_number_points_to_recovery(gateway: str) -> None:
+    assert post(f"{gateway}/identity/registrations", {"mobile": "09121110000", "password": "Str0ng!pass"}
+                ).status_code == 202
+    again = post(f"{gateway}/identity/registrations", {"mobile": "+98 912 111 0000", "password": "Str0ng!pass"})
+    assert again.status_code == 409
+    body = again.json()
+    assert body["error"] == "mobile_already_registered"
+    assert "بازیابی رمز عبور" in body["message"]["fa"] and "recovery" in body["message"]["en"]
+
+
+@pytest.mark.parametrize(("body", "status", "code"), [
+    ({"mobile": "02188888888", "password": "Str0ng!pass"}, 422, "invalid_mobile"),
+    ({"mobile": "+14155550100", "password": "Str0ng!pass"}, 422, "invalid_mobile"),
+    ({"mobile": "09121234567", "password": "short"}, 422, "weak_password"),
+    ({"mobile": "09121234567"}, 422, "invalid_request"),
+    ({"mobile": "09121234567", "password": "Str0ng!pass", "admin": True}, 422, "invalid_request"),
+    ({"mobile": ["09121234567"], "password": "Str0ng!pass"}, 422, "invalid_request"),
+    ([1, 2, 3], 400, "invalid_json"),
+])
+def test_bad_input_gets_a_clear_error_and_changes_nothing(gateway: str, body: Any, status: int, code: str) -> None:
+    answer = post(f"{gateway}/identity/registrations", body)
+    assert answer.status_code == status, answer.text
+    assert answer.json()["error"] == code
+    assert answer.json()["message"]["fa"] and answer.json()["message"]["en"]
+    assert "Str0ng!pass" not in answer.text
+    # Nothing was registered: the same number can still sign up.
+    assert post(f"{gateway}/identity/registrations", {"mobile": "09121234567", "password": "Str0ng!pass"}
+                ).status_code == 202
+
+
+def test_weak_password_names_every_rule_and_the_caps_lock_hint(gateway: str) -> None:
+    answer = post(f"{gateway}/identity/registrations", {"mobile": "09121234567", "password": "pASSWORD"})
+    body = answer.json()
+    assert answer.status_code == 422
+    assert {r["rule"] for r in body["rules"]} == {"needs_digit", "needs_special"}
+    assert [h["hint"] for h in body["hints"]] == ["caps_lock"]
+    assert "pASSWORD" not in answer.text
+
+
+def test_garbage_bodies_are_refused(gateway: str) -> None:
+    for raw in (b"{not json", b"\xff\xfe", b"null", b'"x"' * 1000):
+        answer = requests.post(f"{gateway}/identity/registrations", data=raw, timeout=10)
+        assert answer.status_code in (400, 422), answer.text
+        assert answer.json()["error"] in ("invalid_json", "invalid_request")
+
+
+def test_clock_moves_forward_for_every_service(gateway: str) -> None:
+    assert post(f"{gateway}/ops/clock", {"advance": "-P1D"}).status_code == 422
+    assert post(f"{gateway}/ops/clock", {"advance": "soon"}).status_code == 422
+    answer = post(f"{gateway}/ops/clock", {"advance": "P8D"})
+    assert answer.status_code == 202
+
+    def offsets() -> bool:
+        services = requests.get(f"{gateway}/health", timeout=10).json()["services"]
+        return all(s["clock_offset_seconds"] == 8 * 86400 for s in services.values())
+
+    wait_until(offsets, what="every service to obey ClockAdvanced")
+
+
+def test_health_and_openapi_describe_the_gateway(gateway: str) -> None:
+    health = requests.get(f"{gateway}/health", timeout=10)
+    assert health.status_code == 200 and health.json()["status"] == "ok"
+    assert set(health.json()["services"]) == {"identity", "notifications"}
+    document = requests.get(f"{gateway}/openapi.json", timeout=10).json()
+    assert document["openapi"].startswith("3.")
+    for method, path, *_ in ROUTES:
+        assert method.lower() in document["paths"][path]
+    assert "409" in document["paths"]["/identity/registrations"]["post"]["responses"]
+
+
+def test_every_http_route_is_in_the_openapi_document() -> None:
+    from services.gateway.service import GatewayService
+
+    declared = set()
+    for attribute in vars(GatewayService).values():
+        for extension in getattr(attribute, "nameko_entrypoints", ()):
+            if hasattr(extension, "url"):
+                declared.add((extension.method, extension.url))
+    described = {(method, path) for method, path, *_ in ROUTES}
+    assert declared and declared == described

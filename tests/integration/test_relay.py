@@ -1,0 +1,95 @@
+"""The relay on SQLite and PostgreSQL: in order, confirmed, checkpoint only after the broker
+confirmed, one leader at a time."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+from kombu import Connection
+
+from services.identity.application import IdentityApplication
+from services.identity.translations import translate
+from shared.events.base import event_id_for
+from shared.kernel import topology
+from shared.kernel.config import Settings
+from shared.kernel.publisher import PublishFailed
+from shared.kernel.relay import Relay, checkpoint_for
+from shared.kernel.sealing import development_keypair
+from shared.kernel.store import Cause
+
+SettingsFor = Callable[..., Settings]
+
+
+def identity(settings: Settings) -> IdentityApplication:
+    return IdentityApplication(settings, sealing_public_key=development_keypair(settings.var_dir / "keys")[1])
+
+
+def drain(settings: Settings, service: str) -> list[dict[str, object]]:
+    bodies = []
+    with Connection(settings.amqp_uri) as conn:
+        channel = conn.channel()
+        while (message := channel.basic_get(topology.work_queue_name(settings, service), no_ack=True)) is not None:
+            bodies.append(json.loads(message.body))
+    return bodies
+
+
+def test_publishes_in_order_with_stable_ids_and_moves_its_checkpoint(settings_for: SettingsFor) -> None:
+    settings = settings_for("identity")
+    topology.declare(settings)
+    app = identity(settings)
+    for i in range(3):
+        app.register(f"0912000000{i}", "Str0ng!pass", Cause(f"req-{i}"))
+    relay = Relay(app, translate, settings)
+    assert relay.lag() == 6
+    assert relay.publish_next_batch() == 6
+    assert relay.publish_next_batch() == 0
+    assert relay.lag() == 0 and checkpoint_for(settings).load() == 6
+    received = drain(settings, "notifications")
+    positions = [m["producer_position"] for m in received]
+    assert positions == [1, 2, 3, 4, 5, 6]  # UserRegistered and VerificationCodeIssued, in log order
+    assert [m["event_id"] for m in received] == [str(event_id_for("identity", p)) for p in positions]
+    assert [m["correlation_id"] for m in received][::2] == ["req-0", "req-1", "req-2"]
+    relay.close()
+
+
+def test_checkpoint_stays_put_when_the_broker_refuses(settings_for: SettingsFor) -> None:
+    settings = settings_for("identity")
+    app = identity(settings)  # topology not declared yet: the exchange does not exist
+    app.register("09120000001", "Str0ng!pass", Cause("r"))
+    relay = Relay(app, translate, settings)
+    with pytest.raises(PublishFailed):
+        relay.publish_next_batch()
+    assert relay.position == 0 and checkpoint_for(settings).load() == 0
+    topology.declare(settings)
+    assert relay.publish_next_batch() == 2
+    assert len(drain(settings, "notifications")) == 2
+    relay.close()
+
+
+def test_a_restarted_relay_resumes_from_its_checkpoint(settings_for: SettingsFor) -> None:
+    settings = settings_for("identity")
+    topology.declare(settings)
+    app = identity(settings)
+    app.register("09120000001", "Str0ng!pass", Cause("r1"))
+    first = Relay(app, translate, settings)
+    first.publish_next_batch()
+    first.close()
+    app.register("09120000002", "Str0ng!pass", Cause("r2"))
+    second = Relay(app, translate, settings)
+    assert second.position == 2
+    second.publish_next_batch()
+    assert [m["producer_position"] for m in drain(settings, "notifications")] == [1, 2, 3, 4]
+    second.close()
+
+
+def test_only_one_relay_leads(settings_for: SettingsFor) -> None:
+    settings = settings_for("identity")
+    identity(settings)  # creates the store
+    leader, standby = checkpoint_for(settings), checkpoint_for(settings)
+    assert leader.acquire_leadership()
+    assert not standby.acquire_leadership()
+    leader.close()
+    assert standby.acquire_leadership()
+    standby.close()
