@@ -7,6 +7,7 @@ import os
 import psycopg
 from kombu import Connection
 
+from shared.events.catalog import SERVICES
 from shared.kernel import topology
 from shared.kernel.config import Settings
 from shared.kernel.store import postgres_dsn
@@ -42,6 +43,10 @@ def delete_namespace(namespace: str) -> None:
             channel.queue_delete(queue.name)
         for exchange in ("events", "dead", "unroutable", "rpc"):
             channel.exchange_delete(f"{namespace}.{exchange}")
+        # nameko's request queues are not namespaced: a request whose ack died with a killed
+        # process would otherwise be redelivered to the next test's service.
+        for service in (*SERVICES, "gateway"):
+            channel.queue_delete(f"rpc-{service}")
 
 
 def drop_postgres_databases(prefix: str) -> None:

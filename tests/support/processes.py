@@ -88,10 +88,15 @@ class Platform:
 
     def stop_all(self) -> None:
         self.drop_proxy()
-        for service in list(self.procs):
-            proc = self.procs.pop(service)
-            proc.kill()
-            proc.wait(10)
+        for proc in self.procs.values():
+            proc.send_signal(signal.SIGTERM)  # graceful: in-flight work finishes and is acked
+        for proc in self.procs.values():
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
+        self.procs.clear()
 
     def log_text(self, service: str) -> str:
         return "".join(p.read_text(errors="replace") for p in sorted(self.logs.glob(f"{service}.*.log")))
