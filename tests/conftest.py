@@ -20,13 +20,13 @@ import pytest  # noqa: E402
 from kombu import Connection  # noqa: E402
 
 from shared.kernel.config import Settings  # noqa: E402
-from tests.support.processes import Platform  # noqa: E402
 from tests.support.infrastructure import (  # noqa: E402
     AMQP_URI,
     delete_namespace,
     drop_postgres_databases,
     require_infrastructure,
 )
+from tests.support.processes import Platform  # noqa: E402
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 STORES = ("sqlite", "postgres")

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from shared.http.errors import ERRORS
-from shared.http.models import ClockAdvanceRequest, RegistrationRequest
+from shared.http.models import ClockAdvanceRequest, RegistrationRequest, ReplayRequest
 
 # (method, path, summary, request model, success status, error codes)
 ROUTES: list[tuple[str, str, str, type[BaseModel] | None, int, tuple[str, ...]]] = [
@@ -19,6 +19,10 @@ ROUTES: list[tuple[str, str, str, type[BaseModel] | None, int, tuple[str, ...]]]
      None, 200, ("invalid_request", "invalid_mobile", "unauthorized", "forbidden", "service_unavailable")),
     ("POST", "/ops/clock", "Move the platform clock forward (non-production)",
      ClockAdvanceRequest, 202, ("invalid_json", "invalid_request", "not_found")),
+    ("GET", "/ops/dead-letters/<service>", "A service's dead letters with their reasons (support)",
+     None, 200, ("not_found", "unauthorized", "forbidden")),
+    ("POST", "/ops/dead-letters/<service>/replay", "Replay one or all dead letters of a service (support)",
+     ReplayRequest, 202, ("invalid_json", "invalid_request", "not_found", "unauthorized", "forbidden")),
     ("GET", "/health", "Liveness of the gateway and the services behind it", None, 200, ()),
     ("GET", "/openapi.json", "This document", None, 200, ()),
 ]
@@ -42,6 +46,6 @@ def openapi_document() -> dict[str, Any]:
             described = operation["responses"].setdefault(http_status, {
                 "description": "", "content": {"application/json": {"schema": ERROR_SCHEMA}}})
             described["description"] = ", ".join(filter(None, [described["description"], code]))
-        paths.setdefault(path, {})[method.lower()] = operation
+        paths.setdefault(path.replace("<", "{").replace(">", "}"), {})[method.lower()] = operation
     return {"openapi": "3.1.0", "info": {"title": "Cloud accounting customer-lifecycle gateway",
                                          "version": "1"}, "paths": paths}

@@ -15,9 +15,11 @@ from werkzeug.wrappers import Request, Response
 from services.gateway.http_edge import Authenticator, Correlation, HttpError, call, endpoint, json_response, parse_body
 from services.gateway.openapi import openapi_document
 from shared.events.base import Envelope
+from shared.events.catalog import SERVICES
 from shared.events.ops import ClockAdvancedV1
-from shared.http.models import ClockAdvanceRequest, RegistrationRequest
+from shared.http.models import ClockAdvanceRequest, RegistrationRequest, ReplayRequest
 from shared.kernel.config import Settings
+from shared.kernel.deadletters import DeadLetters
 from shared.kernel.publisher import ConfirmedPublisher, Outgoing
 from shared.kernel.tokens import development_signing_keys
 from shared.kernel.topology import events_exchange
@@ -75,6 +77,26 @@ class GatewayService:
         finally:
             publisher.close()
         return 202, {"advanced_seconds": seconds, "event_id": str(envelope.event_id)}
+
+    @http("GET", "/ops/dead-letters/<service>")
+    @endpoint
+    def dead_letters(self, request: Request, service: str) -> tuple[int, Any]:
+        letters = self._dead_letters_of(request, service)
+        return 200, {"service": service, "dead_letters": [vars(letter) for letter in letters.list()]}
+
+    @http("POST", "/ops/dead-letters/<service>/replay")
+    @endpoint
+    def replay_dead_letters(self, request: Request, service: str) -> tuple[int, Any]:
+        letters = self._dead_letters_of(request, service)
+        body = parse_body(request, ReplayRequest)
+        return 202, {"service": service, "replayed": letters.replay(None if body.all else body.message_id)}
+
+    def _dead_letters_of(self, request: Request, service: str) -> DeadLetters:
+        if SETTINGS.production:
+            self.claims(request, role="support")
+        if service not in SERVICES:
+            raise HttpError("not_found")
+        return DeadLetters(SETTINGS, service)
 
     @http("GET", "/health")
     def health(self, request: Request) -> Response:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class _Body(BaseModel):
@@ -19,6 +19,19 @@ class RegistrationRequest(_Body):
 
 class ClockAdvanceRequest(_Body):
     advance: timedelta = Field(description="ISO-8601 duration, e.g. P90D or PT1H")
+
+
+class ReplayRequest(_Body):
+    """Replay one dead letter by its message id, or every one with ``all``."""
+
+    message_id: str | None = Field(default=None, min_length=1, max_length=100)
+    all: bool = False
+
+    @model_validator(mode="after")
+    def _one_target(self) -> ReplayRequest:
+        if (self.message_id is None) == (not self.all):
+            raise ValueError("give either message_id or all=true")
+        return self
 
 
 class RegistrationAccepted(_Body):

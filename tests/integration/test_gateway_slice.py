@@ -130,7 +130,7 @@ def test_health_and_openapi_describe_the_gateway(gateway: str) -> None:
     document = requests.get(f"{gateway}/openapi.json", timeout=10).json()
     assert document["openapi"].startswith("3.")
     for method, path, *_ in ROUTES:
-        assert method.lower() in document["paths"][path]
+        assert method.lower() in document["paths"][path.replace("<", "{").replace(">", "}")]
     assert "409" in document["paths"]["/identity/registrations"]["post"]["responses"]
 
 
@@ -144,3 +144,71 @@ def test_every_http_route_is_in_the_openapi_document() -> None:
                 declared.add((extension.method, extension.url))
     described = {(method, path) for method, path, *_ in ROUTES}
     assert declared and declared == described
+
+
+def test_fifty_simultaneous_sign_ups_of_one_number_make_one_account(gateway: str, platform: Platform) -> None:
+    import eventlet
+
+    def sign_up(_: int) -> int:
+        return post(f"{gateway}/identity/registrations", {"mobile": "09357654321", "password": "Str0ng!pass"}
+                    ).status_code
+
+    statuses = list(eventlet.GreenPool(50).imap(sign_up, range(50)))
+    assert statuses.count(202) == 1 and statuses.count(409) == 49, statuses
+
+    def sms() -> list[Any]:
+        return list(requests.get(f"{gateway}/notifications/messages", params={"to": "09357654321"},
+                                 timeout=10).json()["messages"])
+
+    wait_until(sms, what="the one SMS")
+    eventlet.sleep(1)
+    assert len(sms()) == 1
+
+
+def test_production_closes_the_outbox_and_the_clock_to_all_but_support(platform: Platform) -> None:
+    from datetime import UTC, datetime
+
+    from shared.kernel.tokens import development_signing_keys, issue_access_token
+
+    platform.start("notifications")
+    address = f"127.0.0.1:{free_port()}"
+    platform.start("gateway", WEB_SERVER_ADDRESS=address, PLATFORM_ENV="production")
+    url = f"http://{address}"
+    private_key, _ = development_signing_keys(platform.settings.var_dir / "keys")
+    now = datetime.now(UTC)
+
+    def outbox(token: str | None) -> requests.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return requests.get(f"{url}/notifications/messages", params={"to": "09121234567"}, headers=headers,
+                            timeout=10)
+
+    assert outbox(None).status_code == 401
+    assert outbox("not-a-token").status_code == 401
+    assert outbox(issue_access_token(private_key, "u1", ["customer"], now)).status_code == 403
+    support = outbox(issue_access_token(private_key, "u2", ["support"], now))
+    assert support.status_code == 200 and support.json() == {"messages": []}
+    from datetime import timedelta
+    expired = issue_access_token(private_key, "u2", ["support"], now - timedelta(hours=1))
+    assert outbox(expired).status_code == 401
+    assert post(f"{url}/ops/clock", {"advance": "P1D"}).status_code == 404
+
+
+def test_operators_list_and_replay_dead_letters_through_the_gateway(gateway: str, platform: Platform) -> None:
+    from kombu import Connection, Producer
+
+    from shared.kernel.topology import events_exchange
+
+    with Connection(platform.settings.amqp_uri) as conn:
+        Producer(conn.channel(), exchange=events_exchange(platform.settings)).publish(
+            b"{broken", routing_key="identity.VerificationCodeIssued.v1", content_type="application/json",
+            message_id="poison-1")
+    listed = wait_until(lambda: requests.get(f"{gateway}/ops/dead-letters/notifications", timeout=10
+                                             ).json()["dead_letters"], what="the dead letter")
+    assert listed[0]["message_id"] == "poison-1" and listed[0]["reason"].startswith("invalid message")
+    assert requests.get(f"{gateway}/ops/dead-letters/nosuch", timeout=10).status_code == 404
+    assert post(f"{gateway}/ops/dead-letters/notifications/replay", {}).status_code == 422
+    replayed = post(f"{gateway}/ops/dead-letters/notifications/replay", {"message_id": "poison-1"})
+    assert replayed.status_code == 202 and replayed.json()["replayed"] == 1
+    # Still broken, so it is dead-lettered again, not lost.
+    wait_until(lambda: len(requests.get(f"{gateway}/ops/dead-letters/notifications", timeout=10
+                                        ).json()["dead_letters"]) == 1, what="the replayed letter to die again")
