@@ -13,6 +13,8 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from shared.kernel.dev_keys import create_once
+
 _RAW = serialization.Encoding.Raw, serialization.PublicFormat.Raw
 
 
@@ -44,19 +46,9 @@ def development_keypair(directory: Path) -> tuple[str, str]:
     Production passes SEALING_PRIVATE_KEY / SEALING_PUBLIC_KEY from a Secret instead."""
     if os.environ.get("SEALING_PUBLIC_KEY"):
         return os.environ.get("SEALING_PRIVATE_KEY", ""), os.environ["SEALING_PUBLIC_KEY"]
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "sealing.key"
-    if not path.exists():
-        private = X25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
-        tmp = directory / f"sealing.key.{os.getpid()}"
-        tmp.write_text(base64.b64encode(private).decode())
-        try:
-            os.link(tmp, path)  # atomic: the first process wins, the others read its key
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
-    private_b64 = path.read_text().strip()
+    private_b64 = create_once(directory / "sealing.key", lambda: base64.b64encode(
+        X25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()))
+    ).decode().strip()
     public = X25519PrivateKey.from_private_bytes(base64.b64decode(private_b64)).public_key().public_bytes(*_RAW)
     return private_b64, base64.b64encode(public).decode()

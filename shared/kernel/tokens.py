@@ -12,6 +12,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from shared.kernel.dev_keys import create_once
+
 ISSUER = "identity"
 AUDIENCE = "platform"
 
@@ -31,7 +33,7 @@ def verify_access_token(public_pem: str, token: str, now: datetime) -> dict[str,
     try:
         claims: dict[str, Any] = jwt.decode(
             token, public_pem, algorithms=["EdDSA"], audience=AUDIENCE, issuer=ISSUER,
-            options={"require": ["exp", "sub", "iat"], "verify_exp": False})
+            options={"require": ["exp", "sub", "iat"], "verify_exp": False, "verify_iat": False})
     except jwt.PyJWTError as exc:
         raise InvalidToken(str(exc)) from None
     # Expiry is checked against the platform clock, which may have been moved forward.
@@ -44,20 +46,8 @@ def development_signing_keys(directory: Path) -> tuple[str, str]:
     """(private PEM, public PEM). Production passes JWT_PRIVATE_KEY / JWT_PUBLIC_KEY."""
     if os.environ.get("JWT_PUBLIC_KEY"):
         return os.environ.get("JWT_PRIVATE_KEY", ""), os.environ["JWT_PUBLIC_KEY"]
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "jwt-ed25519.pem"
-    if not path.exists():
-        pem = Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-        tmp = directory / f"jwt.{os.getpid()}.tmp"
-        tmp.write_bytes(pem)
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
-    private_pem = path.read_text()
+    private_pem = create_once(directory / "jwt-ed25519.pem", lambda: Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())).decode()
     key = serialization.load_pem_private_key(private_pem.encode(), password=None)
     public_pem = key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
