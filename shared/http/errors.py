@@ -43,7 +43,9 @@ PASSWORD_HINTS: dict[str, tuple[str, str]] = {
 
 
 def error_body(code: str, details: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
-    status, fa, en = ERRORS.get(code, ERRORS["internal_error"])
+    if code not in ERRORS:
+        code, details = "internal_error", {}  # never show clients a code the table does not document
+    status, fa, en = ERRORS[code]
     body: dict[str, Any] = {"error": code, "message": {"fa": fa, "en": en}}
     details = dict(details or {})
     if code == "weak_password":

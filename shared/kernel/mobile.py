@@ -23,6 +23,6 @@ def normalize_mobile(text: object) -> str:
         if compact.startswith(prefix) and len(compact) - len(prefix) == 10:
             compact = compact[len(prefix):]
             break
-    if not re.fullmatch(r"9\d{9}", compact):
+    if not re.fullmatch(r"9[0-9]{9}", compact):  # not \d: it admits every script's digits
         raise DomainError("invalid_mobile", expected=EXPECTED_FORM)
     return "+98" + compact

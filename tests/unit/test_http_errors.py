@@ -72,11 +72,6 @@ def test_unknown_code_answers_as_internal_error(code: str) -> None:
     assert body["message"] == {"fa": fa, "en": en}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug?: http/errors.py error_body keeps an unknown code in body['error'] (status and messages are "
-    "internal_error's), so clients see an undocumented code with a 500",
-)
 def test_unknown_code_is_reported_as_internal_error() -> None:
     _, body = error_body("no_such_code")
     assert body["error"] == "internal_error"

@@ -120,12 +120,6 @@ def test_forty_characters_is_still_considered() -> None:
     assert normalize_mobile(typed) == CANONICAL
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: mobile.py line 26 uses \\d, which matches any Unicode decimal digit; digits other than "
-    "Latin/Persian/Arabic-Indic (e.g. fullwidth ６７) pass the check untranslated and are returned "
-    "inside the 'E.164' result",
-)
 @pytest.mark.parametrize("typed", ["091212345６７", "0912123456७"], ids=["fullwidth", "devanagari"])
 def test_other_unicode_digits_are_translated_or_refused(typed: str) -> None:
     try:

@@ -122,7 +122,7 @@ def _concurrent_keypairs(threading_module: object, directory: Path, count: int) 
         barrier.wait()
         try:
             results.append(development_keypair(directory))
-        except BaseException as exc:  # noqa: BLE001 - collected and asserted on below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading_module.Thread(target=work) for _ in range(count)]  # type: ignore[attr-defined]
@@ -151,11 +151,5 @@ def test_concurrent_green_threads_get_the_same_key(tmp_path: Path) -> None:
     _assert_concurrent_callers_agree(green_threading, tmp_path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: sealing.py development_keypair names its temp file sealing.key.{pid}; OS threads of one "
-    "process share it, so one thread's write_text truncates/rewrites the inode another already linked "
-    "(different keys returned) or unlinks it first (FileNotFoundError)",
-)
 def test_concurrent_os_threads_get_the_same_key(tmp_path: Path) -> None:
     _assert_concurrent_callers_agree(eventlet.patcher.original("threading"), tmp_path)

@@ -43,8 +43,9 @@ def _b64(data: dict[str, object]) -> str:
 
 
 def _claims(**changes: object) -> dict[str, object]:
-    claims: dict[str, object] = {"sub": "user-1", "roles": ["customer"], "iss": ISSUER, "aud": AUDIENCE,
-                                 "iat": int(ISSUED.timestamp()), "exp": int((ISSUED + timedelta(minutes=15)).timestamp())}
+    claims: dict[str, object] = {
+        "sub": "user-1", "roles": ["customer"], "iss": ISSUER, "aud": AUDIENCE,
+        "iat": int(ISSUED.timestamp()), "exp": int((ISSUED + timedelta(minutes=15)).timestamp())}
     claims.update(changes)
     return {k: v for k, v in claims.items() if v is not None}
 
@@ -175,12 +176,6 @@ def test_development_signing_keys_are_stable(tmp_path: Path) -> None:
     assert "PRIVATE KEY" in first[0] and "PUBLIC KEY" in first[1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: tokens.py verify_access_token checks exp against the `now` passed but lets PyJWT check "
-    "iat against the wall clock, so a token issued at an advanced platform clock is refused "
-    "('The token is not yet valid (iat)')",
-)
 def test_round_trip_with_the_platform_clock_moved_forward(keys: tuple[str, str]) -> None:
     private, public = keys
     advanced = datetime.now(UTC) + timedelta(days=30)  # PlatformClock after a ClockAdvanced of 30 days
@@ -188,11 +183,6 @@ def test_round_trip_with_the_platform_clock_moved_forward(keys: tuple[str, str])
     assert verify_access_token(public, token, advanced + timedelta(minutes=1))["sub"] == "user-1"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: tokens.py development_signing_keys names its temp file jwt.{pid}.tmp; OS threads of one "
-    "process share it, so concurrent first calls return different keys or raise FileNotFoundError",
-)
 def test_concurrent_os_threads_get_the_same_signing_key(tmp_path: Path) -> None:
     real_threading = eventlet.patcher.original("threading")
     for attempt in range(30):
@@ -206,7 +196,7 @@ def test_concurrent_os_threads_get_the_same_signing_key(tmp_path: Path) -> None:
             barrier.wait()  # type: ignore[attr-defined]
             try:
                 results.append(development_signing_keys(directory))
-            except BaseException as exc:  # noqa: BLE001 - collected and asserted on below
+            except BaseException as exc:
                 errors.append(exc)
 
         threads = [real_threading.Thread(target=work) for _ in range(8)]
