@@ -55,6 +55,14 @@ def parse_body(request: Request, model: type[Model]) -> Model:
         raise HttpError("invalid_request", fields=fields) from None
 
 
+def client_address(request: Request) -> str:
+    """The caller's address. Behind the Ingress, its last X-Forwarded-For hop is the one the
+    Ingress itself saw (earlier hops are client-supplied and not trusted)."""
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    return (hops[-1] if hops else request.remote_addr or "unknown")[:100]
+
+
 class Correlation(DependencyProvider):  # type: ignore[misc]
     """Takes X-Correlation-Id from the request (or makes one) and puts it in the worker's
     context, from where nameko carries it on every RPC to the services."""
@@ -117,6 +125,9 @@ def endpoint(handler: Callable[..., tuple[int, Any]]) -> Callable[..., Response]
         except Exception:  # noqa: BLE001 - the client gets a clean 500; the log gets the trace
             get_logger().exception("gateway.unhandled", path=request.path)
             status, body = error_body("internal_error")
-        return json_response(status, body, correlation)
+        response = json_response(status, body, correlation)
+        if isinstance(body, dict) and "retry_after" in body:
+            response.headers["Retry-After"] = str(body["retry_after"])
+        return response
 
     return wrapper

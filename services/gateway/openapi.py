@@ -8,13 +8,33 @@ from typing import Any
 from pydantic import BaseModel
 
 from shared.http.errors import ERRORS
-from shared.http.models import ClockAdvanceRequest, RegistrationRequest, ReplayRequest
+from shared.http.models import (
+    ClockAdvanceRequest,
+    CodeRequest,
+    PasswordResetConfirmation,
+    PasswordResetRequest,
+    RegistrationRequest,
+    ReplayRequest,
+    VerificationRequest,
+)
 
 # (method, path, summary, request model, success status, error codes)
 ROUTES: list[tuple[str, str, str, type[BaseModel] | None, int, tuple[str, ...]]] = [
     ("POST", "/identity/registrations", "Sign up with a mobile number and password (ID-1, ID-3)",
      RegistrationRequest, 202, ("invalid_json", "invalid_request", "invalid_mobile", "weak_password",
                                 "mobile_already_registered", "service_unavailable")),
+    ("POST", "/identity/registrations/verify", "Confirm the mobile number with the SMS code (ID-2)",
+     VerificationRequest, 200, ("invalid_json", "invalid_request", "invalid_mobile", "invalid_code",
+                                "code_expired", "too_many_attempts", "service_unavailable")),
+    ("POST", "/identity/verification-codes", "Send the code again (throttled; 429 with retry_after)",
+     CodeRequest, 202, ("invalid_json", "invalid_request", "invalid_mobile", "already_verified",
+                        "mobile_not_verified", "resend_too_soon", "too_many_codes", "too_many_requests")),
+    ("POST", "/identity/password-resets", "Forgot password: send a reset code (ID-4)",
+     PasswordResetRequest, 202, ("invalid_json", "invalid_request", "invalid_mobile", "mobile_not_verified",
+                                 "resend_too_soon", "too_many_codes", "too_many_requests")),
+    ("POST", "/identity/password-resets/confirm", "Set a new password with the reset code (ID-4)",
+     PasswordResetConfirmation, 200, ("invalid_json", "invalid_request", "invalid_mobile", "weak_password",
+                                      "invalid_code", "code_expired", "too_many_attempts")),
     ("GET", "/notifications/messages", "Messages sent to a number (support; open in development)",
      None, 200, ("invalid_request", "invalid_mobile", "unauthorized", "forbidden", "service_unavailable")),
     ("POST", "/ops/clock", "Move the platform clock forward (non-production)",

@@ -12,12 +12,29 @@ from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
-from services.gateway.http_edge import Authenticator, Correlation, HttpError, call, endpoint, json_response, parse_body
+from services.gateway.http_edge import (
+    Authenticator,
+    Correlation,
+    HttpError,
+    call,
+    client_address,
+    endpoint,
+    json_response,
+    parse_body,
+)
 from services.gateway.openapi import openapi_document
 from shared.events.base import Envelope
 from shared.events.catalog import SERVICES
 from shared.events.ops import ClockAdvancedV1
-from shared.http.models import ClockAdvanceRequest, RegistrationRequest, ReplayRequest
+from shared.http.models import (
+    ClockAdvanceRequest,
+    CodeRequest,
+    PasswordResetConfirmation,
+    PasswordResetRequest,
+    RegistrationRequest,
+    ReplayRequest,
+    VerificationRequest,
+)
 from shared.kernel.config import Settings
 from shared.kernel.deadletters import DeadLetters
 from shared.kernel.publisher import ConfirmedPublisher, Outgoing
@@ -44,7 +61,32 @@ class GatewayService:
     @endpoint
     def register(self, request: Request) -> tuple[int, Any]:
         body = parse_body(request, RegistrationRequest)
-        return 202, call(self.identity, "register", body.mobile, body.password, locale=body.locale)
+        return 202, call(self.identity, "register", body.mobile, body.password, locale=body.locale,
+                         client_address=client_address(request))
+
+    @http("POST", "/identity/registrations/verify")
+    @endpoint
+    def verify(self, request: Request) -> tuple[int, Any]:
+        body = parse_body(request, VerificationRequest)
+        return 200, call(self.identity, "verify", body.mobile, body.code)
+
+    @http("POST", "/identity/verification-codes")
+    @endpoint
+    def send_code(self, request: Request) -> tuple[int, Any]:
+        body = parse_body(request, CodeRequest)
+        return 202, call(self.identity, "send_code", body.mobile, body.purpose, client_address(request))
+
+    @http("POST", "/identity/password-resets")
+    @endpoint
+    def request_password_reset(self, request: Request) -> tuple[int, Any]:
+        body = parse_body(request, PasswordResetRequest)
+        return 202, call(self.identity, "send_code", body.mobile, "password_reset", client_address(request))
+
+    @http("POST", "/identity/password-resets/confirm")
+    @endpoint
+    def confirm_password_reset(self, request: Request) -> tuple[int, Any]:
+        body = parse_body(request, PasswordResetConfirmation)
+        return 200, call(self.identity, "reset_password", body.mobile, body.code, body.new_password)
 
     @http("GET", "/notifications/messages")
     @endpoint

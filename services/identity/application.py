@@ -1,5 +1,5 @@
-"""Identity's use cases. The vertical slice of the kernel issue: registration (ID-1, ID-3)
-and issuing the sign-up code (ID-2); verification, login and recovery come next."""
+"""Identity's use cases: registration (ID-1, ID-3), verification codes and their re-sending
+(ID-2), and password recovery (ID-4). Login and the personal page come next."""
 
 from __future__ import annotations
 
@@ -7,15 +7,17 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from services.identity.domain import User
+from services.identity.domain import ClientAddress, User
 from services.identity.passwords import check_password
 from shared.kernel.errors import DomainError
-from shared.kernel.mobile import normalize_mobile
+from shared.kernel.mobile import normalize_mobile, to_latin_digits
 from shared.kernel.sealing import seal
 from shared.kernel.store import Cause, ServiceApplication
 from shared.kernel.subject_ids import stable_id
@@ -23,13 +25,16 @@ from shared.kernel.subject_keys import Personal
 
 # OWASP's minimum for argon2id: 19 MiB, two passes, one lane (ID-3).
 PASSWORD_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+CONFLICT_RETRIES = 20
+T = TypeVar("T")
 
 
 class IdentityApplication(ServiceApplication):
     name = "identity"  # type: ignore[misc]
 
-    def __init__(self, *args: Any, sealing_public_key: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, sealing_public_key: str, codes_per_address_hour: int = 30, **kwargs: Any) -> None:
         self.sealing_public_key = sealing_public_key
+        self.codes_per_address_hour = codes_per_address_hour
         super().__init__(*args, **kwargs)
 
     def user_id_for(self, mobile_e164: str) -> uuid.UUID:
@@ -39,22 +44,131 @@ class IdentityApplication(ServiceApplication):
         key = self.settings.subject_key_secret.encode()
         return hmac.new(key, f"{user_id}:{purpose}:{code}".encode(), hashlib.sha256).hexdigest()
 
-    def register(self, mobile: object, password: object, cause: Cause, locale: str = "fa") -> uuid.UUID:
+    def register(self, mobile: object, password: object, cause: Cause, locale: str = "fa",
+                 client_address: str | None = None) -> uuid.UUID:
         e164 = normalize_mobile(mobile)
         checked = check_password(password)
         user_id = self.user_id_for(e164)
         if self._exists(user_id):  # a fast answer; the store still decides below
             raise DomainError("mobile_already_registered")
-        user = User(user_id=user_id, mobile=Personal(f"user:{user_id}", e164),
-                    password_hash=PASSWORD_HASHER.hash(checked), locale=locale if locale in ("fa", "en") else "fa")
+        password_hash = PASSWORD_HASHER.hash(checked)
         code = f"{secrets.randbelow(10**6):06d}"
-        user.issue_code("signup", self._code_hash(user_id, "signup", code), seal(self.sealing_public_key, code),
-                        self.clock.now())
-        try:
-            self.save_caused(user, cause=cause)
-        except IntegrityError:
-            raise DomainError("mobile_already_registered") from None
-        return user_id
+
+        def attempt() -> uuid.UUID:
+            user = User(user_id=user_id, mobile=Personal(f"user:{user_id}", e164), password_hash=password_hash,
+                        locale=locale if locale in ("fa", "en") else "fa")
+            user.issue_code("signup", self._code_hash(user_id, "signup", code), seal(self.sealing_public_key, code),
+                            self.clock.now())
+            # The user and the client address's count are saved together: a refused or
+            # duplicate sign-up counts nothing, and a counted one always exists.
+            client = self._client_counting_a_code(client_address)
+            try:
+                self.save_caused(user, client, cause=cause)
+            except IntegrityError:
+                if self._exists(user_id):
+                    raise DomainError("mobile_already_registered") from None
+                raise  # the address's count moved under us: try again
+            return user_id
+
+        return self._saved_with_retry(attempt)
 
     def _exists(self, user_id: uuid.UUID) -> bool:
         return bool(self.recorder.select_events(user_id, limit=1))
+
+    def _user(self, e164: str) -> User | None:
+        try:
+            user: User = self.repository.get(self.user_id_for(e164))
+        except AggregateNotFoundError:
+            return None
+        return user
+
+    def _saved_with_retry(self, change: Callable[[], T]) -> T:
+        """Run get → mutate → save again when another request changed the aggregate first
+        (optimistic concurrency): every attempt on a code is recorded, none is lost."""
+        for _ in range(CONFLICT_RETRIES):
+            try:
+                return change()
+            except IntegrityError:
+                continue
+        raise DomainError("busy_try_again")
+
+    def verify(self, mobile: object, code: object, cause: Cause, purpose: str = "signup") -> uuid.UUID:
+        e164 = normalize_mobile(mobile)
+        candidate = normalize_code(code)
+
+        def attempt() -> uuid.UUID:
+            user = self._user(e164)
+            if user is None:
+                raise DomainError("invalid_code")  # the same answer as a wrong code: no enumeration
+            outcome = user.try_code(purpose, self._code_hash(user.id, purpose, candidate), self.clock.now())
+            self.save_caused(user, cause=cause)  # a wrong try is recorded before it is refused
+            if outcome is not None:
+                raise DomainError(outcome)
+            return user.id
+
+        return self._saved_with_retry(attempt)
+
+    def send_code(self, mobile: object, purpose: object, client_address: str | None, cause: Cause) -> None:
+        """Re-send a sign-up code, or send a password-reset code (ID-2, ID-4). Throttled per
+        number (a minimum gap, a daily cap) and per client address."""
+        e164 = normalize_mobile(mobile)
+        if purpose not in ("signup", "password_reset"):
+            raise DomainError("invalid_purpose")
+        code = f"{secrets.randbelow(10**6):06d}"
+
+        def attempt() -> None:
+            client = self._client_counting_a_code(client_address)
+            user = self._user(e164)
+            if user is None:
+                # Answered like a success: whether a number is registered is not told here.
+                self.save_caused(client, cause=cause)
+                return
+            user.issue_code(str(purpose), self._code_hash(user.id, str(purpose), code),
+                            seal(self.sealing_public_key, code), self.clock.now())
+            self.save_caused(user, client, cause=cause)
+
+        self._saved_with_retry(attempt)
+
+    def _client_counting_a_code(self, client_address: str | None) -> ClientAddress | None:
+        """The client address's aggregate with one more code request on it, to be saved with
+        the change that sends the code; None for internal callers (no address)."""
+        if client_address is None:
+            return None
+        address_id = stable_id("client", client_address, self.settings.subject_key_secret)
+        try:
+            client: ClientAddress = self.repository.get(address_id)
+        except AggregateNotFoundError:
+            client = ClientAddress(address_id=address_id)
+        client.request_code(self.clock.now(), limit=self.codes_per_address_hour)
+        return client
+
+    def reset_password(self, mobile: object, code: object, new_password: object, cause: Cause) -> uuid.UUID:
+        checked = check_password(new_password)  # refused before the code is spent
+        e164 = normalize_mobile(mobile)
+        candidate = normalize_code(code)
+        new_hash = PASSWORD_HASHER.hash(checked)
+
+        def attempt() -> uuid.UUID:
+            user = self._user(e164)
+            if user is None:
+                raise DomainError("invalid_code")
+            outcome = user.try_code("password_reset", self._code_hash(user.id, "password_reset", candidate),
+                                    self.clock.now())
+            if outcome is None:
+                user.change_password(new_hash)
+            self.save_caused(user, cause=cause)
+            if outcome is not None:
+                raise DomainError(outcome)
+            return user.id
+
+        return self._saved_with_retry(attempt)
+
+
+def normalize_code(code: object) -> str:
+    """Six digits, Persian or Arabic-Indic digits accepted; anything else is a wrong code."""
+    if not isinstance(code, str) or len(code) > 20:
+        raise DomainError("invalid_code")
+    digits = to_latin_digits(code).strip().replace(" ", "")
+    if len(digits) != 6 or not all(ch in "0123456789" for ch in digits):
+        raise DomainError("invalid_code")
+    return digits

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from nameko.rpc import rpc
@@ -19,7 +20,8 @@ from shared.kernel.store import Cause
 
 def build_application(settings: Settings) -> IdentityApplication:
     _, public_key = development_keypair(settings.var_dir / "keys")
-    return IdentityApplication(settings, sealing_public_key=public_key)
+    per_address = int(os.environ.get("CODES_PER_CLIENT_ADDRESS_PER_HOUR", "30"))
+    return IdentityApplication(settings, sealing_public_key=public_key, codes_per_address_hour=per_address)
 
 
 class IdentityService:
@@ -30,10 +32,29 @@ class IdentityService:
 
     @rpc
     @answers
-    def register(self, mobile: Any, password: Any, locale: str = "fa") -> dict[str, str]:
-        user_id = self.app.register(mobile, password, self.cause, locale=locale)
+    def register(self, mobile: Any, password: Any, locale: str = "fa", client_address: str | None = None
+                 ) -> dict[str, str]:
+        user_id = self.app.register(mobile, password, self.cause, locale=locale, client_address=client_address)
         get_logger().info("identity.registered", user_id=str(user_id), correlation_id=self.cause.correlation_id)
         return {"user_id": str(user_id), "status": "pending_verification"}
+
+    @rpc
+    @answers
+    def verify(self, mobile: Any, code: Any) -> dict[str, str]:
+        user_id = self.app.verify(mobile, code, self.cause)
+        return {"user_id": str(user_id), "status": "verified"}
+
+    @rpc
+    @answers
+    def send_code(self, mobile: Any, purpose: Any, client_address: str | None = None) -> dict[str, str]:
+        self.app.send_code(mobile, purpose, client_address, self.cause)
+        return {"status": "sent"}
+
+    @rpc
+    @answers
+    def reset_password(self, mobile: Any, code: Any, new_password: Any) -> dict[str, str]:
+        user_id = self.app.reset_password(mobile, code, new_password, self.cause)
+        return {"user_id": str(user_id), "status": "password_changed"}
 
     @rpc
     def health(self) -> dict[str, Any]:

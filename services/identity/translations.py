@@ -11,11 +11,11 @@ from shared.events.base import IntegrationEvent
 
 
 def translate(domain_event: Any) -> IntegrationEvent | None:
+    if isinstance(domain_event, User.PasswordChanged):  # type: ignore[attr-defined]
+        return contracts.PasswordChangedV1(user_id=domain_event.originator_id)
     mobile = getattr(domain_event, "mobile", None)
-    if mobile is not None and mobile.forgotten:
-        return None  # the subject was purged (AR-1): there is nobody left to tell
-    if mobile is None:
-        return None
+    if mobile is None or mobile.forgotten:
+        return None  # nothing to announce, or the subject was purged (AR-1): nobody left to tell
     if isinstance(domain_event, User.Registered):  # type: ignore[attr-defined]
         return contracts.UserRegisteredV1(user_id=domain_event.user_id, mobile=mobile.value,
                                           locale=domain_event.locale)
@@ -24,5 +24,7 @@ def translate(domain_event: Any) -> IntegrationEvent | None:
             user_id=domain_event.originator_id, mobile=mobile.value,
             purpose=domain_event.purpose, sealed_code=domain_event.sealed_code,
             expires_at=domain_event.expires_at, locale=domain_event.locale)
+    if isinstance(domain_event, User.MobileVerified):  # type: ignore[attr-defined]
+        return contracts.MobileVerifiedV1(user_id=domain_event.originator_id, mobile=mobile.value)
     return None
 

@@ -17,6 +17,26 @@ class RegistrationRequest(_Body):
     locale: str = Field(default="fa", pattern="^(fa|en)$")
 
 
+class VerificationRequest(_Body):
+    mobile: str = Field(min_length=1, max_length=40)
+    code: str = Field(min_length=1, max_length=20)
+
+
+class CodeRequest(_Body):
+    mobile: str = Field(min_length=1, max_length=40)
+    purpose: str = Field(default="signup", pattern="^(signup|password_reset)$")
+
+
+class PasswordResetRequest(_Body):
+    mobile: str = Field(min_length=1, max_length=40)
+
+
+class PasswordResetConfirmation(_Body):
+    mobile: str = Field(min_length=1, max_length=40)
+    code: str = Field(min_length=1, max_length=20)
+    new_password: str = Field(min_length=1, max_length=1024)
+
+
 class ClockAdvanceRequest(_Body):
     advance: timedelta = Field(description="ISO-8601 duration, e.g. P90D or PT1H")
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate, event
-from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking, Transcoder
+from eventsourcing.persistence import IntegrityError, OperationalError, ProcessRecorder, Tracking, Transcoder
 
 from shared.kernel.clock import PlatformClock
 from shared.kernel.config import Settings
@@ -130,6 +130,8 @@ class ServiceApplication(Application[uuid.UUID]):
         transcoder.register(PersonalTranscoding(self.keys))  # type: ignore[attr-defined]
 
     def save_caused(self, *aggregates: Aggregate | None, cause: Cause) -> None:
+        if cause.inbox_event_id is not None and self.has_handled(cause.inbox_event_id):
+            raise AlreadyHandled(str(cause.inbox_event_id))  # the cheap answer; the insert below decides races
         tracking = (Tracking(f"inbox:{cause.inbox_event_id}", 1)
                     if cause.inbox_event_id is not None else None)
         processing = ProcessingEvent[uuid.UUID](tracking)
@@ -139,7 +141,9 @@ class ServiceApplication(Application[uuid.UUID]):
             object.__setattr__(domain_event, "causation_id", cause.causation_id)
         try:
             recordings = self._record(processing)
-        except IntegrityError:
+        except (IntegrityError, OperationalError):
+            # PostgreSQL pipelines the tracking insert, so a duplicate there surfaces as an
+            # aborted pipeline (OperationalError) rather than an IntegrityError.
             if cause.inbox_event_id is not None and self.has_handled(cause.inbox_event_id):
                 raise AlreadyHandled(str(cause.inbox_event_id)) from None
             raise
