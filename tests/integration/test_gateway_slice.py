@@ -212,3 +212,55 @@ def test_operators_list_and_replay_dead_letters_through_the_gateway(gateway: str
     # Still broken, so it is dead-lettered again, not lost.
     wait_until(lambda: len(requests.get(f"{gateway}/ops/dead-letters/notifications", timeout=10
                                         ).json()["dead_letters"]) == 1, what="the replayed letter to die again")
+
+
+def sms_code(gateway: str, mobile: str, count: int = 1) -> str:
+    """The latest code sent to a number, read from the development SMS outbox."""
+    messages = wait_until(lambda: (found := requests.get(f"{gateway}/notifications/messages", params={"to": mobile},
+                                                           timeout=10).json()["messages"]) and len(found) >= count
+                          and found, what=f"SMS number {count}")
+    persian = "".join(ch for ch in messages[0]["text"].split("\n")[0] if ch in "۰۱۲۳۴۵۶۷۸۹")
+    return persian.translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789"))
+
+
+def test_sign_up_then_verify_with_the_code_from_the_sms(gateway: str) -> None:
+    assert post(f"{gateway}/identity/registrations", {"mobile": "09121112233", "password": "Str0ng!pass"}
+                ).status_code == 202
+    code = sms_code(gateway, "09121112233")
+    wrong = post(f"{gateway}/identity/registrations/verify", {"mobile": "09121112233",
+                                                              "code": f"{(int(code) + 1) % 10**6:06d}"})
+    assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_code"
+    assert code not in wrong.text
+    ok = post(f"{gateway}/identity/registrations/verify", {"mobile": "۰۹۱۲۱۱۱۲۲۳۳", "code": code})
+    assert ok.status_code == 200 and ok.json()["status"] == "verified"
+    again = post(f"{gateway}/identity/registrations/verify", {"mobile": "09121112233", "code": code})
+    assert again.status_code == 400  # single use
+
+
+def test_resend_too_soon_answers_429_with_retry_after(gateway: str) -> None:
+    post(f"{gateway}/identity/registrations", {"mobile": "09121112244", "password": "Str0ng!pass"})
+    answer = post(f"{gateway}/identity/verification-codes", {"mobile": "09121112244", "purpose": "signup"})
+    assert answer.status_code == 429 and answer.json()["error"] == "resend_too_soon"
+    assert 1 <= answer.json()["retry_after"] <= 61
+    assert answer.headers["Retry-After"] == str(answer.json()["retry_after"])
+    assert post(f"{gateway}/ops/clock", {"advance": "PT2M"}).status_code == 202
+    wait_until(lambda: post(f"{gateway}/identity/verification-codes",
+                            {"mobile": "09121112244", "purpose": "signup"}).status_code == 202,
+               what="the re-send after the clock moved")
+    sms_code(gateway, "09121112244", count=2)
+
+
+def test_forgotten_password_is_reset_with_an_sms_code(gateway: str) -> None:
+    post(f"{gateway}/identity/registrations", {"mobile": "09121112255", "password": "Str0ng!pass"})
+    post(f"{gateway}/identity/registrations/verify", {"mobile": "09121112255",
+                                                      "code": sms_code(gateway, "09121112255")})
+    post(f"{gateway}/ops/clock", {"advance": "PT2M"})
+    wait_until(lambda: post(f"{gateway}/identity/password-resets", {"mobile": "09121112255"}).status_code == 202,
+               what="the reset code")
+    code = sms_code(gateway, "09121112255", count=2)
+    weak = post(f"{gateway}/identity/password-resets/confirm",
+                {"mobile": "09121112255", "code": code, "new_password": "پسورد۱۲۳"})
+    assert weak.status_code == 422 and [h["hint"] for h in weak.json()["hints"]] == ["persian_keyboard"]
+    done = post(f"{gateway}/identity/password-resets/confirm",
+                {"mobile": "09121112255", "code": code, "new_password": "N3w!password"})
+    assert done.status_code == 200 and done.json()["status"] == "password_changed"
