@@ -29,8 +29,10 @@ from shared.events.ops import ClockAdvancedV1
 from shared.http.models import (
     ClockAdvanceRequest,
     CodeRequest,
+    LoginRequest,
     PasswordResetConfirmation,
     PasswordResetRequest,
+    RefreshRequest,
     RegistrationRequest,
     ReplayRequest,
     VerificationRequest,
@@ -87,6 +89,24 @@ class GatewayService:
     def confirm_password_reset(self, request: Request) -> tuple[int, Any]:
         body = parse_body(request, PasswordResetConfirmation)
         return 200, call(self.identity, "reset_password", body.mobile, body.code, body.new_password)
+
+    @http("POST", "/identity/sessions")
+    @endpoint
+    def login(self, request: Request) -> tuple[int, Any]:
+        body = parse_body(request, LoginRequest)
+        return 200, call(self.identity, "login", body.mobile, body.password, client_address(request))
+
+    @http("POST", "/identity/sessions/refresh")
+    @endpoint
+    def refresh(self, request: Request) -> tuple[int, Any]:
+        body = parse_body(request, RefreshRequest)
+        return 200, call(self.identity, "refresh", body.refresh_token)
+
+    @http("DELETE", "/identity/sessions")
+    @endpoint
+    def logout(self, request: Request) -> tuple[int, Any]:
+        body = parse_body(request, RefreshRequest)
+        return 200, call(self.identity, "logout", body.refresh_token)
 
     @http("GET", "/notifications/messages")
     @endpoint

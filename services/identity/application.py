@@ -10,12 +10,12 @@ import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from argon2 import PasswordHasher
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from services.identity.domain import ClientAddress, User
-from services.identity.passwords import check_password
+from services.identity.passwords import PASSWORD_HASHER, check_password
+from services.identity.sessions import SessionUseCases
 from shared.kernel.errors import DomainError
 from shared.kernel.mobile import normalize_mobile, to_latin_digits
 from shared.kernel.sealing import seal
@@ -23,17 +23,17 @@ from shared.kernel.store import Cause, ServiceApplication
 from shared.kernel.subject_ids import stable_id
 from shared.kernel.subject_keys import Personal
 
-# OWASP's minimum for argon2id: 19 MiB, two passes, one lane (ID-3).
-PASSWORD_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 CONFLICT_RETRIES = 20
 T = TypeVar("T")
 
 
-class IdentityApplication(ServiceApplication):
+class IdentityApplication(SessionUseCases, ServiceApplication):
     name = "identity"  # type: ignore[misc]
 
-    def __init__(self, *args: Any, sealing_public_key: str, codes_per_address_hour: int = 30, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, sealing_public_key: str, signing_key: str = "", codes_per_address_hour: int = 30,
+                 **kwargs: Any) -> None:
         self.sealing_public_key = sealing_public_key
+        self.signing_key = signing_key
         self.codes_per_address_hour = codes_per_address_hour
         super().__init__(*args, **kwargs)
 

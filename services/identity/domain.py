@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hmac
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from eventsourcing.domain import Aggregate, event
@@ -13,9 +14,21 @@ from eventsourcing.domain import Aggregate, event
 from shared.kernel.errors import DomainError
 from shared.kernel.subject_keys import Personal
 
+
+@dataclass(frozen=True)
+class Session:
+    refresh_hash: str
+    expires_at: datetime
+
+
 CODE_VALIDITY = timedelta(days=7)  # the vendor's promise (ID-2)
 MAX_WRONG_TRIES = 5  # per code: with 10^6 codes, a guess succeeds with odds of 1 in 200,000
 RESEND_GAP = timedelta(seconds=60)
+LOGIN_FAILURES_BEFORE_LOCK = 5
+FIRST_LOCK = timedelta(minutes=1)  # then doubled for every further failure, up to a day
+LONGEST_LOCK = timedelta(days=1)
+SESSION_LIFETIME = timedelta(days=30)
+ADDRESS_FAILURE_WINDOW = timedelta(minutes=15)
 DAILY_CODES_PER_NUMBER = 5
 
 
@@ -32,6 +45,9 @@ class User(Aggregate):
         self.code_expires_at: datetime | None = None
         self.wrong_tries = 0
         self.codes_issued_at: list[datetime] = []
+        self.failed_logins = 0
+        self.locked_until: datetime | None = None
+        self.sessions: dict[str, Session] = {}
 
     @staticmethod
     def create_id(user_id: uuid.UUID, **_: object) -> uuid.UUID:
@@ -109,14 +125,68 @@ class User(Aggregate):
     @event("PasswordChanged")
     def _password_changed(self, password_hash: str) -> None:
         self.password_hash = password_hash
+        self.sessions = {}  # every session ends with the old password (ID-4)
+        self.failed_logins, self.locked_until = 0, None
+
+    # -- logging in ------------------------------------------------------------------------
+    def check_not_locked(self, now: datetime) -> None:
+        if self.locked_until is not None and now < self.locked_until:
+            raise DomainError("account_locked", retry_after=max(1, int((self.locked_until - now).total_seconds()) + 1))
+
+    def record_failed_login(self, now: datetime) -> None:
+        failures = self.failed_logins + 1
+        locked_until = None
+        if failures >= LOGIN_FAILURES_BEFORE_LOCK:
+            lock = min(FIRST_LOCK * 2 ** (failures - LOGIN_FAILURES_BEFORE_LOCK), LONGEST_LOCK)
+            locked_until = now + lock
+        self._login_failed(failures=failures, locked_until=locked_until)
+
+    @event("LoginFailed")
+    def _login_failed(self, failures: int, locked_until: datetime | None) -> None:
+        self.failed_logins, self.locked_until = failures, locked_until
+
+    def start_session(self, session_id: str, refresh_hash: str, now: datetime) -> None:
+        if not self.verified:
+            raise DomainError("mobile_not_verified")
+        self._session_started(session_id=session_id, refresh_hash=refresh_hash, expires_at=now + SESSION_LIFETIME)
+
+    @event("SessionStarted")
+    def _session_started(self, session_id: str, refresh_hash: str, expires_at: datetime) -> None:
+        self.sessions[session_id] = Session(refresh_hash, expires_at)
+        self.failed_logins, self.locked_until = 0, None
+
+    def refresh_session(self, session_id: str, presented_hash: str, new_hash: str, now: datetime) -> None:
+        """Rotate a refresh token. A token that was already rotated away is a stolen copy:
+        the session ends, and the thief and the owner both have to log in again."""
+        session = self.sessions.get(session_id)
+        if session is None or now >= session.expires_at:
+            raise DomainError("unauthorized")
+        if not hmac.compare_digest(session.refresh_hash, presented_hash):
+            self._session_revoked(session_id=session_id, reason="refresh_token_reused")
+            raise DomainError("unauthorized")
+        self._session_refreshed(session_id=session_id, refresh_hash=new_hash)
+
+    @event("SessionRefreshed")
+    def _session_refreshed(self, session_id: str, refresh_hash: str) -> None:
+        self.sessions[session_id] = Session(refresh_hash, self.sessions[session_id].expires_at)
+
+    def end_session(self, session_id: str) -> None:
+        if session_id in self.sessions:
+            self._session_revoked(session_id=session_id, reason="logout")
+
+    @event("SessionRevoked")
+    def _session_revoked(self, session_id: str, reason: str) -> None:
+        self.sessions.pop(session_id, None)
 
 
 class ClientAddress(Aggregate):
-    """Code requests from one client address: a cap against SMS pumping from one place."""
+    """What one client address did: code requests (a cap against SMS pumping) and failed
+    logins (a cap that slows password guessing across many accounts)."""
 
     @event("Seen")
     def __init__(self, address_id: uuid.UUID) -> None:
         self.requests: list[datetime] = []
+        self.login_failures: list[datetime] = []
 
     @staticmethod
     def create_id(address_id: uuid.UUID) -> uuid.UUID:
@@ -133,3 +203,16 @@ class ClientAddress(Aggregate):
     @event("CodeRequested")
     def _code_requested(self, at: datetime) -> None:
         self.requests = [t for t in self.requests if at - t < timedelta(hours=1)] + [at]
+
+    def check_logins_allowed(self, now: datetime, limit: int) -> None:
+        recent = [t for t in self.login_failures if now - t < ADDRESS_FAILURE_WINDOW]
+        if len(recent) >= limit:
+            retry = min(recent) + ADDRESS_FAILURE_WINDOW - now
+            raise DomainError("too_many_requests", retry_after=max(1, int(retry.total_seconds()) + 1))
+
+    def record_login_failure(self, now: datetime) -> None:
+        self._login_failure_seen(at=now)
+
+    @event("LoginFailureSeen")
+    def _login_failure_seen(self, at: datetime) -> None:
+        self.login_failures = [t for t in self.login_failures if at - t < ADDRESS_FAILURE_WINDOW] + [at]

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import re
+import secrets
 import string
 
+from argon2 import PasswordHasher
+
 from shared.kernel.errors import DomainError
+
+# OWASP's minimum for argon2id: 19 MiB, two passes, one lane (ID-3).
+PASSWORD_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+# Verified against when the number is unknown, so both answers take the same time.
+UNKNOWN_USER_HASH = PASSWORD_HASHER.hash("unknown-user-" + secrets.token_hex(8))
 
 SPECIALS = set(string.punctuation)
 _PERSIAN = re.compile(r"[\u0600-\u06FF\u200c]")

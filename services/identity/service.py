@@ -16,12 +16,15 @@ from shared.kernel.nameko_edge import EventSourcedApp, RequestCause, answers, he
 from shared.kernel.policies import handle_platform_event
 from shared.kernel.sealing import development_keypair
 from shared.kernel.store import Cause
+from shared.kernel.tokens import development_signing_keys
 
 
 def build_application(settings: Settings) -> IdentityApplication:
     _, public_key = development_keypair(settings.var_dir / "keys")
     per_address = int(os.environ.get("CODES_PER_CLIENT_ADDRESS_PER_HOUR", "30"))
-    return IdentityApplication(settings, sealing_public_key=public_key, codes_per_address_hour=per_address)
+    signing_key, _ = development_signing_keys(settings.var_dir / "keys")
+    return IdentityApplication(settings, sealing_public_key=public_key, signing_key=signing_key,
+                               codes_per_address_hour=per_address)
 
 
 class IdentityService:
@@ -55,6 +58,22 @@ class IdentityService:
     def reset_password(self, mobile: Any, code: Any, new_password: Any) -> dict[str, str]:
         user_id = self.app.reset_password(mobile, code, new_password, self.cause)
         return {"user_id": str(user_id), "status": "password_changed"}
+
+    @rpc
+    @answers
+    def login(self, mobile: Any, password: Any, client_address: str | None = None) -> dict[str, Any]:
+        return self.app.login(mobile, password, client_address, self.cause)
+
+    @rpc
+    @answers
+    def refresh(self, refresh_token: Any) -> dict[str, Any]:
+        return self.app.refresh(refresh_token, self.cause)
+
+    @rpc
+    @answers
+    def logout(self, refresh_token: Any) -> dict[str, str]:
+        self.app.logout(refresh_token, self.cause)
+        return {"status": "logged_out"}
 
     @rpc
     def health(self) -> dict[str, Any]:

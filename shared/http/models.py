@@ -37,6 +37,15 @@ class PasswordResetConfirmation(_Body):
     new_password: str = Field(min_length=1, max_length=1024)
 
 
+class LoginRequest(_Body):
+    mobile: str = Field(min_length=1, max_length=40)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class RefreshRequest(_Body):
+    refresh_token: str = Field(min_length=1, max_length=300)
+
+
 class ClockAdvanceRequest(_Body):
     advance: timedelta = Field(description="ISO-8601 duration, e.g. P90D or PT1H")
 

@@ -23,8 +23,8 @@ class InvalidToken(Exception):
 
 
 def issue_access_token(private_pem: str, user_id: str, roles: list[str], now: datetime,
-                       ttl: timedelta = timedelta(minutes=15)) -> str:
-    claims = {"sub": user_id, "roles": roles, "iss": ISSUER, "aud": AUDIENCE,
+                       ttl: timedelta = timedelta(minutes=15), sid: str | None = None) -> str:
+    claims = {"sub": user_id, "roles": roles, "iss": ISSUER, "aud": AUDIENCE, "sid": sid,
               "iat": int(now.timestamp()), "exp": int((now + ttl).timestamp())}
     return jwt.encode(claims, private_pem, algorithm="EdDSA")
 

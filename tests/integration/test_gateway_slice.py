@@ -264,3 +264,22 @@ def test_forgotten_password_is_reset_with_an_sms_code(gateway: str) -> None:
     done = post(f"{gateway}/identity/password-resets/confirm",
                 {"mobile": "09121112255", "code": code, "new_password": "N3w!password"})
     assert done.status_code == 200 and done.json()["status"] == "password_changed"
+
+
+def test_log_in_refresh_and_log_out_through_the_gateway(gateway: str) -> None:
+    post(f"{gateway}/identity/registrations", {"mobile": "09121112266", "password": "Str0ng!pass"})
+    early = post(f"{gateway}/identity/sessions", {"mobile": "09121112266", "password": "Str0ng!pass"})
+    assert early.status_code == 403 and early.json()["error"] == "mobile_not_verified"
+    post(f"{gateway}/identity/registrations/verify", {"mobile": "09121112266",
+                                                      "code": sms_code(gateway, "09121112266")})
+    wrong = post(f"{gateway}/identity/sessions", {"mobile": "09121112266", "password": "Wr0ng!pass"})
+    assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_credentials"
+    tokens = post(f"{gateway}/identity/sessions", {"mobile": "09121112266", "password": "Str0ng!pass"}).json()
+    assert tokens["token_type"] == "Bearer" and tokens["access_token"].count(".") == 2
+    renewed = post(f"{gateway}/identity/sessions/refresh", {"refresh_token": tokens["refresh_token"]})
+    assert renewed.status_code == 200
+    out = requests.delete(f"{gateway}/identity/sessions", json={"refresh_token": renewed.json()["refresh_token"]},
+                          timeout=10)
+    assert out.status_code == 200
+    gone = post(f"{gateway}/identity/sessions/refresh", {"refresh_token": renewed.json()["refresh_token"]})
+    assert gone.status_code == 401

@@ -1,0 +1,117 @@
+"""Logging in (ID-5's door): tokens, rotation, reuse detection, lockout that grows, the
+per-address brake, recovery ending every session — on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+
+from services.identity.application import IdentityApplication
+from services.identity.domain import LOGIN_FAILURES_BEFORE_LOCK
+from shared.kernel.config import Settings
+from shared.kernel.errors import DomainError
+from shared.kernel.sealing import development_keypair
+from shared.kernel.store import Cause
+from shared.kernel.tokens import development_signing_keys, verify_access_token
+from tests.integration.test_identity_codes import last_code, later, refused
+
+SettingsFor = Callable[..., Settings]
+MOBILE = "09121234567"
+CAUSE = Cause("test")
+
+
+@pytest.fixture
+def app(settings_for: SettingsFor) -> IdentityApplication:
+    settings = settings_for("identity")
+    keys = settings.var_dir / "keys"
+    return IdentityApplication(settings, sealing_public_key=development_keypair(keys)[1],
+                               signing_key=development_signing_keys(keys)[0])
+
+
+def verified_user(app: IdentityApplication) -> None:
+    app.register(MOBILE, "Str0ng!pass", CAUSE)
+    app.verify(MOBILE, last_code(app), CAUSE)
+
+
+def test_login_gives_a_token_the_gateway_can_verify(app: IdentityApplication) -> None:
+    verified_user(app)
+    tokens = app.login("۰۹۱۲۱۲۳۴۵۶۷", "Str0ng!pass", "203.0.113.1", CAUSE)
+    public_key = development_signing_keys(app.settings.var_dir / "keys")[1]
+    claims = verify_access_token(public_key, tokens["access_token"], app.clock.now())
+    assert claims["sub"] == tokens["user_id"] and claims["roles"] == ["customer"]
+    assert "Str0ng!pass" not in str(tokens)
+
+
+def test_an_unverified_number_cannot_log_in(app: IdentityApplication) -> None:
+    app.register(MOBILE, "Str0ng!pass", CAUSE)
+    refused("mobile_not_verified", lambda: app.login(MOBILE, "Str0ng!pass", None, CAUSE))
+    refused("invalid_credentials", lambda: app.login(MOBILE, "Wr0ng!pass", None, CAUSE))  # no hint before
+
+
+def test_unknown_numbers_and_wrong_passwords_get_the_same_answer(app: IdentityApplication) -> None:
+    verified_user(app)
+    refused("invalid_credentials", lambda: app.login("09350000000", "Str0ng!pass", None, CAUSE))
+    refused("invalid_credentials", lambda: app.login(MOBILE, "Wr0ng!pass", None, CAUSE))
+    refused("invalid_credentials", lambda: app.login(MOBILE, None, None, CAUSE))
+
+
+def test_repeated_failures_lock_for_a_growing_interval(app: IdentityApplication) -> None:
+    verified_user(app)
+    for _ in range(LOGIN_FAILURES_BEFORE_LOCK):
+        refused("invalid_credentials", lambda: app.login(MOBILE, "Wr0ng!pass", None, CAUSE))
+    first = refused("account_locked", lambda: app.login(MOBILE, "Str0ng!pass", None, CAUSE))
+    assert 50 <= first.details["retry_after"] <= 61
+    later(app, timedelta(minutes=1, seconds=1))
+    refused("invalid_credentials", lambda: app.login(MOBILE, "Wr0ng!pass", None, CAUSE))
+    second = refused("account_locked", lambda: app.login(MOBILE, "Str0ng!pass", None, CAUSE))
+    assert second.details["retry_after"] > first.details["retry_after"]  # doubled
+    later(app, timedelta(minutes=3))
+    app.login(MOBILE, "Str0ng!pass", None, CAUSE)  # and a success clears the count
+    refused("invalid_credentials", lambda: app.login(MOBILE, "Wr0ng!pass", None, CAUSE))
+    app.login(MOBILE, "Str0ng!pass", None, CAUSE)
+
+
+def test_one_address_guessing_across_accounts_is_slowed(app: IdentityApplication) -> None:
+    from services.identity.sessions import LOGIN_FAILURES_PER_ADDRESS
+
+    for i in range(LOGIN_FAILURES_PER_ADDRESS):
+        refused("invalid_credentials", lambda i=i: app.login(f"0935{i:07d}", "Guess!ng1", "203.0.113.66", CAUSE))
+    slowed = refused("too_many_requests", lambda: app.login("09350000999", "Guess!ng1", "203.0.113.66", CAUSE))
+    assert slowed.details["retry_after"] > 0
+
+
+def test_refresh_tokens_rotate_and_a_reused_one_ends_the_session(app: IdentityApplication) -> None:
+    verified_user(app)
+    first = app.login(MOBILE, "Str0ng!pass", None, CAUSE)
+    second = app.refresh(first["refresh_token"], CAUSE)
+    assert second["refresh_token"] != first["refresh_token"]
+    third = app.refresh(second["refresh_token"], CAUSE)
+    refused("unauthorized", lambda: app.refresh(first["refresh_token"], CAUSE))  # a stolen, rotated copy
+    refused("unauthorized", lambda: app.refresh(third["refresh_token"], CAUSE))  # ... ended the session
+    for junk in ("", "a.b", "x.y.z", "not-a-uuid.s.t", None, 42, "a" * 400):
+        refused("unauthorized", lambda junk=junk: app.refresh(junk, CAUSE))
+
+
+def test_logout_and_password_recovery_end_sessions(app: IdentityApplication) -> None:
+    verified_user(app)
+    kept = app.login(MOBILE, "Str0ng!pass", None, CAUSE)
+    left = app.login(MOBILE, "Str0ng!pass", None, CAUSE)
+    app.logout(left["refresh_token"], CAUSE)
+    refused("unauthorized", lambda: app.refresh(left["refresh_token"], CAUSE))
+    kept = app.refresh(kept["refresh_token"], CAUSE)
+    later(app, timedelta(minutes=2))
+    app.send_code(MOBILE, "password_reset", None, CAUSE)
+    app.reset_password(MOBILE, last_code(app), "N3w!password", CAUSE)
+    refused("unauthorized", lambda: app.refresh(kept["refresh_token"], CAUSE))  # every session revoked (ID-4)
+    refused("invalid_credentials", lambda: app.login(MOBILE, "Str0ng!pass", None, CAUSE))
+    app.login(MOBILE, "N3w!password", None, CAUSE)
+
+
+def test_sessions_expire(app: IdentityApplication) -> None:
+    verified_user(app)
+    tokens = app.login(MOBILE, "Str0ng!pass", None, CAUSE)
+    later(app, timedelta(days=31))
+    with pytest.raises(DomainError):
+        app.refresh(tokens["refresh_token"], CAUSE)
