@@ -16,6 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("identity", "notifications")  # the services built so far; the others follow their issues
 GATEWAY_ADDRESS = os.environ.get("GATEWAY_ADDRESS", "127.0.0.1:8000")
+SMS_ADDRESS = os.environ.get("DEV_SMS_ADDRESS", "127.0.0.1:8025")  # the development SMS provider
 
 
 def main() -> int:
@@ -23,6 +24,11 @@ def main() -> int:
     logs = ROOT / "var" / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     procs: dict[str, subprocess.Popen[bytes]] = {}
+    sms_log = open(logs / "sms-provider.log", "ab")  # noqa: SIM115 - kept open for the child's life
+    procs["sms-provider"] = subprocess.Popen([sys.executable, "-m", "tools.dev_sms_provider", SMS_ADDRESS],
+                                             cwd=ROOT, env=env, stdout=sms_log, stderr=subprocess.STDOUT)
+    print(f"started {'sms-provider':14} pid {procs['sms-provider'].pid:6}  http://{SMS_ADDRESS}/_dev/messages")
+    env = env | {"SMS_PROVIDER_URL": env.get("SMS_PROVIDER_URL", f"http://{SMS_ADDRESS}")}
     for name in (*SERVICES, "gateway"):
         extra = {"WEB_SERVER_ADDRESS": GATEWAY_ADDRESS} if name == "gateway" else {}
         log = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - kept open for the child's life

@@ -7,10 +7,12 @@ from __future__ import annotations
 import dataclasses
 import time
 from datetime import timedelta
+from functools import partial
 
 from bench.relay.env import BenchEnv
 from bench.relay.figures import Figure, repeated_rate
 from services.identity.application import IdentityApplication
+from services.identity.domain import User
 from services.identity.service import build_application
 from services.identity.translations import translate
 from shared.kernel import topology
@@ -33,7 +35,7 @@ CODE_SPACING = timedelta(days=1, seconds=1)
 def append_backlog(app: IdentityApplication, count: int) -> int:
     """One registered user, then ``count`` codes for them; returns how many events were stored."""
     user_id = app.register(MOBILE, PASSWORD, Cause("bench"))  # argon2: once only
-    user = app.repository.get(user_id)
+    user: User = app.repository.get(user_id)
     now = app.clock.now()
     for first in range(0, count, CHUNK):
         for _ in range(min(CHUNK, count - first)):
@@ -88,7 +90,7 @@ def measure_store(env: BenchEnv, store: str) -> list[Figure]:
         runs = RelayRuns(env, app, settings, expected)
         figures = []
         for batch in BATCHES:
-            median, rates = repeated_rate(lambda batch=batch: runs.run_once(batch), REPEATS)
+            median, rates = repeated_rate(partial(runs.run_once, batch), REPEATS)
             figures.append(Figure(
                 f"e.{store}.batch{batch}", f"relay, {store} store, RELAY_BATCH={batch}, every event confirmed",
                 median, "events/s",

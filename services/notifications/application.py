@@ -1,17 +1,21 @@
-"""Notifications' use cases: turn events into messages, and list what a number was sent.
+"""Notifications' use cases: turn events into SMS sent through the provider adapter, and
+list what a number was sent.
 
-In this slice a queued message is what the development SMS provider shows; sending through
-the provider adapter, delivery events and rate limits follow in the identity issue."""
+Sending happens inside the inbox handler, before the handler's events are saved: a crash in
+between redelivers the event and sends again with the same message id, which the provider
+refuses to send twice (localid). A provider outage raises, so the inbox retries with
+back-off; on the last attempt the failure is recorded instead (MessageFailed)."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Protocol
 
 from eventsourcing.application import AggregateNotFoundError
 
 from services.notifications import templates
 from services.notifications.domain import Recipient
+from services.notifications.sms import ProviderRejected, ProviderUnavailable, Receipt
 from shared.events.identity import VerificationCodeIssuedV1
 from shared.kernel.i18n import jalali_datetime
 from shared.kernel.mobile import normalize_mobile
@@ -21,11 +25,16 @@ from shared.kernel.subject_ids import stable_id
 from shared.kernel.subject_keys import Personal
 
 
+class SmsSender(Protocol):
+    def send(self, receptor: str, message: str, local_id: str) -> Receipt: ...
+
+
 class NotificationsApplication(ServiceApplication):
     name = "notifications"  # type: ignore[misc]
 
-    def __init__(self, *args: Any, sealing_private_key: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, sealing_private_key: str, sms: SmsSender, **kwargs: Any) -> None:
         self.sealing_private_key = sealing_private_key
+        self.sms = sms
         super().__init__(*args, **kwargs)
 
     def _recipient(self, e164: str) -> Recipient:
@@ -36,14 +45,30 @@ class NotificationsApplication(ServiceApplication):
             recipient = Recipient(recipient_id=recipient_id, mobile=Personal(f"recipient:{recipient_id}", e164))
         return recipient
 
-    def send_verification_code(self, event: VerificationCodeIssuedV1, cause: Cause) -> None:
+    def send_verification_code(self, event: VerificationCodeIssuedV1, cause: Cause, last_attempt: bool) -> None:
         code = unseal(self.sealing_private_key, event.sealed_code)
-        recipient = self._recipient(event.mobile)
         text = templates.verification_code(code, event.purpose, event.expires_at, event.locale)
-        recipient.queue_message(
-            message_id=uuid.uuid5(uuid.NAMESPACE_URL, f"{cause.causation_id}:sms"),
-            template=f"verification_code.{event.purpose}",
-            text=Personal(f"recipient:{recipient.id}", text), queued_at=self.clock.now())
+        self._send_sms(event.mobile, f"verification_code.{event.purpose}", text, cause, last_attempt)
+
+    def _send_sms(self, e164: str, template: str, text: str, cause: Cause, last_attempt: bool) -> None:
+        recipient = self._recipient(e164)
+        message_id = uuid.uuid5(uuid.NAMESPACE_URL, f"{cause.causation_id}:sms")
+        now = self.clock.now()
+        limited = recipient.is_rate_limited(now)
+        recipient.queue_message(message_id=message_id, template=template,
+                                text=Personal(f"recipient:{recipient.id}", text), queued_at=now)
+        if limited:
+            recipient.mark_failed(message_id, "rate_limited: too many messages to this number in an hour")
+        else:
+            try:
+                receipt = self.sms.send(e164, text, str(message_id))
+                recipient.mark_delivered(message_id, receipt.provider_message_id)
+            except ProviderRejected as rejected:
+                recipient.mark_failed(message_id, str(rejected))
+            except ProviderUnavailable as outage:
+                if not last_attempt:
+                    raise  # the inbox retries after a back-off; other messages flow meanwhile
+                recipient.mark_failed(message_id, f"provider unavailable: {outage}")
         self.save_caused(recipient, cause=cause)
 
     def messages_to(self, mobile: object) -> list[dict[str, Any]]:
@@ -55,5 +80,6 @@ class NotificationsApplication(ServiceApplication):
             return []
         return [{
             "message_id": str(m.message_id), "to": e164, "template": m.template, "text": m.text.reveal(),
+            "status": m.status, "provider_message_id": m.provider_message_id, "failure": m.failure,
             "queued_at": m.queued_at.isoformat(), "queued_at_jalali": jalali_datetime(m.queued_at),
         } for m in reversed(recipient.messages)]

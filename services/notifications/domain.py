@@ -1,15 +1,18 @@
-"""Notifications' aggregate: the messages addressed to one mobile number (NO-1).
-Number and text are personal data, sealed under the recipient's subject key."""
+"""Notifications' aggregate: the messages addressed to one mobile number (NO-1). Number and
+text are personal data, sealed under the recipient's subject key."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from eventsourcing.domain import Aggregate, event
 
 from shared.kernel.subject_keys import Personal
+
+# Against SMS pumping: at most this many messages to one number in an hour.
+MESSAGES_PER_NUMBER_PER_HOUR = 10
 
 
 @dataclass(frozen=True)
@@ -18,6 +21,9 @@ class Message:
     template: str
     text: Personal
     queued_at: datetime
+    status: str = "queued"  # queued | delivered | failed
+    provider_message_id: str | None = None
+    failure: str | None = None
 
 
 class Recipient(Aggregate):
@@ -30,6 +36,32 @@ class Recipient(Aggregate):
     def create_id(recipient_id: uuid.UUID) -> uuid.UUID:
         return recipient_id
 
+    def is_rate_limited(self, now: datetime) -> bool:
+        recent = [m for m in self.messages if now - m.queued_at < timedelta(hours=1) and m.status != "failed"]
+        return len(recent) >= MESSAGES_PER_NUMBER_PER_HOUR
+
     @event("MessageQueued")
     def queue_message(self, message_id: uuid.UUID, template: str, text: Personal, queued_at: datetime) -> None:
         self.messages.append(Message(message_id, template, text, queued_at))
+
+    def mark_delivered(self, message_id: uuid.UUID, provider_message_id: str) -> None:
+        self._delivered(message_id=message_id, template=self._message(message_id).template,
+                        provider_message_id=provider_message_id)
+
+    @event("MessageDelivered")
+    def _delivered(self, message_id: uuid.UUID, template: str, provider_message_id: str) -> None:
+        self._update(message_id, status="delivered", provider_message_id=provider_message_id)
+
+    def mark_failed(self, message_id: uuid.UUID, reason: str) -> None:
+        self._failed(message_id=message_id, template=self._message(message_id).template, reason=reason[:500])
+
+    @event("MessageFailed")
+    def _failed(self, message_id: uuid.UUID, template: str, reason: str) -> None:
+        self._update(message_id, status="failed", failure=reason)
+
+    def _message(self, message_id: uuid.UUID) -> Message:
+        return next(m for m in self.messages if m.message_id == message_id)
+
+    def _update(self, message_id: uuid.UUID, **changes: object) -> None:
+        self.messages = [replace(m, **changes) if m.message_id == message_id else m  # type: ignore[arg-type]
+                         for m in self.messages]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from nameko.rpc import rpc
 
 from services.notifications import policies
 from services.notifications.application import NotificationsApplication
+from services.notifications.sms import KavenegarClient
 from services.notifications.translations import translate
 from shared.kernel.config import Settings
 from shared.kernel.inbox import Inbound, inbox
@@ -17,7 +19,10 @@ from shared.kernel.sealing import development_keypair
 
 def build_application(settings: Settings) -> NotificationsApplication:
     private_key, _ = development_keypair(settings.var_dir / "keys")
-    return NotificationsApplication(settings, sealing_private_key=private_key)
+    sms = KavenegarClient(base_url=os.environ.get("SMS_PROVIDER_URL", "http://127.0.0.1:8025"),
+                          api_key=os.environ.get("SMS_API_KEY", "development"),
+                          sender=os.environ.get("SMS_SENDER", "10004346"))
+    return NotificationsApplication(settings, sealing_private_key=private_key, sms=sms)
 
 
 class NotificationsService:

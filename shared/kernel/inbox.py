@@ -41,6 +41,9 @@ class Inbound:
     envelope: Envelope
     event: IntegrationEvent
     attempt: int
+    # True when a failure now goes to the dead-letter queue: a handler may record the
+    # failure as an outcome instead of raising.
+    last_attempt: bool = False
 
     @property
     def cause(self) -> Cause:
@@ -100,7 +103,8 @@ class Inbox(Consumer):  # type: ignore[misc]
         except (ValidationError, UnknownEvent, ValueError, TypeError) as exc:
             self._settle_failure(message, attempt, f"invalid message: {_short(exc)}", retryable=False)
             return
-        inbound = Inbound(envelope, event, attempt)
+        assert self.settings is not None
+        inbound = Inbound(envelope, event, attempt, last_attempt=attempt > len(self.settings.retry_delays_ms))
         self.container.spawn_worker(
             self, (inbound,), {},
             context_data={"correlation_id": envelope.correlation_id, "causation_id": str(envelope.event_id)},

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import eventlet
 import pytest
+import requests
 from kombu import Connection, Producer
 
 from shared.events.base import Envelope
@@ -82,6 +83,8 @@ def test_consumer_killed_mid_burst_handles_every_event_exactly_once(platform: Pl
     assert handled_before_kill < 300, "the kill should land mid-burst"
     platform.start("notifications")
     assert_exactly_once(platform, range(150), timeout=90)
+    # ... and the provider was asked to send each SMS once (or refused a repeat by its localid).
+    assert all(len(platform.sms_sent_to(e164(i))) == 1 for i in range(150))
 
 
 def _envelope(event: VerificationCodeIssuedV1, position: int, event_id: uuid.UUID | None = None) -> Envelope:
@@ -171,3 +174,31 @@ def test_services_reconnect_after_a_broker_restart(platform: Platform) -> None:
     wait_until(register_after_restart, timeout=90, interval=2, what="identity to answer after the restart")
     assert_exactly_once(platform, range(6), timeout=90)
     assert platform.procs["identity"].poll() is None and platform.procs["notifications"].poll() is None
+
+
+def test_an_sms_provider_outage_is_retried_and_each_sms_sent_once(platform: Platform) -> None:
+    platform.start("identity")
+    platform.start("notifications")
+    requests.post(f"{platform.start_sms_provider()}/_dev/outage", json={"seconds": 0.5}, timeout=5)
+    register_many(platform, range(5))
+    assert_exactly_once(platform, range(5))
+    wait_until(lambda: all([m["status"] for m in messages_for(platform, e164(i))] == ["delivered"] for i in range(5)),
+               what="every SMS delivered after the outage")
+    assert [len(platform.sms_sent_to(e164(i))) for i in range(5)] == [1] * 5
+    assert '"inbox.retry_scheduled"' in platform.log_text("notifications")
+
+
+def test_a_long_outage_ends_in_message_failed_while_later_messages_flow(platform: Platform) -> None:
+    platform.start("identity")
+    platform.start("notifications")
+    requests.post(f"{platform.start_sms_provider()}/_dev/outage", json={"seconds": 3}, timeout=5)
+    register_many(platform, range(2))
+    def statuses(i: int) -> list[str]:
+        return [m["status"] for m in messages_for(platform, e164(i))]
+
+    wait_until(lambda: all(statuses(i) == ["failed"] for i in range(2)), timeout=30,
+               what="the failures to be recorded")
+    assert "provider unavailable" in messages_for(platform, e164(0))[0]["failure"]
+    time.sleep(3)
+    register_many(platform, range(2, 4))
+    wait_until(lambda: all(statuses(i) == ["delivered"] for i in range(2, 4)), what="later messages to be delivered")

@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import eventlet
 import pytest
 from eventsourcing.persistence import IntegrityError
 
 from services.identity.application import IdentityApplication
+from services.notifications import policies
 from services.notifications.application import NotificationsApplication
+from services.notifications.sms import Receipt
+from shared.events.base import Envelope
 from shared.events.identity import VerificationCodeIssuedV1
 from shared.kernel.config import Settings
 from shared.kernel.errors import DomainError
+from shared.kernel.inbox import Inbound
 from shared.kernel.sealing import development_keypair, seal
 from shared.kernel.store import AlreadyHandled, Cause
 
@@ -26,9 +31,21 @@ def identity_app(settings_for: SettingsFor) -> IdentityApplication:
     return IdentityApplication(settings, sealing_public_key=development_keypair(settings.var_dir / "keys")[1])
 
 
+class RecordingSms:
+    """A stand-in for the SMS provider (outside our boundary): it records what it was given."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, str]] = []
+
+    def send(self, receptor: str, message: str, local_id: str) -> Receipt:
+        self.sent.append((receptor, message, local_id))
+        return Receipt(str(len(self.sent)), "queued")
+
+
 def notifications_app(settings_for: SettingsFor) -> NotificationsApplication:
     settings = settings_for("notifications")
-    return NotificationsApplication(settings, sealing_private_key=development_keypair(settings.var_dir / "keys")[0])
+    return NotificationsApplication(settings, sealing_private_key=development_keypair(settings.var_dir / "keys")[0],
+                                    sms=RecordingSms())
 
 
 def test_registration_events_carry_the_requests_correlation_id(settings_for: SettingsFor) -> None:
@@ -77,12 +94,17 @@ def test_an_inbox_event_is_recorded_with_its_effect_and_a_duplicate_changes_noth
     public = development_keypair(app.settings.var_dir / "keys")[1]
     event = VerificationCodeIssuedV1(user_id=uuid.uuid4(), mobile="+989121234567", purpose="signup",
                                      sealed_code=seal(public, "123456"), expires_at="2026-12-05T10:00:00Z")
-    event_id = uuid.uuid4()
-    cause = Cause("corr", str(event_id), inbox_event_id=event_id)
-    app.send_verification_code(event, cause)
-    assert app.has_handled(event_id)
+    envelope = Envelope(event_id=uuid.uuid4(), type=event.type, version=1, occurred_at=datetime.now(UTC),
+                        producer="identity", producer_position=7, correlation_id="corr",
+                        payload=event.model_dump(mode="json"))
+    inbound = Inbound(envelope, event, attempt=1)
+    policies.handle(app, inbound)
+    assert app.has_handled(envelope.event_id)
     with pytest.raises(AlreadyHandled):
-        app.send_verification_code(event, cause)
+        policies.handle(app, inbound)
+    with pytest.raises(AlreadyHandled):  # even straight to the use case, the store refuses it
+        app.send_verification_code(event, inbound.cause, last_attempt=False)
+    assert [sent[2] for sent in app.sms.sent][:1] == [str(uuid.uuid5(uuid.NAMESPACE_URL, f"{envelope.event_id}:sms"))]  # type: ignore[attr-defined]
     messages = app.messages_to("09121234567")
     assert len(messages) == 1
     assert "۱۲۳۴۵۶" in messages[0]["text"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -14,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from shared.kernel.config import REPO_ROOT, Settings
@@ -39,6 +41,8 @@ class Platform:
         self._runs = 0
         self._proxy: ClusterRpcProxy | None = None
         self._services: Any = None
+        self.sms_provider: subprocess.Popen[bytes] | None = None
+        self.sms_url = ""
 
     def env(self, **extra: str) -> dict[str, str]:
         s = self.settings
@@ -48,7 +52,26 @@ class Platform:
             "INBOX_RETRY_DELAYS_MS": ",".join(str(d) for d in s.retry_delays_ms), "PYTHONUNBUFFERED": "1",
         } | extra
 
+    def start_sms_provider(self) -> str:
+        """The development SMS provider (Kavenegar's API on loopback), started once."""
+        if self.sms_provider is None:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                port = s.getsockname()[1]
+            log = open(self.logs / "sms-provider.log", "wb")  # noqa: SIM115 - lives as long as the child
+            self.sms_provider = subprocess.Popen([sys.executable, "-m", "tools.dev_sms_provider", f"127.0.0.1:{port}"],
+                                                 cwd=REPO_ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT)
+            self.sms_url = f"http://127.0.0.1:{port}"
+            wait_until(lambda: _answers(f"{self.sms_url}/health"), timeout=20, what="the SMS provider")
+        return self.sms_url
+
+    def sms_sent_to(self, e164: str) -> list[dict[str, Any]]:
+        answer = requests.get(f"{self.sms_url}/_dev/messages", params={"receptor": e164}, timeout=10)
+        return list(answer.json()["messages"])
+
     def start(self, service: str, **extra_env: str) -> subprocess.Popen[bytes]:
+        if service == "notifications":
+            extra_env = {"SMS_PROVIDER_URL": self.start_sms_provider()} | extra_env
         self._runs += 1
         log_path = self.logs / f"{service}.{self._runs}.log"
         with open(log_path, "wb") as log:
@@ -88,6 +111,9 @@ class Platform:
 
     def stop_all(self) -> None:
         self.drop_proxy()
+        if self.sms_provider is not None:
+            self.sms_provider.kill()
+            self.sms_provider.wait(10)
         for proc in self.procs.values():
             proc.send_signal(signal.SIGTERM)  # graceful: in-flight work finishes and is acked
         for proc in self.procs.values():
@@ -110,6 +136,13 @@ class Platform:
         """A proxy of one's own, for a green thread running beside the test's own calls."""
         with ClusterRpcProxy(self.rpc_config(), timeout=30) as proxy:
             yield proxy
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).ok
+    except requests.RequestException:
+        return False
 
 
 def messages_for(platform: Platform, mobile: str) -> list[dict[str, Any]]:
