@@ -32,6 +32,8 @@ class BenchEnv:
     # Queues and exchanges declared outside the topology (baselines), deleted at the end.
     extra_queues: set[str] = field(default_factory=set)
     extra_exchanges: set[str] = field(default_factory=set)
+    # Where measurements may keep files worth a look afterwards (the hop's process logs).
+    artifacts: Path | None = None
 
     @property
     def postgres_prefix(self) -> str:

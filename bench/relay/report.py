@@ -68,10 +68,14 @@ def detail_lines(figures: list[Figure]) -> list[str]:
             for f in figures if f.detail]
 
 
+def results_stem(started: datetime) -> str:
+    return f"relay-{started.strftime('%Y%m%dT%H%M%SZ')}"
+
+
 def write_json(started: datetime, env_namespace: str, machine: dict[str, Any], figures: list[Figure],
                errors: dict[str, str], cleanup: list[str], seconds: float) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"relay-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
+    path = RESULTS / f"{results_stem(started)}.json"
     document = {
         "started_at": started.isoformat(), "seconds": round(seconds, 1), "namespace": env_namespace,
         "machine": machine, "targets": targets(figures),

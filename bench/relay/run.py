@@ -1,6 +1,6 @@
 """make bench: the relay's throughput and hop latency beside same-run baselines.
 
-    PYTHONPATH=. .venv/bin/python -m bench.relay.run
+    PYTHONPATH=. .venv/bin/python -m bench.relay.run [baselines] [nameko] [relay] [hop]
 
 See bench/README.md for what each figure means.
 """
@@ -29,12 +29,13 @@ from bench.relay.env import BenchEnv  # noqa: E402
 from bench.relay.figures import Figure  # noqa: E402
 
 Measurement = Callable[[BenchEnv], list[Figure]]
-MEASUREMENTS: list[tuple[str, Measurement]] = [
-    ("baselines a–c (raw publishing)", baselines.measure),
-    ("baseline d (nameko events)", nameko_baseline.measure),
-    ("e (relay throughput)", throughput.measure),
-    ("f (hop latency across processes)", hop.measure),
-]
+# name on the command line → (what it is, how to measure it); no names: all of them, in order.
+MEASUREMENTS: dict[str, tuple[str, Measurement]] = {
+    "baselines": ("baselines a–c (raw publishing)", baselines.measure),
+    "nameko": ("baseline d (nameko events)", nameko_baseline.measure),
+    "relay": ("e (relay throughput)", throughput.measure),
+    "hop": ("f (hop latency across processes)", hop.measure),
+}
 
 
 def progress(message: str) -> None:
@@ -46,10 +47,10 @@ def quiet_logs() -> None:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
 
 
-def run_all(env: BenchEnv) -> tuple[list[Figure], dict[str, str]]:
+def run_all(env: BenchEnv, selected: list[str]) -> tuple[list[Figure], dict[str, str]]:
     figures: list[Figure] = []
     errors: dict[str, str] = {}
-    for name, measure in MEASUREMENTS:
+    for name, measure in (MEASUREMENTS[key] for key in selected):
         progress(f"measuring {name}")
         started = time.perf_counter()
         try:
@@ -61,15 +62,21 @@ def run_all(env: BenchEnv) -> tuple[list[Figure], dict[str, str]]:
     return figures, errors
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
+    selected = argv or list(MEASUREMENTS)
+    unknown = [name for name in selected if name not in MEASUREMENTS]
+    if unknown:
+        print(f"unknown measurement {', '.join(unknown)}; choose from {', '.join(MEASUREMENTS)}", file=sys.stderr)
+        return 2
     quiet_logs()
     started_at, started = datetime.now(UTC), time.perf_counter()
     env = BenchEnv()
+    env.artifacts = report.RESULTS / f"{report.results_stem(started_at)}-logs"
     try:
         described = machine.describe(env)
         print("\n".join(report.machine_lines(described)), flush=True)
         progress(f"namespace {env.namespace}, temp dir {env.root}")
-        figures, errors = run_all(env)
+        figures, errors = run_all(env, selected)
     finally:
         progress("cleaning up")
         cleanup = env.cleanup()
@@ -83,4 +90,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -61,8 +61,3 @@ class ReplayRequest(_Body):
         if (self.message_id is None) == (not self.all):
             raise ValueError("give either message_id or all=true")
         return self
-
-
-class RegistrationAccepted(_Body):
-    user_id: str
-    status: str

@@ -15,10 +15,9 @@ from typing import Any
 from kombu import Connection
 
 from shared.kernel.config import Settings
+from shared.kernel.inbox import ATTEMPT_HEADER
 from shared.kernel.publisher import ConfirmedPublisher, Outgoing
 from shared.kernel.topology import dead_queue_name, work_queue_name
-
-ATTEMPT_HEADER = "x-attempt"
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,12 @@ relay finishes its batch.
 
 from __future__ import annotations
 
-import eventlet
+import warnings
+
+# eventlet announces its maintenance mode on import; the stack is pinned on purpose (docs/decisions.md).
+warnings.filterwarnings("ignore", message="Eventlet is deprecated")
+
+import eventlet  # noqa: E402
 
 eventlet.monkey_patch()  # before anything imports socket or threading
 
