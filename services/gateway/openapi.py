@@ -44,6 +44,9 @@ ROUTES: list[tuple[str, str, str, type[BaseModel] | None, int, tuple[str, ...]]]
      RefreshRequest, 200, ("invalid_json", "invalid_request", "unauthorized")),
     ("DELETE", "/identity/sessions", "Log out: the refresh token's session ends",
      RefreshRequest, 200, ("invalid_json", "invalid_request", "unauthorized")),
+    ("GET", "/me", "The personal page: the user, each business with role, permissions, subscription state, "
+     "deletion date and whether reports can be taken (ID-5, TE-3, AR-2); needs a Bearer token",
+     None, 200, ("unauthorized", "service_unavailable")),
     ("GET", "/notifications/messages", "Messages sent to a number (support; open in development)",
      None, 200, ("invalid_request", "invalid_mobile", "unauthorized", "forbidden", "service_unavailable")),
     ("POST", "/ops/clock", "Move the platform clock forward (non-production)",

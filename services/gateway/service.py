@@ -108,6 +108,12 @@ class GatewayService:
         body = parse_body(request, RefreshRequest)
         return 200, call(self.identity, "logout", body.refresh_token)
 
+    @http("GET", "/me")
+    @endpoint
+    def personal_page(self, request: Request) -> tuple[int, Any]:
+        claims = self.claims(request)
+        return 200, call(self.identity, "personal_page", claims["sub"])
+
     @http("GET", "/notifications/messages")
     @endpoint
     def messages(self, request: Request) -> tuple[int, Any]:

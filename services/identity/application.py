@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
+from services.identity.businesses import BusinessUseCases
 from services.identity.domain import ClientAddress, User
 from services.identity.passwords import PASSWORD_HASHER, check_password
 from services.identity.sessions import SessionUseCases
@@ -27,7 +28,7 @@ CONFLICT_RETRIES = 20
 T = TypeVar("T")
 
 
-class IdentityApplication(SessionUseCases, ServiceApplication):
+class IdentityApplication(SessionUseCases, BusinessUseCases, ServiceApplication):
     name = "identity"  # type: ignore[misc]
 
     def __init__(self, *args: Any, sealing_public_key: str, signing_key: str = "", codes_per_address_hour: int = 30,

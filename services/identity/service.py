@@ -7,13 +7,13 @@ from typing import Any
 
 from nameko.rpc import rpc
 
+from services.identity import policies
 from services.identity.application import IdentityApplication
 from services.identity.translations import translate
 from shared.kernel.config import Settings
 from shared.kernel.inbox import Inbound, inbox
 from shared.kernel.logging import get_logger
 from shared.kernel.nameko_edge import EventSourcedApp, RequestCause, answers, health_of
-from shared.kernel.policies import handle_platform_event
 from shared.kernel.sealing import development_keypair
 from shared.kernel.store import Cause
 from shared.kernel.tokens import development_signing_keys
@@ -79,9 +79,14 @@ class IdentityService:
     def health(self) -> dict[str, Any]:
         return health_of(self.name, self.app)
 
+    @rpc
+    @answers
+    def personal_page(self, user_id: Any) -> dict[str, Any]:
+        return self.app.personal_page(user_id)
+
     @inbox
     def handle(self, inbound: Inbound) -> None:
-        handle_platform_event(self.app, inbound)
+        policies.handle(self.app, inbound)
 
 
 SERVICE = IdentityService

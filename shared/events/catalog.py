@@ -88,10 +88,11 @@ _SPECS: list[EventSpec] = [
     _spec(tenancy.TenantLapsedV1, consumers=("archival", "notifications", "identity")),
     _spec(tenancy.TenantReactivatedV1, consumers=("archival", "notifications", "identity")),
     # archival
-    _spec(archival.ArchivalScheduledV1, consumers=("tenancy", "notifications")),
-    _spec(archival.ArchivalCancelledV1, consumers=("tenancy",)),
+    # identity shows the deletion date and whether reports can still be taken on /me (AR-1, AR-2)
+    _spec(archival.ArchivalScheduledV1, consumers=("tenancy", "notifications", "identity")),
+    _spec(archival.ArchivalCancelledV1, consumers=("tenancy", "identity")),
     _spec(archival.ExportReadyV1, consumers=("notifications",)),
-    _spec(archival.TenantDataPurgedV1, consumers=("provisioning", "tenancy", "notifications")),
+    _spec(archival.TenantDataPurgedV1, consumers=("provisioning", "tenancy", "notifications", "identity")),
     _spec(archival.RestoreCompletedV1, consumers=("provisioning", "tenancy", "notifications")),
     # END other producers
 ]

@@ -283,3 +283,36 @@ def test_log_in_refresh_and_log_out_through_the_gateway(gateway: str) -> None:
     assert out.status_code == 200
     gone = post(f"{gateway}/identity/sessions/refresh", {"refresh_token": renewed.json()["refresh_token"]})
     assert gone.status_code == 401
+
+
+def test_the_personal_page_shows_the_businesses_tenancy_announced(gateway: str, platform: Platform) -> None:
+    import uuid
+
+    from kombu import Connection, Producer
+
+    from shared.events.base import Envelope
+    from shared.events.tenancy import MemberAddedV1
+    from shared.kernel.topology import events_exchange
+
+    assert requests.get(f"{gateway}/me", timeout=10).status_code == 401
+    post(f"{gateway}/identity/registrations", {"mobile": "09121112277", "password": "Str0ng!pass"})
+    post(f"{gateway}/identity/registrations/verify", {"mobile": "09121112277",
+                                                      "code": sms_code(gateway, "09121112277")})
+    tokens = post(f"{gateway}/identity/sessions", {"mobile": "09121112277", "password": "Str0ng!pass"}).json()
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    me = requests.get(f"{gateway}/me", headers=bearer, timeout=10).json()
+    assert me["user"]["mobile"] == "+989121112277" and me["businesses"] == []
+
+    added = MemberAddedV1(tenant_id=uuid.uuid4(), business_name="شرکت نمونه", user_id=tokens["user_id"],
+                          mobile="+989121112277", role="member", permissions=("sales.invoices.write",),
+                          added_by_user_id=uuid.uuid4())
+    envelope = Envelope(event_id=uuid.uuid4(), type=added.type, version=1, occurred_at="2026-11-28T10:00:00Z",
+                        producer="tenancy", producer_position=1, correlation_id="me-test",
+                        payload=added.model_dump(mode="json"))
+    with Connection(platform.settings.amqp_uri) as conn:
+        Producer(conn.channel(), exchange=events_exchange(platform.settings)).publish(
+            envelope.to_wire(), routing_key=envelope.routing_key, serializer="json")
+    businesses = wait_until(lambda: requests.get(f"{gateway}/me", headers=bearer, timeout=10).json()["businesses"],
+                            what="the membership on /me")
+    assert businesses[0]["business_name"] == "شرکت نمونه" and businesses[0]["role"] == "member"
+    assert businesses[0]["permissions"] == ["sales.invoices.write"]

@@ -1,0 +1,114 @@
+# mypy: disable-error-code="misc"
+# (the mixin's methods take `self: IdentityApplication`, which mypy cannot see is its subclass)
+"""Identity's side of tenancy and archival: keeping the personal page's memberships and
+subscriptions (ID-5, TE-3, AR-2), and answering GET /me. Mixed into IdentityApplication."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+
+from services.identity.domain import User
+from services.identity.personal_page import (
+    BusinessView,
+    Memberships,
+    Subscription,
+    business_view_id,
+    memberships_id,
+)
+from shared.events import archival, tenancy
+from shared.kernel.errors import DomainError
+from shared.kernel.i18n import jalali_date
+from shared.kernel.store import Cause
+from shared.kernel.subject_keys import Personal
+
+if TYPE_CHECKING:
+    from services.identity.application import IdentityApplication
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class BusinessUseCases:
+    def _get_or_start(self: IdentityApplication, cls: type[A], aggregate_id: uuid.UUID, key: uuid.UUID) -> A:
+        try:
+            found: A = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            found = cls(key)  # type: ignore[call-arg]
+        return found
+
+    def record_business_event(self: IdentityApplication, event: Any, occurred_at: datetime, cause: Cause) -> None:
+        view = self._get_or_start(BusinessView, business_view_id(event.tenant_id), event.tenant_id)
+        changed: list[Aggregate] = [view]
+        if isinstance(event, tenancy.BusinessActivatedV1):
+            view.change(occurred_at, state="active", business_type=event.business_type,
+                        products=tuple(event.products), ends_at=event.subscription_ends_at)
+        elif isinstance(event, tenancy.SubscriptionExtendedV1):
+            view.change(occurred_at, state="active", products=tuple(event.products),
+                        ends_at=event.subscription_ends_at)
+        elif isinstance(event, tenancy.TenantLapsedV1):
+            view.change(occurred_at, state="lapsed", lapsed_at=event.lapsed_at)
+        elif isinstance(event, tenancy.TenantReactivatedV1):
+            view.change(occurred_at, state="active", lapsed_at=None, ends_at=event.subscription_ends_at)
+        elif isinstance(event, archival.ArchivalScheduledV1):
+            view.schedule_deletion(event.deletion_due_at, occurred_at)
+        elif isinstance(event, archival.ArchivalCancelledV1):
+            view.schedule_deletion(None, occurred_at)
+        elif isinstance(event, archival.TenantDataPurgedV1):
+            view.purged(occurred_at)
+        elif isinstance(event, tenancy.MemberAddedV1 | tenancy.MemberRemovedV1):
+            memberships = self._get_or_start(Memberships, memberships_id(event.user_id), event.user_id)
+            name = Personal(f"business:{event.tenant_id}", event.business_name)
+            if isinstance(event, tenancy.MemberAddedV1):
+                memberships.join(event.tenant_id, name, event.role, tuple(event.permissions), occurred_at)
+            else:
+                memberships.leave(event.tenant_id, name, occurred_at)
+            changed = [memberships]
+        self.save_caused(*changed, cause=cause)
+
+    def personal_page(self: IdentityApplication, user_id: object) -> dict[str, Any]:
+        try:
+            user: User = self.repository.get(uuid.UUID(str(user_id)))
+        except (ValueError, AggregateNotFoundError):
+            raise DomainError("unauthorized") from None
+        try:
+            memberships: Memberships = self.repository.get(memberships_id(user.id))
+            places = memberships.current()
+        except AggregateNotFoundError:
+            places = []
+        businesses = []
+        for place in places:
+            subscription: Subscription | None
+            try:
+                subscription = self.repository.get(business_view_id(place.tenant_id)).subscription
+            except AggregateNotFoundError:
+                subscription = None
+            state = subscription.state if subscription else "activating"
+            businesses.append({
+                "tenant_id": str(place.tenant_id), "business_name": place.business_name.reveal(),
+                "role": place.role, "permissions": list(place.permissions),
+                "business_type": subscription.business_type if subscription else None,
+                "products": list(subscription.products) if subscription else [],
+                "subscription_state": state,
+                "subscription_ends_at": _when(subscription.ends_at if subscription else None, user.locale),
+                "lapsed_at": _when(subscription.lapsed_at if subscription else None, user.locale),
+                "deletion_due_at": _when(subscription.deletion_due_at if subscription else None, user.locale),
+                # AR-2: after a lapse, reports stay free to take until the data is deleted.
+                "reports_available": state in ("active", "lapsed"),
+            })
+        return {
+            "user": {"user_id": str(user.id), "mobile": user.mobile.reveal(), "verified": user.verified,
+                     "locale": user.locale},
+            "businesses": sorted(businesses, key=lambda b: b["business_name"]),
+        }
+
+
+def _when(moment: datetime | None, locale: str) -> dict[str, str] | None:
+    if moment is None:
+        return None
+    if isinstance(moment, str):  # stored state may come back as ISO text
+        moment = datetime.fromisoformat(moment)
+    return {"utc": moment.isoformat(), "jalali": jalali_date(moment, locale)}

@@ -1,0 +1,23 @@
+"""Integration events in → identity's use cases (pure mapping)."""
+
+from __future__ import annotations
+
+from services.identity.application import IdentityApplication
+from shared.events import archival, tenancy
+from shared.kernel.inbox import Inbound
+from shared.kernel.policies import handle_platform_event, skip_if_handled
+
+# What the personal page needs to know about businesses (ID-5, TE-3, AR-1, AR-2).
+BUSINESS_EVENTS = (
+    tenancy.BusinessActivatedV1, tenancy.MemberAddedV1, tenancy.MemberRemovedV1, tenancy.SubscriptionExtendedV1,
+    tenancy.TenantLapsedV1, tenancy.TenantReactivatedV1, archival.ArchivalScheduledV1, archival.ArchivalCancelledV1,
+    archival.TenantDataPurgedV1,
+)
+
+
+def handle(app: IdentityApplication, inbound: Inbound) -> None:
+    skip_if_handled(app, inbound)
+    if handle_platform_event(app, inbound):
+        return
+    if isinstance(inbound.event, BUSINESS_EVENTS):
+        app.record_business_event(inbound.event, inbound.envelope.occurred_at, inbound.cause)
