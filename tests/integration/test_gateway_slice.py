@@ -316,3 +316,18 @@ def test_the_personal_page_shows_the_businesses_tenancy_announced(gateway: str, 
                             what="the membership on /me")
     assert businesses[0]["business_name"] == "شرکت نمونه" and businesses[0]["role"] == "member"
     assert businesses[0]["permissions"] == ["sales.invoices.write"]
+
+
+def test_guessing_is_bounded_and_a_code_expires_after_seven_days(gateway: str) -> None:
+    post(f"{gateway}/identity/registrations", {"mobile": "09121112288", "password": "Str0ng!pass"})
+    code = sms_code(gateway, "09121112288")
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    answers = [post(f"{gateway}/identity/registrations/verify", {"mobile": "09121112288", "code": wrong}
+                    ).json()["error"] for _ in range(6)]
+    assert answers == ["invalid_code"] * 4 + ["too_many_attempts"] * 2
+
+    post(f"{gateway}/identity/registrations", {"mobile": "09121112299", "password": "Str0ng!pass"})
+    code = sms_code(gateway, "09121112299")
+    assert post(f"{gateway}/ops/clock", {"advance": "P7DT1M"}).status_code == 202
+    wait_until(lambda: post(f"{gateway}/identity/registrations/verify", {"mobile": "09121112299", "code": code}
+                            ).status_code == 410, what="the code to expire with the moved clock")
