@@ -41,8 +41,10 @@ lint: install
 asyncapi: install
 	$(BIN)/python -m shared.events.asyncapi
 
+## make bench — benchmarks with same-run baselines (bench/README.md); not part of make test
 bench: install services-up
 	$(BIN)/python -m bench.relay.run
+	$(BIN)/python -m bench.identity.run
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
