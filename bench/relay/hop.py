@@ -10,7 +10,7 @@ same set-up, to show the hop's latency when nothing is queueing."""
 from __future__ import annotations
 
 import gzip
-import json
+import os
 import shutil
 import time
 from dataclasses import dataclass
@@ -21,6 +21,8 @@ import eventlet
 
 from bench.relay.env import BenchEnv
 from bench.relay.figures import Figure, latency_summary
+from bench.relay.inbox_log import InboxLog, handled_lags
+from bench.relay.phases import CpuMeter, broker_pid
 from services.identity.application import IdentityApplication
 from services.identity.domain import User
 from services.identity.service import build_application
@@ -97,33 +99,12 @@ def offer(app: IdentityApplication, users: list[User], rate: int, sealed_code: s
     return Offered(len(users), time.monotonic() - started, worst_behind * 1000)
 
 
-# -- what the notifications process logged ----------------------------------------------
-def inbox_lines(platform: Platform) -> list[dict[str, Any]]:
-    """The notifications inbox's log lines (one JSON object per line)."""
-    lines = []
-    for raw in platform.log_text("notifications").splitlines():
-        if '"inbox.' not in raw:
-            continue
-        try:
-            lines.append(json.loads(raw))
-        except ValueError:
-            continue
-    return lines
-
-
-def handled_lags(lines: list[dict[str, Any]], tag: str, event_type: str) -> dict[str, float]:
-    """event id → lag_ms of each event of this type handled, whose correlation id starts with ``tag``."""
-    return {line["event_id"]: float(line["lag_ms"]) for line in lines
-            if line.get("event") == "inbox.handled" and line.get("type") == event_type
-            and str(line.get("correlation_id", "")).startswith(tag)}
-
-
-def wait_handled(platform: Platform, tag: str, event_type: str, expected: int, timeout: float) -> int:
+def wait_handled(log: InboxLog, tag: str, event_type: str, expected: int, timeout: float) -> int:
     deadline = time.monotonic() + timeout
-    handled = len(handled_lags(inbox_lines(platform), tag, event_type))
+    handled = len(handled_lags(log.read(), tag, event_type))
     while handled < expected and time.monotonic() < deadline:
-        time.sleep(0.5)
-        handled = len(handled_lags(inbox_lines(platform), tag, event_type))
+        time.sleep(0.1)
+        handled = len(handled_lags(log.read(), tag, event_type))
     return handled
 
 
@@ -134,7 +115,23 @@ def queued_in_notifications(env: BenchEnv, settings: Settings) -> dict[str, int]
             "dead_lettered": env.queue_depth(dead_queue_name(settings, "notifications"))}
 
 
-def figures_for(load: Load, lines: list[dict[str, Any]], offered: Offered, where: dict[str, int]) -> list[Figure]:
+def cpu_meter(platform: Platform) -> CpuMeter:
+    sms = getattr(platform, "sms_provider", None)  # started by Platform for notifications
+    return CpuMeter({"bench_identity_and_relay": os.getpid(), "notifications": platform.procs["notifications"].pid,
+                     "dev_sms_provider": sms.pid if sms is not None else None, "broker": broker_pid()})
+
+
+def cpu_detail(meter: CpuMeter, events: int, wall: float) -> dict[str, Any]:
+    """CPU per event by process, and how busy the whole machine was, while a load ran and drained."""
+    per_event = {name: None if seconds is None else round(1000 * seconds / events, 3)
+                 for name, seconds in meter.seconds.items()}
+    measured = sum(seconds for seconds in meter.seconds.values() if seconds is not None)
+    cores = len(os.sched_getaffinity(0))
+    return {"cpu_ms_per_event": per_event, "these_processes_busy_pct_of_machine": round(
+        100 * measured / (wall * cores), 1)}
+
+
+def figures_for(load: Load, lines: list[dict[str, Any]], offered: Offered, where: dict[str, Any]) -> list[Figure]:
     lags = handled_lags(lines, load.tag, CODE_TYPE)
     duplicates = sum(1 for line in lines if line.get("event") == "inbox.duplicate" and line.get("event_id") in lags)
     lost = offered.events - len(lags)
@@ -171,18 +168,23 @@ def keep_logs(platform: Platform, into: Path | None) -> None:
 
 # -- the run -----------------------------------------------------------------------------
 def run_loads(env: BenchEnv, settings: Settings, app: IdentityApplication, platform: Platform) -> list[Figure]:
+    log = InboxLog(platform)
     users = new_users(app, WARM_UP + sum(load.events for load in LOADS))
-    if wait_handled(platform, "", "UserRegistered", len(users), SETUP_TIMEOUT) < len(users):
+    if wait_handled(log, "", "UserRegistered", len(users), SETUP_TIMEOUT) < len(users):
         raise RuntimeError("notifications did not take the users' registrations in time")
     sealed_code = seal(app.sealing_public_key, "123456")  # a real seal: notifications opens it
     offer(app, users[:WARM_UP], LOADS[0].rate, sealed_code, "warm-")
-    wait_handled(platform, "warm-", CODE_TYPE, WARM_UP, SETUP_TIMEOUT)
+    wait_handled(log, "warm-", CODE_TYPE, WARM_UP, SETUP_TIMEOUT)
     figures, first = [], WARM_UP
     for load in LOADS:
+        meter, started = cpu_meter(platform), time.monotonic()
+        meter.start()
         offered = offer(app, users[first:first + load.events], load.rate, sealed_code, load.tag)
         first += load.events
-        wait_handled(platform, load.tag, CODE_TYPE, offered.events, DRAIN_TIMEOUT)
-        figures += figures_for(load, inbox_lines(platform), offered, queued_in_notifications(env, settings))
+        wait_handled(log, load.tag, CODE_TYPE, offered.events, DRAIN_TIMEOUT)
+        meter.stop()
+        where = queued_in_notifications(env, settings) | cpu_detail(meter, offered.events, time.monotonic() - started)
+        figures += figures_for(load, log.read(), offered, where)
     return figures
 
 

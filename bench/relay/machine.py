@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import subprocess
+import time
 from importlib import metadata
 from pathlib import Path
 
@@ -52,6 +54,35 @@ def postgres_version(env: BenchEnv) -> str:
     return str(row[0]) if row else "unknown"
 
 
+def _cpu_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies of all CPUs since boot, from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def busy_before_start(seconds: float = 1.0) -> float:
+    """How busy the machine is before the bench starts (anything else running skews the figures)."""
+    busy0, total0 = _cpu_ticks()
+    time.sleep(seconds)
+    busy1, total1 = _cpu_ticks()
+    return round(100 * (busy1 - busy0) / max(1, total1 - total0), 1)
+
+
+def python_canary_ms() -> float:
+    """A fixed piece of pure-Python work (JSON round trips), timed: this machine's speed at the
+    moment. Shared virtual machines vary; compare it between runs before comparing figures."""
+    record = {"event_id": "5b0c1f6e-9a57-4d3c-8f5e-2f1b8f0d6a11", "type": "VerificationCodeIssued",
+              "payload": {"mobile": "+989120000001", "purpose": "signup", "n": list(range(20))}}
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        for _ in range(5_000):
+            json.loads(json.dumps(record))
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000, 1)
+
+
 def describe(env: BenchEnv) -> dict[str, object]:
     mem_kb = _first("/proc/meminfo", "MemTotal").split()[0]
     commit = _command("git", "rev-parse", "--short", "HEAD") or "unknown"
@@ -67,4 +98,7 @@ def describe(env: BenchEnv) -> dict[str, object]:
         "libraries": {name: metadata.version(name) for name in LIBRARIES},
         "commit": commit + ("+uncommitted changes" if dirty else ""),
         "amqp_uri_host": env.settings("bench").amqp_parts()["host"],
+        "loadavg_1min_before": float(Path("/proc/loadavg").read_text().split()[0]),
+        "cpu_busy_pct_before": busy_before_start(),
+        "python_canary_ms_before": python_canary_ms(),
     }

@@ -30,6 +30,8 @@ def machine_lines(machine: dict[str, Any]) -> list[str]:
         f"PostgreSQL {machine['postgresql']}",
         f"libraries : {libs}",
         f"commit    : {machine['commit']}",
+        f"before    : load average {machine['loadavg_1min_before']}, CPU {machine['cpu_busy_pct_before']}% busy "
+        f"over 1 s; Python canary {machine['python_canary_ms_before']} ms (lower is faster)",
     ]
 
 

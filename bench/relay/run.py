@@ -81,7 +81,10 @@ def main(argv: list[str]) -> int:
         progress("cleaning up")
         cleanup = env.cleanup()
     seconds = time.perf_counter() - started
+    described["python_canary_ms_after"] = machine.python_canary_ms()
     print("\n" + report.render(figures, errors))
+    print(f"\nPython canary {described['python_canary_ms_before']} ms before, "
+          f"{described['python_canary_ms_after']} ms after (a change means the machine's speed changed)")
     path = report.write_json(started_at, env.namespace, described, figures, errors, cleanup, seconds)
     print(f"\nwhole run {seconds:.0f} s; figures written to {path}")
     for problem in cleanup:

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
 
 from bench.relay.env import BenchEnv
 from bench.relay.figures import Figure, repeated_rate
+from bench.relay.phases import CpuMeter, PhaseClock, shares
 from services.identity.application import IdentityApplication
 from services.identity.domain import User
 from services.identity.service import build_application
@@ -54,11 +57,30 @@ def checkpoint_named(settings: Settings, name: str) -> Checkpoint:
     return SQLiteCheckpoint(settings, name=name)
 
 
+@dataclass
+class Breakdown:
+    """Where the relay's time went, over every run of one configuration."""
+
+    clock: PhaseClock = field(default_factory=PhaseClock)
+    cpu: CpuMeter = field(default_factory=CpuMeter)
+    wall: float = 0.0
+
+    def time_phases(self, relay: Relay, app: IdentityApplication) -> None:
+        self.clock.wrap(app.recorder, "select_notifications", "store_read")
+        self.clock.wrap(relay, "envelope_for", "decode_translate_envelope")
+        self.clock.wrap(relay.publisher, "publish_batch", "publish_and_confirm")
+        self.clock.wrap(relay.checkpoint, "save", "checkpoint_save")
+
+    def as_detail(self) -> dict[str, float | None]:
+        return shares(self.clock.seconds, self.wall, self.cpu)
+
+
 class RelayRuns:
     def __init__(self, env: BenchEnv, app: IdentityApplication, settings: Settings, expected: int) -> None:
         self.env, self.app, self.settings, self.expected = env, app, settings, expected
         self.queues = [work_queue_name(settings, "notifications"), work_queue_name(settings, "tenancy")]
         self.runs = 0
+        self.breakdowns: dict[int, Breakdown] = defaultdict(Breakdown)
 
     def run_once(self, batch: int) -> tuple[int, float]:
         self.env.purge(*self.queues)
@@ -66,12 +88,18 @@ class RelayRuns:
         self.runs += 1
         settings = dataclasses.replace(self.settings, relay_batch=batch)
         relay = Relay(self.app, translate, settings, checkpoint=checkpoint_named(settings, f"bench-{self.runs}"))
+        breakdown = self.breakdowns[batch]
+        breakdown.time_phases(relay, self.app)
         try:
+            breakdown.cpu.start()
             started = time.perf_counter()
             while relay.publish_next_batch():  # returns only once the broker confirmed the batch
                 pass
             elapsed = time.perf_counter() - started
+            breakdown.cpu.stop()
+            breakdown.wall += elapsed
         finally:
+            breakdown.clock.unwrap()
             relay.close()
         self.check_delivered(relay.published_total)
         return relay.published_total, elapsed
@@ -99,7 +127,8 @@ def measure_store(env: BenchEnv, store: str) -> list[Figure]:
                 median, "events/s",
                 detail={"runs_events_per_s": [round(r) for r in rates], "events": expected,
                         "backlog_append_events_per_s": round(append_rate),
-                        "target_events_per_s": TARGET, "verdict": "PASS" if median >= TARGET else "MISS"}))
+                        "target_events_per_s": TARGET, "verdict": "PASS" if median >= TARGET else "MISS",
+                        "time_share": runs.breakdowns[batch].as_detail()}))
         env.purge(*runs.queues)
         return figures
     finally:
