@@ -22,6 +22,7 @@ from kombu import Connection  # noqa: E402
 from shared.kernel.config import Settings  # noqa: E402
 from tests.support.infrastructure import (  # noqa: E402
     AMQP_URI,
+    TEST_RETRY_DELAYS_MS,
     delete_namespace,
     drop_postgres_databases,
     require_infrastructure,
@@ -59,7 +60,7 @@ def settings_for(namespace: str, tmp_path: Path, store: str) -> Iterator[object]
     def make(service: str, **overrides: object) -> Settings:
         values: dict[str, object] = dict(service=service, namespace=namespace, event_store=store, amqp_uri=AMQP_URI,
                                          var_dir=tmp_path / "var", postgres_db_prefix=prefix,
-                                         retry_delays_ms=(100, 200, 400))
+                                         retry_delays_ms=TEST_RETRY_DELAYS_MS)
         values.update(overrides)
         return Settings(**values)  # type: ignore[arg-type]
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from amqp.exceptions import NotFound
 from kombu import Connection
 
 from shared.kernel import topology
@@ -54,6 +55,15 @@ class BenchEnv:
         with self.connection() as conn:
             _, count, _ = conn.default_channel.queue_declare(name, passive=True)
             return int(count)
+
+    def delete_later_if_new(self, queue: str) -> None:
+        """A queue outside the namespace that a process of the bench will declare (nameko's
+        ``rpc-<service>``): deleted at the end only if it did not exist before."""
+        with self.connection() as conn:
+            try:
+                conn.default_channel.queue_declare(queue, passive=True)
+            except NotFound:
+                self.extra_queues.add(queue)
 
     def purge(self, *names: str) -> None:
         with self.connection() as conn:

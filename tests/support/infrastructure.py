@@ -34,9 +34,14 @@ def require_infrastructure() -> None:
                          + "\n  ".join(problems))
 
 
+# Short back-off for tests; also names the retry queues, so cleaning up must use the same.
+TEST_RETRY_DELAYS_MS = (100, 200, 400)
+
+
 def delete_namespace(namespace: str) -> None:
     """Remove every queue and exchange a test declared under its namespace."""
-    settings = Settings(service="tests", namespace=namespace, amqp_uri=AMQP_URI)
+    settings = Settings(service="tests", namespace=namespace, amqp_uri=AMQP_URI,
+                        retry_delays_ms=TEST_RETRY_DELAYS_MS)
     with Connection(AMQP_URI) as conn:
         channel = conn.channel()
         for queue in topology.all_queues(settings):

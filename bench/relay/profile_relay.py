@@ -1,8 +1,10 @@
 """Where the relay's CPU goes: one relay run over a SQLite backlog under cProfile.
 
-    PYTHONPATH=. .venv/bin/python -m bench.relay.profile [postgres] [batch]
+    PYTHONPATH=. .venv/bin/python -m bench.relay.profile_relay [postgres] [batch]
 
-Not part of ``make bench`` (the profiler roughly halves the rate it observes)."""
+Not part of ``make bench`` (the profiler roughly halves the rate it observes). With PostgreSQL,
+psycopg waits through the eventlet hub and cProfile charges those green-thread switches to
+the wrong callers; read the SQLite profile for shares."""
 
 from __future__ import annotations
 
