@@ -133,14 +133,9 @@ class IdentityApplication(SessionUseCases, BusinessUseCases, ServiceApplication)
     def _client_counting_a_code(self, client_address: str | None) -> ClientAddress | None:
         """The client address's aggregate with one more code request on it, to be saved with
         the change that sends the code; None for internal callers (no address)."""
-        if client_address is None:
-            return None
-        address_id = stable_id("client", client_address, self.settings.subject_key_secret)
-        try:
-            client: ClientAddress = self.repository.get(address_id)
-        except AggregateNotFoundError:
-            client = ClientAddress(address_id=address_id)
-        client.request_code(self.clock.now(), limit=self.codes_per_address_hour)
+        client = self._client(client_address)
+        if client is not None:
+            client.request_code(self.clock.now(), limit=self.codes_per_address_hour)
         return client
 
     def reset_password(self, mobile: object, code: object, new_password: object, cause: Cause) -> uuid.UUID:

@@ -13,6 +13,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from argon2.exceptions import InvalidHashError, VerificationError
+from eventsourcing.application import AggregateNotFoundError
 
 from services.identity.domain import ClientAddress, User
 from services.identity.passwords import PASSWORD_HASHER, UNKNOWN_USER_HASH
@@ -78,10 +79,9 @@ class SessionUseCases:
 
     # -- helpers -----------------------------------------------------------------------------
     def _client(self: IdentityApplication, client_address: str | None) -> ClientAddress | None:
+        """What this client address did so far (None for internal callers, who have none)."""
         if client_address is None:
             return None
-        from eventsourcing.application import AggregateNotFoundError
-
         address_id = stable_id("client", client_address, self.settings.subject_key_secret)
         try:
             client: ClientAddress = self.repository.get(address_id)
@@ -93,8 +93,6 @@ class SessionUseCases:
         return hmac.new(self.settings.subject_key_secret.encode(), secret.encode(), hashlib.sha256).hexdigest()
 
     def _parse_refresh_token(self: IdentityApplication, token: object) -> tuple[User, str, str]:
-        from eventsourcing.application import AggregateNotFoundError
-
         parts = token.split(".") if isinstance(token, str) and len(token) < 300 else []
         if len(parts) != 3:
             raise DomainError("unauthorized")
