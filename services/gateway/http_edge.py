@@ -4,6 +4,7 @@ service's answer (or its silence) into an HTTP response through the error table.
 from __future__ import annotations
 
 import json
+import os
 import re
 import uuid
 from collections.abc import Callable
@@ -55,10 +56,15 @@ def parse_body(request: Request, model: type[Model]) -> Model:
         raise HttpError("invalid_request", fields=fields) from None
 
 
+# Only behind a proxy we run (the Ingress) is X-Forwarded-For ours; exposed directly, a client
+# could write it and slip past the per-address caps.
+TRUST_FORWARDED_FOR = os.environ.get("TRUST_FORWARDED_FOR", "0") in ("1", "true", "yes")
+
+
 def client_address(request: Request) -> str:
-    """The caller's address. Behind the Ingress, its last X-Forwarded-For hop is the one the
-    Ingress itself saw (earlier hops are client-supplied and not trusted)."""
-    forwarded = request.headers.get("X-Forwarded-For", "")
+    """The caller's address: the connection's peer, or behind the Ingress (TRUST_FORWARDED_FOR=1)
+    the last X-Forwarded-For hop, the one the Ingress itself saw."""
+    forwarded = request.headers.get("X-Forwarded-For", "") if TRUST_FORWARDED_FOR else ""
     hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
     return (hops[-1] if hops else request.remote_addr or "unknown")[:100]
 

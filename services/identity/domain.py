@@ -179,30 +179,37 @@ class User(Aggregate):
         self.sessions.pop(session_id, None)
 
 
+def address_window(now: datetime) -> tuple[str, datetime]:
+    """The clock hour a client address's record covers, and when it ends. One record per
+    address and hour keeps each record small (it is read on every login and code request)."""
+    start = now.replace(minute=0, second=0, microsecond=0)
+    return start.strftime("%Y-%m-%dT%H"), start + timedelta(hours=1)
+
+
 class ClientAddress(Aggregate):
-    """What one client address did: code requests (a cap against SMS pumping) and failed
-    logins (a cap that slows password guessing across many accounts)."""
+    """What one client address did in one clock hour: code requests (a cap against SMS
+    pumping) and failed logins (a brake on password guessing across many accounts)."""
 
     @event("Seen")
-    def __init__(self, address_id: uuid.UUID) -> None:
+    def __init__(self, address_id: uuid.UUID, window_ends_at: datetime) -> None:
+        self.window_ends_at = window_ends_at
         self.requests: list[datetime] = []
         self.login_failures: list[datetime] = []
 
     @staticmethod
-    def create_id(address_id: uuid.UUID) -> uuid.UUID:
+    def create_id(address_id: uuid.UUID, **_: object) -> uuid.UUID:
         return address_id
 
     def request_code(self, now: datetime, limit: int) -> None:
-        recent = [t for t in self.requests if now - t < timedelta(hours=1)]
-        if len(recent) >= limit:
-            retry = min(recent) + timedelta(hours=1) - now
-            raise DomainError("too_many_requests", retry_after=max(1, int(retry.total_seconds())),
+        if len(self.requests) >= limit:
+            retry = self.window_ends_at - now
+            raise DomainError("too_many_requests", retry_after=max(1, int(retry.total_seconds()) + 1),
                               contact_support=True)
         self._code_requested(at=now)
 
     @event("CodeRequested")
     def _code_requested(self, at: datetime) -> None:
-        self.requests = [t for t in self.requests if at - t < timedelta(hours=1)] + [at]
+        self.requests.append(at)
 
     def check_logins_allowed(self, now: datetime, limit: int) -> None:
         recent = [t for t in self.login_failures if now - t < ADDRESS_FAILURE_WINDOW]
@@ -215,4 +222,4 @@ class ClientAddress(Aggregate):
 
     @event("LoginFailureSeen")
     def _login_failure_seen(self, at: datetime) -> None:
-        self.login_failures = [t for t in self.login_failures if at - t < ADDRESS_FAILURE_WINDOW] + [at]
+        self.login_failures.append(at)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from argon2.exceptions import InvalidHashError, VerificationError
 from eventsourcing.application import AggregateNotFoundError
 
-from services.identity.domain import ClientAddress, User
+from services.identity.domain import ClientAddress, User, address_window
 from services.identity.passwords import PASSWORD_HASHER, UNKNOWN_USER_HASH
 from shared.kernel.errors import DomainError
 from shared.kernel.mobile import normalize_mobile
@@ -82,11 +82,12 @@ class SessionUseCases:
         """What this client address did so far (None for internal callers, who have none)."""
         if client_address is None:
             return None
-        address_id = stable_id("client", client_address, self.settings.subject_key_secret)
+        window, window_ends_at = address_window(self.clock.now())
+        address_id = stable_id("client", f"{client_address}@{window}", self.settings.subject_key_secret)
         try:
             client: ClientAddress = self.repository.get(address_id)
         except AggregateNotFoundError:
-            client = ClientAddress(address_id=address_id)
+            client = ClientAddress(address_id=address_id, window_ends_at=window_ends_at)
         return client
 
     def _refresh_hash(self: IdentityApplication, secret: str) -> str:
