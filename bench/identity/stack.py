@@ -31,7 +31,8 @@ def start(env: BenchEnv) -> tuple[Platform, str]:
         platform.start("identity", **IDENTITY_ENV)
         platform.start("notifications")  # starts the development SMS provider too
         address = f"127.0.0.1:{free_port()}"
-        platform.start("gateway", WEB_SERVER_ADDRESS=address)
+        # The fresh-address diagnostic labels clients with X-Forwarded-For, as an Ingress would.
+        platform.start("gateway", WEB_SERVER_ADDRESS=address, TRUST_FORWARDED_FOR="1")
     except BaseException:
         platform.stop_all()
         raise
