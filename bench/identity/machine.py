@@ -4,34 +4,15 @@ from __future__ import annotations
 
 import os
 import platform
-import subprocess
 import time
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from bench.identity.cpu import machine_ticks
-from shared.kernel.config import REPO_ROOT
+from bench.relay.machine import _command, _first  # one way to read machine facts for both benches
 
 LIBRARIES = ("argon2-cffi", "argon2-cffi-bindings", "nameko", "eventlet", "eventsourcing", "kombu", "requests")
-
-
-def _first(path: str, prefix: str) -> str:
-    try:
-        for line in Path(path).read_text().splitlines():
-            if line.startswith(prefix):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown"
-
-
-def _command(*argv: str) -> str | None:
-    try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=True, cwd=REPO_ROOT)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout.strip() or None
 
 
 def _version(name: str) -> str:
