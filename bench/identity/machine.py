@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import platform
 import time
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from bench.identity.cpu import machine_ticks
-from bench.relay.machine import _command, _first  # one way to read machine facts for both benches
+from bench.relay.machine import _command, host_facts  # one way to read machine facts
 
 LIBRARIES = ("argon2-cffi", "argon2-cffi-bindings", "nameko", "eventlet", "eventsourcing", "kombu", "requests")
 
@@ -30,14 +28,9 @@ def busy_before(seconds: float = 1.0) -> float:
 
 
 def describe() -> dict[str, Any]:
-    mem_kb = _first("/proc/meminfo", "MemTotal").split()[0]
     commit = _command("git", "rev-parse", "--short", "HEAD") or "unknown"
     return {
-        "nproc": len(os.sched_getaffinity(0)),
-        "cpu": _first("/proc/cpuinfo", "model name"),
-        "ram_gib": round(int(mem_kb) / 1024 / 1024, 1) if mem_kb.isdigit() else None,
-        "os": f"{platform.system()} {platform.release()}",
-        "python": platform.python_version(),
+        **host_facts(),
         "rabbitmq": _command("rabbitmqctl", "-q", "version") or "unknown",
         "libraries": {name: _version(name) for name in LIBRARIES},
         "commit": commit + ("+uncommitted changes" if _command("git", "status", "--porcelain") else ""),

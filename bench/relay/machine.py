@@ -83,16 +83,23 @@ def python_canary_ms() -> float:
     return round(best * 1000, 1)
 
 
-def describe(env: BenchEnv) -> dict[str, object]:
+def host_facts() -> dict[str, object]:
+    """Cores, CPU, memory, OS and Python: what every bench prints first."""
     mem_kb = _first("/proc/meminfo", "MemTotal").split()[0]
-    commit = _command("git", "rev-parse", "--short", "HEAD") or "unknown"
-    dirty = bool(_command("git", "status", "--porcelain"))
     return {
         "nproc": len(os.sched_getaffinity(0)),
         "cpu": _first("/proc/cpuinfo", "model name"),
         "ram_gib": round(int(mem_kb) / 1024 / 1024, 1) if mem_kb.isdigit() else None,
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
+    }
+
+
+def describe(env: BenchEnv) -> dict[str, object]:
+    commit = _command("git", "rev-parse", "--short", "HEAD") or "unknown"
+    dirty = bool(_command("git", "status", "--porcelain"))
+    return {
+        **host_facts(),
         "rabbitmq": rabbitmq_version(env),
         "postgresql": postgres_version(env),
         "libraries": {name: metadata.version(name) for name in LIBRARIES},
