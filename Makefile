@@ -5,7 +5,8 @@ BIN     := $(VENV)/bin
 export PYTHONPATH := $(CURDIR)
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: run test lint asyncapi bench install services-up clean test-unit test-contract test-integration test-fault
+.PHONY: run test lint asyncapi bench install services-up clean test-unit test-contract test-integration test-fault test-e2e \
+        test-browser screens k8s-validate
 
 $(BIN)/python: requirements.txt requirements-dev.txt
 	$(PY) -m venv $(VENV)
@@ -32,11 +33,26 @@ test-integration: install services-up
 	$(BIN)/pytest tests/integration
 test-fault: install services-up
 	$(BIN)/pytest tests/fault
+## the whole lifecycle through the gateway, every service its own process, on PostgreSQL (issue #8)
+test-e2e: install services-up
+	$(BIN)/pytest tests/e2e
+## the portal in headless Chromium (Debian's chromium + chromium-driver; part of make test)
+test-browser: install services-up
+	$(BIN)/pytest tests/browser
 
-lint: install
+## make screens — screenshots of every portal page into docs/screens/ (runs the browser tests)
+screens: install services-up
+	$(BIN)/python tools/screens.py
+
+lint: install k8s-validate
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m shared.events.asyncapi --check
+
+## make k8s-validate — render deploy/k8s (base, dev, prod) offline and check it against the Kubernetes schemas
+k8s-validate: install
+	$(BIN)/python deploy/k8s/generate.py --check
+	$(BIN)/python -m tools.ops.k8s validate
 
 asyncapi: install
 	$(BIN)/python -m shared.events.asyncapi
@@ -45,6 +61,7 @@ asyncapi: install
 bench: install services-up
 	$(BIN)/python -m bench.relay.run
 	$(BIN)/python -m bench.identity.run
+	$(BIN)/python -m bench.lifecycle.run
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -14,9 +14,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVICES = ("identity", "notifications")  # the services built so far; the others follow their issues
+SERVICES = ("identity", "notifications", "billing", "provisioning", "tenancy", "archival")
 GATEWAY_ADDRESS = os.environ.get("GATEWAY_ADDRESS", "127.0.0.1:8000")
 SMS_ADDRESS = os.environ.get("DEV_SMS_ADDRESS", "127.0.0.1:8025")  # the development SMS provider
+PAYMENT_SANDBOX_ADDRESS = os.environ.get("PAYMENT_SANDBOX_ADDRESS", "127.0.0.1:8030")  # Zarinpal's API, locally
 
 
 def main() -> int:
@@ -28,7 +29,14 @@ def main() -> int:
     procs["sms-provider"] = subprocess.Popen([sys.executable, "-m", "tools.dev_sms_provider", SMS_ADDRESS],
                                              cwd=ROOT, env=env, stdout=sms_log, stderr=subprocess.STDOUT)
     print(f"started {'sms-provider':14} pid {procs['sms-provider'].pid:6}  http://{SMS_ADDRESS}/_dev/messages")
-    env = env | {"SMS_PROVIDER_URL": env.get("SMS_PROVIDER_URL", f"http://{SMS_ADDRESS}")}
+    sandbox_log = open(logs / "payment-sandbox.log", "ab")  # noqa: SIM115 - kept open for the child's life
+    procs["payment-sandbox"] = subprocess.Popen(
+        [sys.executable, "-m", "tools.payment_sandbox", PAYMENT_SANDBOX_ADDRESS],
+        cwd=ROOT, env=env, stdout=sandbox_log, stderr=subprocess.STDOUT)
+    print(f"started {'payment-sandbox':14} pid {procs['payment-sandbox'].pid:6}  http://{PAYMENT_SANDBOX_ADDRESS}")
+    env = env | {"SMS_PROVIDER_URL": env.get("SMS_PROVIDER_URL", f"http://{SMS_ADDRESS}"),
+                 "PAYMENT_GATEWAY_URL": env.get("PAYMENT_GATEWAY_URL", f"http://{PAYMENT_SANDBOX_ADDRESS}"),
+                 "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", f"http://{GATEWAY_ADDRESS}")}
     for name in (*SERVICES, "gateway"):
         extra = {"WEB_SERVER_ADDRESS": GATEWAY_ADDRESS} if name == "gateway" else {}
         log = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - kept open for the child's life

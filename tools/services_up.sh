@@ -13,9 +13,7 @@ if ! rabbit_up; then
   for _ in $(seq 1 60); do rabbit_up && break; sleep 2; done
   rabbit_up || { echo "RabbitMQ did not come up" >&2; exit 1; }
 fi
-# The tests' own virtual host, so they never compete with a platform run by `make run`.
-rabbitmqctl -q add_vhost platform-tests >/dev/null 2>&1 || true
-rabbitmqctl -q set_permissions -p platform-tests guest '.*' '.*' '.*' >/dev/null
+# The tests create their own virtual host per checkout (tests/support/infrastructure.py).
 
 if ! command -v pg_ctlcluster >/dev/null; then echo "PostgreSQL is not installed (apt-get install postgresql)" >&2; exit 1; fi
 if ! pg_up; then

@@ -53,6 +53,18 @@ class ArchivalCancelledV1(_Archival):
     cancelled_at: AwareDatetime
 
 
+class DeletionReminderV1(_Archival):
+    """The business's data will be deleted in ``days_before`` days, at ``deletion_due_at``;
+    reports can still be taken until then (AR-1, AR-2, NO-1). One event per reminder, each once."""
+
+    type: ClassVar[str] = "DeletionReminder"
+    tenant_id: uuid.UUID
+    business_name: BusinessName
+    admin_user_id: uuid.UUID
+    days_before: Literal[30, 7, 1]
+    deletion_due_at: AwareDatetime
+
+
 class ExportReadyV1(_Archival):
     """A requested export of the business's data can be downloaded until ``available_until`` (AR-4, AR-2)."""
 
@@ -90,6 +102,22 @@ class TenantDataPurgedV1(_Archival):
         distinct(tuple(d.kind for d in self.datasets), "datasets")
         ordered(self.lapsed_at, self.purged_at, "the grace period")
         return self
+
+
+class RestoreRequestedV1(_Archival):
+    """A customer asked to restore a deleted business from its latest retained backup (AR-3).
+    Billing turns it into an order of kind "restore" with id ``order_id`` at the restore price;
+    the order's PaymentSucceeded tells archival to restore."""
+
+    type: ClassVar[str] = "RestoreRequested"
+    restore_id: uuid.UUID
+    order_id: uuid.UUID  # chosen here so the customer can pay at once: uuid5 of the restore id
+    tenant_id: uuid.UUID
+    requested_by_user_id: uuid.UUID
+    backup_id: uuid.UUID
+    backup_taken_at: AwareDatetime
+    business_name: BusinessName
+    business_type: BusinessType
 
 
 class RestoreCompletedV1(_Archival):

@@ -25,8 +25,9 @@ BusinessName = Annotated[str, Field(min_length=1, max_length=200, pattern=ONE_LI
 BusinessType = Literal["service", "manufacturing", "trading", "educational"]
 Product = Literal["accounting", "payroll", "fixed_assets", "educational"]
 Products = Annotated[tuple[Product, ...], Field(max_length=4)]
-# new business · renewal of an existing one · product added mid-period · TE-2 limits bought
-OrderKind = Literal["new", "renewal", "add_on", "limits"]
+# new business · renewal of an existing one · product added mid-period · TE-2 limits bought ·
+# a paid restore from backup after deletion (AR-3, ordered by archival's RestoreRequested)
+OrderKind = Literal["new", "renewal", "add_on", "limits", "restore"]
 Months = Annotated[int, Field(ge=1, le=36)]
 ExtraCount = Annotated[int, Field(ge=0, le=1000)]
 GatewayName = Annotated[str, Field(min_length=2, max_length=40, pattern=r"^[a-z][a-z0-9_]+$")]
@@ -55,7 +56,10 @@ def ordered(start: datetime, end: datetime, what: str) -> None:
 def check_purchase(kind: str, products: tuple[str, ...], extra_organizations: int,
                    extra_concurrent_users: int) -> None:
     distinct(products, "products")
-    if kind == "limits":
+    if kind == "restore":
+        if products or extra_organizations or extra_concurrent_users:
+            raise ValueError("a restore order buys the restore service only (AR-3)")
+    elif kind == "limits":
         if products or not (extra_organizations or extra_concurrent_users):
             raise ValueError("a limits order buys extra organizations or concurrent users, no products")
     elif not products:
@@ -95,7 +99,7 @@ class InvoiceLine(EventPart):
     """One priced line of an invoice; ``amount_rials`` = ``quantity`` × ``unit_price_rials``."""
 
     item: Literal["accounting", "payroll", "fixed_assets", "educational",
-                  "extra_organizations", "extra_concurrent_users"]
+                  "extra_organizations", "extra_concurrent_users", "restore"]
     description: str = Field(min_length=1, max_length=300, pattern=ONE_LINE_TEXT)
     quantity: int = Field(ge=1, le=10_000, strict=True)
     unit_price_rials: Rials
@@ -177,8 +181,10 @@ class PaymentFailedV1(_Billing):
     amount_rials: Rials
     gateway: GatewayName
     gateway_reference: GatewayReference | None = None
+    # order_already_paid: a second payment of a paid order; order_changed: the order changed while the
+    # customer was at the bank (BI-1); late_success: captured after we gave up.
     reason: Literal["declined", "cancelled_by_customer", "timeout", "verification_failed",
-                    "amount_mismatch", "gateway_error"]
+                    "amount_mismatch", "gateway_error", "order_already_paid", "order_changed", "late_success"]
     money_taken: bool
 
 

@@ -57,8 +57,8 @@ _SPECS: list[EventSpec] = [
     # identity
     _spec(identity.UserRegisteredV1, consumers=("notifications", "tenancy")),
     _spec(identity.VerificationCodeIssuedV1, consumers=("notifications",)),
-    _spec(identity.MobileVerifiedV1, consumers=("notifications", "tenancy")),
-    _spec(identity.PasswordChangedV1, consumers=("notifications",)),
+    _spec(identity.MobileVerifiedV1, consumers=("tenancy",)),
+    _spec(identity.PasswordChangedV1, consumers=(OPERATORS,)),
     # notifications
     _spec(notifications.MessageDeliveredV1, consumers=(OPERATORS,)),
     _spec(notifications.MessageFailedV1, consumers=(OPERATORS,)),
@@ -68,21 +68,23 @@ _SPECS: list[EventSpec] = [
     # billing: orders and invoices are billing's own business; only operators audit them.
     _spec(billing.OrderPlacedV1, consumers=(OPERATORS,)),
     _spec(billing.InvoiceIssuedV1, consumers=(OPERATORS,)),
-    _spec(billing.PaymentSucceededV1, consumers=("provisioning", "tenancy", "notifications")),
+    # archival: a paid restore order (kind "restore") starts the restore (AR-3)
+    _spec(billing.PaymentSucceededV1, consumers=("provisioning", "tenancy", "notifications", "archival")),
     _spec(billing.PaymentFailedV1, consumers=("notifications",)),
     _spec(billing.RefundScheduledV1, consumers=("notifications",)),
     _spec(billing.RefundCompletedV1, consumers=("notifications",)),
     _spec(billing.EducationalLicenceGrantedV1, consumers=("provisioning", "tenancy", "notifications")),
     # provisioning: tenancy takes the seat count (PR-3) and modules; archival keeps the backups (AR-3).
     _spec(provisioning.TenantProvisionedV1, consumers=("tenancy", "notifications")),
-    _spec(provisioning.ModulesActivatedV1, consumers=("tenancy", "notifications")),
+    _spec(provisioning.ModulesActivatedV1, consumers=("tenancy",)),
     _spec(provisioning.BackupTakenV1, consumers=("archival",)),
     # tenancy: identity serves the personal page (ID-5, TE-3); archival follows lapses (AR-1)
     # and each organization's separate books, which exports and purges must cover (TE-1, AR-4).
-    _spec(tenancy.BusinessActivatedV1, consumers=("identity", "notifications")),
+    _spec(tenancy.BusinessActivatedV1, consumers=("identity", "archival")),
     _spec(tenancy.OrganizationAddedV1, consumers=("archival",)),
-    _spec(tenancy.MemberAddedV1, consumers=("identity", "notifications")),
-    _spec(tenancy.MemberRemovedV1, consumers=("identity", "notifications")),
+    # archival: who may take a business's exports (its members; AR-2, AR-4)
+    _spec(tenancy.MemberAddedV1, consumers=("identity", "notifications", "archival")),
+    _spec(tenancy.MemberRemovedV1, consumers=("identity", "archival")),
     _spec(tenancy.LimitsRaisedV1, consumers=("notifications",)),
     _spec(tenancy.SubscriptionExtendedV1, consumers=("identity", "notifications")),
     _spec(tenancy.TenantLapsedV1, consumers=("archival", "notifications", "identity")),
@@ -91,9 +93,11 @@ _SPECS: list[EventSpec] = [
     # identity shows the deletion date and whether reports can still be taken on /me (AR-1, AR-2)
     _spec(archival.ArchivalScheduledV1, consumers=("tenancy", "notifications", "identity")),
     _spec(archival.ArchivalCancelledV1, consumers=("tenancy", "identity")),
+    _spec(archival.DeletionReminderV1, consumers=("notifications",)),
     _spec(archival.ExportReadyV1, consumers=("notifications",)),
-    _spec(archival.TenantDataPurgedV1, consumers=("provisioning", "tenancy", "notifications", "identity")),
-    _spec(archival.RestoreCompletedV1, consumers=("provisioning", "tenancy", "notifications")),
+    _spec(archival.TenantDataPurgedV1, consumers=("provisioning", "tenancy", "notifications", "identity", "billing")),
+    _spec(archival.RestoreRequestedV1, consumers=("billing",)),
+    _spec(archival.RestoreCompletedV1, consumers=("provisioning", "tenancy", "notifications", "identity")),
     # END other producers
 ]
 

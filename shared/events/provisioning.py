@@ -35,6 +35,8 @@ class TenantProvisionedV1(_Provisioning):
     business_name: BusinessName
     business_type: BusinessType
     chart_of_accounts: BusinessType  # the default chart seeded (PR-2)
+    chart_version: str | None = Field(default=None, max_length=20, pattern=r"^[0-9A-Za-z.-]+$")
+    chart_account_count: int | None = Field(default=None, ge=1, le=100_000, strict=True)
     admin_user_id: uuid.UUID  # the paying user (PR-3)
     seats: int = Field(ge=1, le=10_000, strict=True)  # admin + 2 by default (PR-3)
     support_until: AwareDatetime  # end of the purchased period (PR-4)

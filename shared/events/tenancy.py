@@ -25,6 +25,25 @@ Permission = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[a-z]
 Permissions = Annotated[tuple[Permission, ...], Field(max_length=200)]
 MaxOrganizations = Annotated[int, Field(ge=1, le=1000, strict=True)]  # TE-2: 3 unless raised
 MaxConcurrentUsers = Annotated[int, Field(ge=1, le=10_000, strict=True)]  # TE-2: 10 per organization unless raised
+MaxMembers = Annotated[int, Field(ge=1, le=10_000, strict=True)]  # PR-3: the admin and two more unless raised
+
+# The permissions an admin can grant (TE-3), by module; a member gets only those of modules the
+# business bought (PR-1: accounting brings treasury, inventory and sales with it).
+PERMISSION_VOCABULARY: dict[str, tuple[str, ...]] = {
+    "accounting": ("accounting.vouchers.read", "accounting.vouchers.write", "accounting.reports.read"),
+    "treasury": ("treasury.read", "treasury.write"),
+    "inventory": ("inventory.read", "inventory.write"),
+    "sales": ("sales.read", "sales.write"),
+    "payroll": ("payroll.read", "payroll.write"),
+    "fixed_assets": ("fixed_assets.read", "fixed_assets.write"),
+}
+# The modules each product opens (PR-1, PR-6, PR-7; BI-4: the educational system is the accounting one).
+MODULES_OF_PRODUCT: dict[str, tuple[str, ...]] = {
+    "accounting": ("accounting", "treasury", "inventory", "sales"),
+    "educational": ("accounting", "treasury", "inventory", "sales"),
+    "payroll": ("payroll",),
+    "fixed_assets": ("fixed_assets",),
+}
 
 
 class _Tenancy(IntegrationEvent):
@@ -82,10 +101,14 @@ class MemberAddedV1(_Tenancy):
     tenant_id: uuid.UUID
     business_name: BusinessName
     user_id: uuid.UUID
-    mobile: str = Field(pattern=IRAN_MOBILE_E164, max_length=13)
+    # None when tenancy had not yet heard of the user's number (an admin seated from a payment
+    # that overtook identity's UserRegistered); consumers address people by user_id anyway.
+    mobile: str | None = Field(default=None, pattern=IRAN_MOBILE_E164, max_length=13)
     role: Role
     permissions: Permissions
     added_by_user_id: uuid.UUID | None  # None: the admin seated at activation (PR-3)
+    # "permissions_changed": the admin changed an existing member's rights; the newest entry wins.
+    reason: Literal["added", "permissions_changed"] = "added"
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -115,14 +138,20 @@ class LimitsRaisedV1(_Tenancy):
     source: Literal["purchase", "support"]
     order_id: uuid.UUID | None  # the limits order, when bought
     raised_by_user_id: uuid.UUID | None  # the support agent, when granted by support
+    # Seats (PR-3: the admin and two more) are raised by support only.
+    max_members: MaxMembers = 3
+    previous_max_members: MaxMembers = 3
+    admin_user_id: uuid.UUID | None = None  # told by SMS (NO-1)
+    business_name: BusinessName | None = None
 
     @model_validator(mode="after")
     def _raised(self) -> Self:
         if (self.max_organizations < self.previous_max_organizations
-                or self.max_concurrent_users < self.previous_max_concurrent_users):
+                or self.max_concurrent_users < self.previous_max_concurrent_users
+                or self.max_members < self.previous_max_members):
             raise ValueError("limits are only raised, never lowered")
-        if (self.max_organizations, self.max_concurrent_users) == (
-                self.previous_max_organizations, self.previous_max_concurrent_users):
+        if (self.max_organizations, self.max_concurrent_users, self.max_members) == (
+                self.previous_max_organizations, self.previous_max_concurrent_users, self.previous_max_members):
             raise ValueError("at least one limit must rise")
         if self.source == "purchase" and self.order_id is None:
             raise ValueError("a purchased raise names its order")
@@ -141,6 +170,7 @@ class SubscriptionExtendedV1(_Tenancy):
     products: Products
     previous_ends_at: AwareDatetime
     subscription_ends_at: AwareDatetime
+    admin_user_id: uuid.UUID | None = None  # told by SMS (NO-1)
 
     @model_validator(mode="after")
     def _extends(self) -> Self:

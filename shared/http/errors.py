@@ -1,11 +1,19 @@
 """The error table: a domain error code → HTTP status and its Persian and English message.
-The gateway answers every error as {"error": code, "message": {"fa", "en"}, ...details}."""
+The gateway answers every error as {"error": code, "message": {"fa", "en"}, ...details}.
+
+The codes common to every route and identity's are here; each other service keeps its own
+table beside its request models (shared/http/<service>.py, a dict named ERRORS) and it is
+merged below, so a code is documented exactly once."""
 
 from __future__ import annotations
 
 from typing import Any
 
-ERRORS: dict[str, tuple[int, str, str]] = {
+from shared.http import archival, billing, provisioning, tenancy
+
+ErrorTable = dict[str, tuple[int, str, str]]
+
+ERRORS: ErrorTable = {
     "invalid_request": (422, "درخواست نامعتبر است؛ فیلدهای مشخص‌شده را بررسی کنید.",
                         "The request is invalid; check the fields listed."),
     "invalid_json": (400, "بدنهٔ درخواست JSON معتبر نیست.", "The request body is not valid JSON."),
@@ -34,12 +42,22 @@ ERRORS: dict[str, tuple[int, str, str]] = {
                        "Logging in is locked for a while after wrong tries; try later or recover your password."),
     "unauthorized": (401, "ابتدا وارد حساب کاربری شوید.", "Please log in first."),
     "forbidden": (403, "اجازهٔ این کار را ندارید.", "You are not allowed to do this."),
+    # shared by billing and tenancy
+    "business_not_found": (404, "کسب‌وکار یافت نشد.", "The business was not found."),
+    "invalid_period": (422, "دورهٔ اشتراک معتبر نیست؛ ۶ یا ۱۲ ماه انتخاب کنید.",
+                       "The subscription period is not valid; choose 6 or 12 months."),
     "not_found": (404, "یافت نشد.", "Not found."),
     "service_unavailable": (503, "سرویس موقتاً در دسترس نیست؛ چند لحظهٔ دیگر دوباره تلاش کنید.",
                             "The service is temporarily unavailable; try again in a moment."),
     "internal_error": (500, "خطای داخلی رخ داد؛ با پشتیبانی تماس بگیرید.",
                        "An internal error occurred; please contact support."),
 }
+
+_SERVICE_TABLES: tuple[ErrorTable, ...] = (billing.ERRORS, provisioning.ERRORS, tenancy.ERRORS, archival.ERRORS)
+for _table in _SERVICE_TABLES:
+    _clash = set(_table) & set(ERRORS)
+    assert not _clash, f"error codes documented twice: {_clash}"
+    ERRORS.update(_table)
 
 PASSWORD_RULES: dict[str, tuple[str, str]] = {
     "ascii_only": ("رمز عبور فقط باید با حروف، ارقام و نشانه‌های انگلیسی نوشته شود.",

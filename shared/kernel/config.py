@@ -29,6 +29,9 @@ class Settings:
     postgres_password: str = field(default_factory=lambda: _env("POSTGRES_PASSWORD", ""))
     # Each service gets its own database: <prefix>_<service>.
     postgres_db_prefix: str = field(default_factory=lambda: _env("POSTGRES_DB_PREFIX", "platform"))
+    # The event store's connection pool per process: kept open, and opened on demand beyond it.
+    postgres_pool_size: int = field(default_factory=lambda: int(_env("POSTGRES_POOL_SIZE", "2")))
+    postgres_max_overflow: int = field(default_factory=lambda: int(_env("POSTGRES_MAX_OVERFLOW", "10")))
     delivery_limit: int = field(default_factory=lambda: int(_env("INBOX_DELIVERY_LIMIT", "5")))
     # Back-off before each retry of a failed handler, in milliseconds; then the dead-letter queue.
     retry_delays_ms: tuple[int, ...] = field(

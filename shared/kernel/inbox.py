@@ -22,12 +22,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from nameko.messaging import Consumer, QueueConsumer
+import eventlet
+from nameko.messaging import Consumer
 from pydantic import ValidationError
 
 from shared.events.base import Envelope, IntegrationEvent
 from shared.events.catalog import UnknownEvent, parse_payload
 from shared.kernel.config import Settings
+from shared.kernel.draining import DrainingQueueConsumer
 from shared.kernel.logging import get_logger
 from shared.kernel.publisher import ConfirmedPublisher, Outgoing, PublishFailed
 from shared.kernel.store import AlreadyHandled, Cause
@@ -57,9 +59,10 @@ def settings_from_config(config: dict[str, Any], service: str) -> Settings:
     return settings
 
 
-class InboxQueueConsumer(QueueConsumer):  # type: ignore[misc]
-    """nameko's shared consumer, plus: a body that cannot even be decoded goes to the
-    provider's dead-letter path instead of raising inside the consumer loop."""
+class InboxQueueConsumer(DrainingQueueConsumer):
+    """The draining consumer (a graceful stop settles every message in flight first), plus:
+    a body that cannot even be decoded goes to the provider's dead-letter path instead of
+    raising inside the consumer loop."""
 
     def get_consumers(self, consumer_cls: Any, channel: Any) -> Any:
         consumers = super().get_consumers(consumer_cls, channel)
@@ -77,6 +80,7 @@ class Inbox(Consumer):  # type: ignore[misc]
         self._publisher_lock = threading.Lock()
         self._publisher: ConfirmedPublisher | None = None
         self.settings: Settings | None = None
+        self.in_flight = 0  # messages received and not yet acked, retried or dead-lettered
 
     def setup(self) -> None:
         self.settings = settings_from_config(self.container.config, self.container.service_name)
@@ -89,11 +93,28 @@ class Inbox(Consumer):  # type: ignore[misc]
         super().setup()
 
     def stop(self) -> None:
-        super().stop()
+        """Graceful (SIGTERM): take no new message, then wait until every message in flight
+        is settled — handled and acked, or handed to a retry or dead-letter queue — so that
+        nothing is handed out again after the restart."""
+        super().stop()  # cancels the consumer: the broker sends nothing more
+        if self.in_flight:
+            self._log.info("inbox.draining", in_flight=self.in_flight)
+        while self.in_flight:
+            eventlet.sleep(0.05)
         if self._publisher is not None:
-            self._publisher.close()
+            self._publisher.close()  # only now: a failing handler still needed it for its retry
 
     def handle_message(self, body: Any, message: Any) -> None:
+        self.in_flight += 1
+        spawned = False
+        try:
+            spawned = self._dispatch(body, message)
+        finally:
+            if not spawned:  # settled here, or never will be (the container is being killed)
+                self.in_flight -= 1
+
+    def _dispatch(self, body: Any, message: Any) -> bool:
+        """True when a worker was spawned (it settles the message when it ends)."""
         attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 1))
         try:
             if not isinstance(body, dict):
@@ -102,7 +123,7 @@ class Inbox(Consumer):  # type: ignore[misc]
             event = parse_payload(envelope)
         except (ValidationError, UnknownEvent, ValueError, TypeError) as exc:
             self._settle_failure(message, attempt, f"invalid message: {_short(exc)}", retryable=False)
-            return
+            return False
         assert self.settings is not None
         inbound = Inbound(envelope, event, attempt, last_attempt=attempt > len(self.settings.retry_delays_ms))
         self.container.spawn_worker(
@@ -111,11 +132,18 @@ class Inbox(Consumer):  # type: ignore[misc]
             handle_result=lambda worker_ctx, result=None, exc_info=None: self._finish(
                 message, inbound, result, exc_info),
         )
+        return True
 
     def handle_undecodable(self, message: Any, exc: Exception) -> None:
         self._settle_failure(message, 1, f"invalid message: {_short(exc)}", retryable=False)
 
     def _finish(self, message: Any, inbound: Inbound, result: Any, exc_info: Any) -> tuple[Any, Any]:
+        try:
+            return self._settle(message, inbound, result, exc_info)
+        finally:
+            self.in_flight -= 1
+
+    def _settle(self, message: Any, inbound: Inbound, result: Any, exc_info: Any) -> tuple[Any, Any]:
         if exc_info is None:
             # lag_ms: from the producer's append to handled here (the whole hop, relay included).
             lag_ms = (datetime.now(UTC) - inbound.envelope.occurred_at).total_seconds() * 1000

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import eventlet
 from nameko.extensions import DependencyProvider
 
 from shared.kernel import topology
@@ -39,16 +40,22 @@ class EventSourcedApp(DependencyProvider):  # type: ignore[misc]
 
     def start(self) -> None:
         if self.relay is not None:
-            self.container.spawn_managed_thread(self.relay.run, identifier="relay")
+            self._relay_thread = self.container.spawn_managed_thread(self.relay.run, identifier="relay")
 
     def stop(self) -> None:
-        # The relay stops after its current batch; whatever it had not confirmed is
-        # published by the next process (its checkpoint did not move).
+        # The relay stops after its current batch (nameko kills managed threads right after
+        # this returns, so it is waited for: a batch cut between publish and checkpoint would
+        # be published twice). Whatever it had not confirmed is published by the next process.
         if self.relay is not None:
             self.relay.stop()
+            thread = getattr(self, "_relay_thread", None)
+            if thread is not None:
+                with eventlet.Timeout(10, False):
+                    thread.wait()
 
     def kill(self) -> None:
-        self.stop()
+        if self.relay is not None:
+            self.relay.stop()  # no waiting when killed
 
     def get_dependency(self, worker_ctx: Any) -> ServiceApplication:
         data = worker_ctx.data

@@ -5,10 +5,16 @@ checkpoint re-publishes the same events with the same ids, which consumers de-du
 
 Only one relay per service publishes at a time (a lock: PostgreSQL advisory lock, or a file
 lock beside the SQLite store); replicas wait as hot standbys.
+
+A lost database connection (PostgreSQL restarted, or its backends terminated) does not end
+the relay, nor with it the whole service: it waits, connects again and takes the lock again
+(the advisory lock died with the connection, so another replica may lead meanwhile) before
+it reads its checkpoint and goes on.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import sqlite3
 import threading
@@ -16,22 +22,30 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+import psycopg
 from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import InterfaceError as StoreInterfaceError
+from eventsourcing.persistence import OperationalError as StoreOperationalError
 
 from shared.events.base import Envelope, IntegrationEvent, event_id_for
 from shared.kernel.config import Settings
 from shared.kernel.logging import get_logger
 from shared.kernel.publisher import ConfirmedPublisher, Outgoing, PublishFailed
+from shared.kernel.schema import create_table_in_turn
 from shared.kernel.store import ServiceApplication, postgres_dsn
 from shared.kernel.topology import events_exchange
 
 Translate = Callable[[DomainEventProtocol[Any]], IntegrationEvent | None]
+# The store or the checkpoint's connection failed: worth waiting for, not worth dying of.
+STORE_UNAVAILABLE = (psycopg.OperationalError, psycopg.InterfaceError, StoreOperationalError, StoreInterfaceError,
+                     sqlite3.OperationalError)
 
 
 class Checkpoint(Protocol):
     def load(self) -> int: ...
     def save(self, position: int) -> None: ...
     def acquire_leadership(self) -> bool: ...
+    def reconnect(self) -> None: ...
     def close(self) -> None: ...
 
 
@@ -62,6 +76,9 @@ class SQLiteCheckpoint:
         except BlockingIOError:
             return False
 
+    def reconnect(self) -> None:
+        pass  # a local file: nothing to lose but a lock this process still holds
+
     def close(self) -> None:
         self._conn.close()
         if self._lock_file is not None:
@@ -69,12 +86,24 @@ class SQLiteCheckpoint:
 
 
 class PostgresCheckpoint:
-    def __init__(self, settings: Settings, name: str = "relay") -> None:
-        import psycopg
+    """One connection of its own: the advisory lock lives as long as this session."""
 
+    def __init__(self, settings: Settings, name: str = "relay") -> None:
         self._name = name
-        self._conn = psycopg.connect(postgres_dsn(settings, settings.postgres_dbname), autocommit=True)
-        self._conn.execute("CREATE TABLE IF NOT EXISTS relay_checkpoint (name TEXT PRIMARY KEY, position BIGINT)")
+        self._dsn = postgres_dsn(settings, settings.postgres_dbname)
+        self._conn = self._connect()
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        conn = psycopg.connect(self._dsn, autocommit=True)
+        create_table_in_turn(conn, "CREATE TABLE IF NOT EXISTS relay_checkpoint "
+                                   "(name TEXT PRIMARY KEY, position BIGINT)")
+        return conn
+
+    def reconnect(self) -> None:
+        """A new session after the old one died (its lock died with it: take it again)."""
+        with contextlib.suppress(psycopg.Error):
+            self._conn.close()
+        self._conn = self._connect()
 
     def load(self) -> int:
         row = self._conn.execute("SELECT position FROM relay_checkpoint WHERE name=%s", (self._name,)).fetchone()
@@ -97,6 +126,26 @@ def checkpoint_for(settings: Settings) -> Checkpoint:
     return PostgresCheckpoint(settings) if settings.event_store == "postgres" else SQLiteCheckpoint(settings)
 
 
+def envelope_for(app: ServiceApplication, translate: Translate, service: str, notification: Any) -> Envelope | None:
+    """The integration event a notification of the service's log is published as (None: it
+    is not published). Also used by operators' tools to read what a service published."""
+    domain_event = app.mapper.to_domain_event(notification)
+    integration = translate(domain_event)
+    if integration is None:
+        return None
+    event_id = event_id_for(service, notification.id)
+    meta = vars(domain_event)
+    tenant = getattr(integration, integration.tenant_field) if integration.tenant_field else None
+    return Envelope(
+        event_id=event_id, type=integration.type, version=integration.version,
+        occurred_at=meta["timestamp"], producer=service,
+        producer_position=notification.id,
+        correlation_id=meta.get("correlation_id") or str(event_id),
+        causation_id=meta.get("causation_id"), tenant_id=tenant,
+        payload=integration.model_dump(mode="json"),
+    )
+
+
 class Relay:
     def __init__(self, app: ServiceApplication, translate: Translate, settings: Settings,
                  checkpoint: Checkpoint | None = None, publisher: ConfirmedPublisher | None = None) -> None:
@@ -116,21 +165,7 @@ class Relay:
 
     # -- one step -------------------------------------------------------------------------
     def envelope_for(self, notification: Any) -> Envelope | None:
-        domain_event = self.app.mapper.to_domain_event(notification)
-        integration = self.translate(domain_event)
-        if integration is None:
-            return None
-        event_id = event_id_for(self.settings.service, notification.id)
-        meta = vars(domain_event)
-        tenant = getattr(integration, integration.tenant_field) if integration.tenant_field else None
-        return Envelope(
-            event_id=event_id, type=integration.type, version=integration.version,
-            occurred_at=meta["timestamp"], producer=self.settings.service,
-            producer_position=notification.id,
-            correlation_id=meta.get("correlation_id") or str(event_id),
-            causation_id=meta.get("causation_id"), tenant_id=tenant,
-            payload=integration.model_dump(mode="json"),
-        )
+        return envelope_for(self.app, self.translate, self.settings.service, notification)
 
     def publish_next_batch(self) -> int:
         """Publish the next batch; returns how many notifications it moved past."""
@@ -156,10 +191,32 @@ class Relay:
 
     # -- the loop -------------------------------------------------------------------------
     def run(self) -> None:
-        while not self._stopping.is_set() and not self.checkpoint.acquire_leadership():
+        while self._lead():
+            self._publish_while_leading()
+
+    def _lead(self) -> bool:
+        """Wait for the lock, then read the checkpoint; False when stopping."""
+        while not self._stopping.is_set():
+            try:
+                if self.checkpoint.acquire_leadership():
+                    self.position = self.checkpoint.load()
+                    self._log.info("relay.started", position=self.position)
+                    return True
+            except STORE_UNAVAILABLE as exc:
+                self._store_unavailable(exc)
+                continue
             self._stopping.wait(1.0)
-        self.position = self.checkpoint.load()
-        self._log.info("relay.started", position=self.position)
+        return False
+
+    def _store_unavailable(self, exc: Exception) -> None:
+        self._log.warning("relay.store_unavailable", error=str(exc)[:300], retry_in=1.0)
+        self._stopping.wait(1.0)
+        try:
+            self.checkpoint.reconnect()
+        except STORE_UNAVAILABLE as again:
+            self._log.warning("relay.reconnect_failed", error=str(again)[:300])
+
+    def _publish_while_leading(self) -> None:
         backoff = 0.1
         while not self._stopping.is_set():
             try:
@@ -167,12 +224,17 @@ class Relay:
                     if self._stopping.is_set():
                         return
                 backoff = 0.1
+                self._report_lag()
             except PublishFailed as exc:
                 self._log.warning("relay.publish_failed", error=str(exc), retry_in=backoff)
                 self._stopping.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
                 continue
-            self._report_lag()
+            except STORE_UNAVAILABLE as exc:
+                # Published but perhaps not checkpointed: the next leader publishes those again
+                # with the same ids, and consumers de-duplicate them.
+                self._store_unavailable(exc)
+                return
             self._wake.wait(self.settings.relay_poll_seconds)
             self._wake.clear()
 

@@ -1,8 +1,13 @@
 """Run one service in its own process: ``python -m shared.kernel.runner services.identity.service``.
 
 Declares the topology before anything starts, runs the nameko container, and on SIGTERM
-stops gracefully: consumers stop taking messages, in-flight workers finish and ack, the
-relay finishes its batch.
+stops gracefully: consumers stop taking messages, in-flight workers finish and ack (the
+inbox keeps its connection until they have: shared/kernel/inbox.py), the relay finishes its
+batch; proven by tests/fault/test_graceful_shutdown.py. Kubernetes' grace period for it is
+terminationGracePeriodSeconds in deploy/k8s.
+
+A heartbeat file (shared/kernel/health_file.py: running | stopping) is rewritten every few
+seconds for the exec probe `python -m shared.kernel.probe <service>`.
 """
 
 from __future__ import annotations
@@ -12,9 +17,9 @@ import warnings
 # eventlet announces its maintenance mode on import; the stack is pinned on purpose (docs/decisions.md).
 warnings.filterwarnings("ignore", message="Eventlet is deprecated")
 
-import eventlet  # noqa: E402
+from shared.kernel import green  # noqa: E402
 
-eventlet.monkey_patch()  # before anything imports socket or threading
+green.monkey_patch()  # before anything imports socket or threading
 
 import importlib  # noqa: E402
 import os  # noqa: E402
@@ -22,9 +27,10 @@ import signal  # noqa: E402
 import sys  # noqa: E402
 from typing import Any  # noqa: E402
 
+import eventlet  # noqa: E402
 from nameko.containers import ServiceContainer  # noqa: E402
 
-from shared.kernel import topology  # noqa: E402
+from shared.kernel import draining, health_file, topology  # noqa: E402
 from shared.kernel.config import Settings  # noqa: E402
 from shared.kernel.logging import configure, get_logger  # noqa: E402
 
@@ -56,19 +62,38 @@ def main(argv: list[str]) -> int:
     extra = {}
     if "WEB_SERVER_ADDRESS" in os.environ:
         extra["WEB_SERVER_ADDRESS"] = os.environ["WEB_SERVER_ADDRESS"]
+    draining.install_for_rpc()  # a graceful stop answers and acks the calls in flight
     container = ServiceContainer(service_cls, nameko_config(settings, **extra))
+    health = health_file.health_path(settings)
+    state = {"now": "starting"}
+
+    def heartbeat() -> None:
+        # For the Kubernetes probes: proof that the event loop turns, and in which state.
+        while True:
+            health_file.write(health, state["now"])
+            eventlet.sleep(health_file.INTERVAL_SECONDS)
 
     def shutdown(signum: int, _frame: Any) -> None:
+        if state["now"] == "stopping":
+            return  # a second signal changes nothing: the drain is already under way
+        state["now"] = "stopping"
+        health_file.write(health, "stopping")  # readiness fails at once: no new traffic
         log.info("service.stopping", signal=signum)
         eventlet.spawn_n(container.stop)
 
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
+    beat = eventlet.spawn(heartbeat)
     container.start()
+    if state["now"] == "starting":
+        state["now"] = "running"
+        health_file.write(health, "running")
     log.info("service.started", namespace=settings.namespace, store=settings.event_store)
     try:
         container.wait()
     finally:
+        beat.kill()
+        health_file.write(health, "stopped")
         log.info("service.stopped")
     return 0
 

@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import AggregateNotFoundError, Application, LRUCache, ProcessingEvent
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError, OperationalError, ProcessRecorder, Tracking, Transcoder
 
@@ -48,12 +48,19 @@ def ensure_postgres_database(settings: Settings, dbname: str) -> None:
 
     with psycopg.connect(postgres_dsn(settings, "postgres"), autocommit=True) as conn:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone() is None:
-            with contextlib.suppress(psycopg.errors.DuplicateDatabase):  # another process won the race
+            # Another process won the race (it may also show as a unique violation on pg_database).
+            with contextlib.suppress(psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
                 conn.execute(f'CREATE DATABASE "{dbname}"')
 
 
+AGGREGATE_CACHE_SIZE = 5000
+
+
 def store_environment(settings: Settings) -> dict[str, str]:
-    common = {"SINGLE_ROW_TRACKING": "f"}  # out-of-order ids; a repeated one is refused
+    common = {"SINGLE_ROW_TRACKING": "f",  # out-of-order ids; a repeated one is refused
+              # A read takes the cached aggregate and only the events stored since (fast-forward),
+              # so every process still sees what the others saved; see ServiceApplication.
+              "AGGREGATE_CACHE_MAXSIZE": str(AGGREGATE_CACHE_SIZE)}
     if settings.event_store == "postgres":
         ensure_postgres_database(settings, settings.postgres_dbname)
         return common | {
@@ -63,9 +70,12 @@ def store_environment(settings: Settings) -> dict[str, str]:
             "POSTGRES_PORT": settings.postgres_port,
             "POSTGRES_USER": settings.postgres_user,
             "POSTGRES_PASSWORD": settings.postgres_password,
-            "POSTGRES_POOL_SIZE": "10",
-            "POSTGRES_MAX_OVERFLOW": "10",
-            "POSTGRES_PRE_PING": "y",
+            # The pool opens POOL_SIZE connections at start and grows by up to MAX_OVERFLOW under
+            # load: seven processes idle at 14 connections, not 70, so a server's default 100 serves
+            # a whole platform and its tests (a run once failed with "too many clients").
+            "POSTGRES_POOL_SIZE": str(settings.postgres_pool_size),
+            "POSTGRES_MAX_OVERFLOW": str(settings.postgres_max_overflow),
+            "POSTGRES_PRE_PING": "n",
         }
     if settings.event_store != "sqlite":
         raise ValueError(f"EVENT_STORE must be sqlite or postgres, not {settings.event_store!r}")
@@ -118,6 +128,7 @@ class ServiceApplication(Application[uuid.UUID]):
         self.clock = clock or PlatformClock()
         self.on_saved: list[Any] = []  # callables told after each save (the relay wakes up)
         super().__init__(env=env if env is not None else store_environment(settings))
+        self.keys.on_forget.append(self._drop_cached_aggregates)
         self.clock.set_offset(self._recorded_clock_offset())
 
     recorder: ProcessRecorder  # type: ignore[assignment]
@@ -130,8 +141,8 @@ class ServiceApplication(Application[uuid.UUID]):
         transcoder.register(PersonalTranscoding(self.keys))  # type: ignore[attr-defined]
 
     def save_caused(self, *aggregates: Aggregate | None, cause: Cause) -> None:
-        if cause.inbox_event_id is not None and self.has_handled(cause.inbox_event_id):
-            raise AlreadyHandled(str(cause.inbox_event_id))  # the cheap answer; the insert below decides races
+        # A duplicate is refused by the tracking record's key in the same transaction (handlers
+        # have asked has_handled before any side effect: shared/kernel/policies.py).
         tracking = (Tracking(f"inbox:{cause.inbox_event_id}", 1)
                     if cause.inbox_event_id is not None else None)
         processing = ProcessingEvent[uuid.UUID](tracking)
@@ -147,8 +158,15 @@ class ServiceApplication(Application[uuid.UUID]):
             if cause.inbox_event_id is not None and self.has_handled(cause.inbox_event_id):
                 raise AlreadyHandled(str(cause.inbox_event_id)) from None
             raise
+        self._take_snapshots(processing)  # for aggregates an application snapshots (its intervals)
         for listener in self.on_saved:
             listener(recordings)
+
+    def _drop_cached_aggregates(self, _subject: str) -> None:
+        # Cached aggregates hold personal values as they were decrypted: once a key is destroyed
+        # (crypto-shredding, AR-1) nothing read before may be served again.
+        if self.repository.cache is not None:
+            self.repository.cache = LRUCache(maxsize=AGGREGATE_CACHE_SIZE)
 
     def has_handled(self, event_id: uuid.UUID) -> bool:
         return self.recorder.has_tracking_id(f"inbox:{event_id}", 1)

@@ -9,15 +9,21 @@ event store at once, which an append-only store could not do otherwise.
 from __future__ import annotations
 
 import base64
+import contextlib
+import hashlib
 import os
 import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.persistence import Transcoding
+
+from shared.kernel.schema import create_table_in_turn
 
 
 @dataclass(frozen=True)
@@ -41,16 +47,32 @@ class SubjectKeys:
     def __init__(self, *, sqlite_path: Path | None = None, postgres_dsn: str | None = None) -> None:
         self._lock = threading.Lock()
         self._cache: dict[str, bytes] = {}
+        self.on_forget: list[Callable[[str], None]] = []  # told after a key is destroyed
         self._pg_dsn = postgres_dsn
+        self._pg_conn: Any = None  # opened on first use, kept: a connect costs more than a lookup
         if postgres_dsn is None:
             assert sqlite_path is not None
             sqlite_path.parent.mkdir(parents=True, exist_ok=True)
             self._sqlite = sqlite3.connect(str(sqlite_path), check_same_thread=False, isolation_level=None)
             self._sqlite.execute("PRAGMA journal_mode=WAL")
             self._sqlite.execute("PRAGMA busy_timeout=10000")
-        self._execute(
-            "CREATE TABLE IF NOT EXISTS subject_keys (subject TEXT PRIMARY KEY, key_b64 TEXT NOT NULL)"
-        )
+        self._create_table()
+
+    def _create_table(self) -> None:
+        sql = "CREATE TABLE IF NOT EXISTS subject_keys (subject TEXT PRIMARY KEY, key_b64 TEXT NOT NULL)"
+        if self._pg_dsn is None:
+            self._execute(sql)
+        else:
+            create_table_in_turn(self._pg_connection(), sql)
+
+    def _pg_connection(self) -> Any:
+        """The vault's one connection in this process, opened on first use and kept."""
+        import psycopg
+
+        if self._pg_conn is None or self._pg_conn.closed:
+            assert self._pg_dsn is not None
+            self._pg_conn = psycopg.connect(self._pg_dsn, autocommit=True)
+        return self._pg_conn
 
     def _execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         if self._pg_dsn is None:
@@ -58,9 +80,21 @@ class SubjectKeys:
                 return self._sqlite.execute(sql, params).fetchall()
         import psycopg
 
-        with psycopg.connect(self._pg_dsn, autocommit=True) as conn:
-            cur = conn.execute(sql.replace("?", "%s"), params)  # type: ignore[arg-type]
+        def run() -> list[tuple[Any, ...]]:
+            cur = self._pg_connection().execute(sql.replace("?", "%s"), params)
             return cur.fetchall() if cur.description else []
+
+        with self._lock:
+            try:
+                return run()
+            except psycopg.OperationalError:
+                # The server dropped the connection (a restart, a terminated backend): once more on
+                # a new one. Every statement here may run twice (insert-if-absent, select, delete).
+                if self._pg_conn is not None:
+                    with contextlib.suppress(psycopg.Error):
+                        self._pg_conn.close()
+                    self._pg_conn = None
+                return run()
 
     def key_for(self, subject: str, *, create: bool) -> bytes | None:
         if subject in self._cache:
@@ -81,11 +115,25 @@ class SubjectKeys:
     def forget(self, subject: str) -> None:
         self._execute("DELETE FROM subject_keys WHERE subject = ?", (subject,))
         self._cache.pop(subject, None)
+        for listener in self.on_forget:
+            listener(subject)
+
+
+def business_subject(tenant_id: object) -> str:
+    """The subject every service seals a business's name under; each destroys it when archival
+    purges the business (AR-1)."""
+    return f"business:{tenant_id}"
+
+
+def key_id(key: bytes) -> str:
+    return hashlib.sha256(key).hexdigest()[:16]
 
 
 class PersonalTranscoding(Transcoding):
-    """Stores a Personal as {subject, sealed}: AES-256-GCM under the subject's key, with the
-    subject as associated data so a sealed value cannot be moved to another subject."""
+    """Stores a Personal as {subject, sealed, key id}: AES-256-GCM under the subject's key, with
+    the subject as associated data so a sealed value cannot be moved to another subject. The key
+    id (a hash of the key) tells a value sealed under a destroyed key from a tampered one when
+    the subject has come back since with a new key (a restored business, a member added again)."""
 
     type = Personal
     name = "personal"
@@ -98,11 +146,16 @@ class PersonalTranscoding(Transcoding):
         assert key is not None and obj.value is not None, "a forgotten value cannot be stored again"
         nonce = os.urandom(12)
         sealed = AESGCM(key).encrypt(nonce, obj.value.encode(), obj.subject.encode())
-        return {"s": obj.subject, "c": base64.b64encode(nonce + sealed).decode()}
+        return {"s": obj.subject, "c": base64.b64encode(nonce + sealed).decode(), "k": key_id(key)}
 
     def decode(self, data: dict[str, str]) -> Personal:
         key = self.keys.key_for(data["s"], create=False)
-        if key is None:
+        if key is None or ("k" in data and data["k"] != key_id(key)):
             return Personal(data["s"], None)
         raw = base64.b64decode(data["c"])
-        return Personal(data["s"], AESGCM(key).decrypt(raw[:12], raw[12:], data["s"].encode()).decode())
+        try:
+            return Personal(data["s"], AESGCM(key).decrypt(raw[:12], raw[12:], data["s"].encode()).decode())
+        except InvalidTag:
+            if "k" in data:
+                raise  # the key that sealed it is this one: the value was tampered with
+            return Personal(data["s"], None)  # sealed before key ids, under a key destroyed since

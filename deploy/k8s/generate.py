@@ -1,0 +1,355 @@
+"""Writes deploy/k8s/base/: the seven workloads share one shape (one image, one runner, the
+same probes, budgets and policies), so they are written from this one description rather
+than copied seven times by hand. Run it after changing a service's needs:
+
+    python deploy/k8s/generate.py          # rewrite base/*.yaml
+    python deploy/k8s/generate.py --check  # exit 1 if base/ is not what this file writes (CI)
+
+Overlays (dev, prod) stay hand-written strategic-merge patches over the result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+BASE = Path(__file__).resolve().parent / "base"
+IMAGE = "platform"  # overlays pin registry and tag with kustomize's `images:`
+PART_OF = "platform"
+VAR_DIR = "/var/lib/platform"
+GATEWAY_PORT = 8000
+# The drain after SIGTERM: consumers stop, in-flight handlers finish (an SMS or payment call
+# may take 8 s: 3 s to connect, 5 s to read; its retry hand-off a few more), acks are sent, the
+# relay ends its batch.
+WORKER_GRACE_SECONDS = 60
+GATEWAY_GRACE_SECONDS = 30
+# Where the broker and the databases run: the `platform-infra` namespace, by label. A cluster
+# with them elsewhere patches the NetworkPolicies' egress (docs/operations.md).
+INFRA_NAMESPACE = "platform-infra"
+# The businesses' books, backups and exports are files (shared/tenant_books.py) that
+# provisioning writes and archival reads, from any replica: one ReadWriteMany claim, mounted
+# over those three directories of VAR_DIR. Everything else under VAR_DIR stays per pod.
+TENANT_DATA_CLAIM = "platform-tenant-data"
+TENANT_DATA_DIRS = ("tenants", "backups", "exports")
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    secrets: dict[str, tuple[str, ...]] = field(default_factory=dict)  # Secret → keys it reads
+    database: bool = True
+    autoscaled: bool = False  # a pure consumer: more replicas = more competing consumers
+    provider_egress: bool = False  # calls an outside provider over HTTPS
+    tenant_data: bool = False  # opens the businesses' books, backups or exports (shared volume)
+
+
+SUBJECT_IDS = {"platform-subject-ids": ("SUBJECT_ID_SECRET",)}
+# The backups' key vault, shared by provisioning (writes) and archival (reads, destroys).
+BACKUP_KEYS = {"platform-backup-keys": ("BACKUP_KEYS_DSN",)}
+WORKLOADS = (
+    Workload("identity", SUBJECT_IDS | {"platform-jwt": ("JWT_PRIVATE_KEY", "JWT_PUBLIC_KEY"),
+                                        "platform-sealing": ("SEALING_PUBLIC_KEY",)}),
+    Workload("billing", SUBJECT_IDS | {"platform-payment": ("PAYMENT_MERCHANT_ID", "PAYMENT_ACCESS_TOKEN")},
+             provider_egress=True),
+    Workload("provisioning", SUBJECT_IDS | BACKUP_KEYS, autoscaled=True, tenant_data=True),
+    Workload("tenancy", SUBJECT_IDS),
+    Workload("notifications", SUBJECT_IDS | {"platform-sealing": ("SEALING_PUBLIC_KEY", "SEALING_PRIVATE_KEY"),
+                                             "platform-sms": ("SMS_API_KEY",)},
+             autoscaled=True, provider_egress=True),
+    Workload("archival", SUBJECT_IDS | BACKUP_KEYS, autoscaled=True, tenant_data=True),
+    Workload("gateway", {"platform-jwt": ("JWT_PUBLIC_KEY",)}, database=False),
+)
+SERVICES = tuple(w.name for w in WORKLOADS if w.name != "gateway")
+
+
+def labels(name: str, component: str = "service") -> dict[str, str]:
+    return {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": PART_OF,
+            "app.kubernetes.io/component": component}
+
+
+def selector(name: str) -> dict[str, str]:
+    return {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": PART_OF}
+
+
+def secret_env(secrets: dict[str, tuple[str, ...]]) -> list[dict[str, Any]]:
+    amqp = {"platform-amqp": ("AMQP_URI",)}
+    return [{"name": key, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
+            for secret, keys in (amqp | secrets).items() for key in keys]
+
+
+def env_from(database_of: str | None) -> list[dict[str, Any]]:
+    sources: list[dict[str, Any]] = [{"configMapRef": {"name": "platform-config"}}]
+    if database_of is not None:
+        # POSTGRES_HOST/_PORT/_USER/_PASSWORD of this service's own database, nobody else's.
+        sources.append({"secretRef": {"name": f"platform-db-{database_of}"}})
+    return sources
+
+
+def exec_probe(service: str, *extra: str) -> dict[str, Any]:
+    return {"exec": {"command": ["python", "-m", "shared.kernel.probe", service, *extra]}}
+
+
+def container(w: Workload) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "name": w.name,
+        "image": IMAGE,
+        "command": ["python", "-m", "shared.kernel.runner", f"services.{w.name}.service"],
+        "envFrom": env_from(w.name if w.database else None),
+        "env": secret_env(w.secrets),
+        "resources": {"requests": {"cpu": "100m", "memory": "192Mi"},
+                      "limits": {"cpu": "1", "memory": "512Mi"}},
+        "volumeMounts": [{"name": "var", "mountPath": VAR_DIR}] + (
+            [{"name": "tenant-data", "mountPath": f"{VAR_DIR}/{d}", "subPath": d} for d in TENANT_DATA_DIRS]
+            if w.tenant_data else []),
+        "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                            "capabilities": {"drop": ["ALL"]}},
+    }
+    if w.name == "gateway":
+        spec["env"] = [{"name": "WEB_SERVER_ADDRESS", "value": f"0.0.0.0:{GATEWAY_PORT}"},
+                       {"name": "TRUST_FORWARDED_FOR", "value": "1"}, *spec["env"]]
+        spec["ports"] = [{"name": "http", "containerPort": GATEWAY_PORT}]
+        # Liveness asks only whether the process answers: restarting the gateway cures no
+        # service's outage. Readiness asks /health, which asks each service.
+        spec["startupProbe"] = {"tcpSocket": {"port": "http"}, "periodSeconds": 2, "failureThreshold": 30}
+        spec["livenessProbe"] = {"tcpSocket": {"port": "http"}, "periodSeconds": 10, "failureThreshold": 3}
+        spec["readinessProbe"] = {"httpGet": {"path": "/health", "port": "http"}, "periodSeconds": 10,
+                                  "timeoutSeconds": 5, "failureThreshold": 3}
+    else:
+        spec["startupProbe"] = {**exec_probe(w.name, "--ready"), "periodSeconds": 2, "timeoutSeconds": 5,
+                                "failureThreshold": 60}
+        spec["livenessProbe"] = {**exec_probe(w.name), "periodSeconds": 10, "timeoutSeconds": 5,
+                                 "failureThreshold": 3}
+        spec["readinessProbe"] = {**exec_probe(w.name, "--ready"), "periodSeconds": 10, "timeoutSeconds": 5,
+                                  "failureThreshold": 1}
+    return spec
+
+
+def pod_security() -> dict[str, Any]:
+    return {"runAsNonRoot": True, "runAsUser": 10001, "runAsGroup": 10001, "fsGroup": 10001,
+            "seccompProfile": {"type": "RuntimeDefault"}}
+
+
+def deployment(w: Workload) -> dict[str, Any]:
+    grace = GATEWAY_GRACE_SECONDS if w.name == "gateway" else WORKER_GRACE_SECONDS
+    return {
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": w.name, "labels": labels(w.name, "gateway" if w.name == "gateway" else "service")},
+        "spec": {
+            "replicas": 1,
+            "revisionHistoryLimit": 5,
+            "selector": {"matchLabels": selector(w.name)},
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
+            "template": {
+                "metadata": {"labels": labels(w.name, "gateway" if w.name == "gateway" else "service")},
+                "spec": {
+                    "terminationGracePeriodSeconds": grace,
+                    "automountServiceAccountToken": False,
+                    "securityContext": pod_security(),
+                    "containers": [container(w)],
+                    "volumes": [{"name": "var", "emptyDir": {"sizeLimit": "64Mi"}}] + (
+                        [{"name": "tenant-data", "persistentVolumeClaim": {"claimName": TENANT_DATA_CLAIM}}]
+                        if w.tenant_data else []),
+                },
+            },
+        },
+    }
+
+
+def tenant_data_claim() -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+            "metadata": {"name": TENANT_DATA_CLAIM, "labels": labels(TENANT_DATA_CLAIM, "storage")},
+            "spec": {"accessModes": ["ReadWriteMany"], "resources": {"requests": {"storage": "50Gi"}}}}
+
+
+def disruption_budget(w: Workload) -> dict[str, Any]:
+    # One pod at a time: with two or more replicas the service keeps consuming through a
+    # node drain; with one (dev) a drain is still allowed.
+    return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+            "metadata": {"name": w.name, "labels": labels(w.name)},
+            "spec": {"maxUnavailable": 1, "selector": {"matchLabels": selector(w.name)}}}
+
+
+def autoscaler(w: Workload) -> dict[str, Any]:
+    return {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": w.name, "labels": labels(w.name)},
+            "spec": {
+                "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": w.name},
+                "minReplicas": 1, "maxReplicas": 4,
+                "metrics": [{"type": "Resource", "resource": {
+                    "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}}],
+                # Scale down slowly: a removed pod drains its in-flight messages first.
+                "behavior": {"scaleDown": {"stabilizationWindowSeconds": 300,
+                                           "policies": [{"type": "Pods", "value": 1, "periodSeconds": 60}]}},
+            }}
+
+
+def infra_peer(name: str, port: int, **extra_labels: str) -> dict[str, Any]:
+    return {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": INFRA_NAMESPACE}},
+                    "podSelector": {"matchLabels": {"app.kubernetes.io/name": name, **extra_labels}}}],
+            "ports": [{"protocol": "TCP", "port": port}]}
+
+
+DNS = {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+               "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+       "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}
+BROKER = infra_peer("rabbitmq", 5672)
+PUBLIC_HTTPS = {"to": [{"ipBlock": {"cidr": "0.0.0.0/0",
+                                    "except": ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]}}],
+                "ports": [{"protocol": "TCP", "port": 443}]}
+
+
+def database(service: str) -> dict[str, Any]:
+    return infra_peer("postgresql", 5432, **{"platform/database": service})
+
+
+def network_policy(w: Workload) -> dict[str, Any]:
+    egress = [DNS, BROKER]
+    if w.database:
+        egress.append(database(w.name))
+    if w.tenant_data:
+        egress.append(database("backup-keys"))
+    if w.provider_egress:
+        egress.append(PUBLIC_HTTPS)
+    spec: dict[str, Any] = {"podSelector": {"matchLabels": selector(w.name)},
+                            "policyTypes": ["Ingress", "Egress"], "egress": egress}
+    if w.name == "gateway":
+        spec["ingress"] = [{"from": [{"namespaceSelector": {"matchLabels": {
+                                "kubernetes.io/metadata.name": "ingress-nginx"}}}],
+                            "ports": [{"protocol": "TCP", "port": GATEWAY_PORT}]}]
+    else:
+        spec["ingress"] = []  # nothing calls a service but over the broker
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": w.name, "labels": labels(w.name)}, "spec": spec}
+
+
+def gateway_service_and_ingress() -> list[dict[str, Any]]:
+    service = {"apiVersion": "v1", "kind": "Service",
+               "metadata": {"name": "gateway", "labels": labels("gateway", "gateway")},
+               "spec": {"selector": selector("gateway"),
+                        "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}]}}
+    ingress = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+               "metadata": {"name": "gateway", "labels": labels("gateway", "gateway"),
+                            "annotations": {"nginx.ingress.kubernetes.io/proxy-body-size": "1m",
+                                            "nginx.ingress.kubernetes.io/proxy-read-timeout": "60"}},
+               "spec": {"ingressClassName": "nginx",
+                        "rules": [{"host": "api.platform.local", "http": {"paths": [{
+                            "path": "/", "pathType": "Prefix",
+                            "backend": {"service": {"name": "gateway", "port": {"name": "http"}}}}]}}]}}
+    return [service, ingress]
+
+
+def opsctl() -> list[dict[str, Any]]:
+    """The operators' tool (python -m tools.opsctl), parked at zero replicas: scale it to one,
+    `kubectl exec` into it, scale it back. It reads every service's store, so it alone holds
+    every service's database credentials, as POSTGRES_<FIELD>_<SERVICE> (tools/ops/stores.py)."""
+    name = "opsctl"
+    per_service = [{"name": f"POSTGRES_{field}_{service.upper()}",
+                    "valueFrom": {"secretKeyRef": {"name": f"platform-db-{service}", "key": f"POSTGRES_{field}"}}}
+                   for service in SERVICES for field in ("HOST", "PORT", "USER", "PASSWORD")]
+    box = {"name": name, "image": IMAGE, "command": ["sleep", "infinity"],
+           "envFrom": env_from(None), "env": secret_env({}) + per_service,
+           "resources": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}},
+           "volumeMounts": [{"name": "var", "mountPath": VAR_DIR}],
+           "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                               "capabilities": {"drop": ["ALL"]}}}
+    deployment = {"apiVersion": "apps/v1", "kind": "Deployment",
+                  "metadata": {"name": name, "labels": labels(name, "operators")},
+                  "spec": {"replicas": 0, "selector": {"matchLabels": selector(name)},
+                           "template": {"metadata": {"labels": labels(name, "operators")},
+                                        "spec": {"automountServiceAccountToken": False,
+                                                 "terminationGracePeriodSeconds": 5,
+                                                 "securityContext": pod_security(), "containers": [box],
+                                                 "volumes": [{"name": "var", "emptyDir": {"sizeLimit": "64Mi"}}]}}}}
+    policy = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+              "metadata": {"name": name, "labels": labels(name, "operators")},
+              "spec": {"podSelector": {"matchLabels": selector(name)}, "policyTypes": ["Ingress", "Egress"],
+                       "ingress": [], "egress": [DNS, BROKER, *[database(s) for s in SERVICES]]}}
+    return [deployment, policy]
+
+
+def default_deny() -> dict[str, Any]:
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": "default-deny", "labels": {"app.kubernetes.io/part-of": PART_OF}},
+            "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}}
+
+
+def migrate_job() -> list[dict[str, Any]]:
+    """Declares the topology and creates every service's stores before a rollout. One init
+    container per service, each holding that service's database credentials only."""
+    def step(name: str, args: list[str], database_of: str | None) -> dict[str, Any]:
+        return {"name": name, "image": IMAGE, "command": ["python", "-m", "shared.kernel.migrate", *args],
+                "envFrom": env_from(database_of), "env": secret_env({}),
+                "resources": {"requests": {"cpu": "50m", "memory": "128Mi"},
+                              "limits": {"cpu": "500m", "memory": "256Mi"}},
+                "volumeMounts": [{"name": "var", "mountPath": VAR_DIR}],
+                "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                                    "capabilities": {"drop": ["ALL"]}}}
+
+    name = "migrate"
+    job = {"apiVersion": "batch/v1", "kind": "Job",
+           "metadata": {"name": name, "labels": labels(name, "migrate"),
+                        # Argo CD runs it before syncing the Deployments and recreates it each
+                        # time; with plain kubectl, docs/operations.md gives the steps.
+                        "annotations": {"argocd.argoproj.io/hook": "PreSync",
+                                        "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation"}},
+           "spec": {"backoffLimit": 4, "activeDeadlineSeconds": 600, "ttlSecondsAfterFinished": 86400,
+                    "template": {"metadata": {"labels": labels(name, "migrate")},
+                                 "spec": {"restartPolicy": "OnFailure", "automountServiceAccountToken": False,
+                                          "securityContext": pod_security(),
+                                          "initContainers": [step(f"stores-{s}", ["--stores-only", s], s)
+                                                             for s in SERVICES],
+                                          "containers": [step("topology", ["--topology-only"], None)],
+                                          "volumes": [{"name": "var", "emptyDir": {"sizeLimit": "64Mi"}}]}}}}
+    policy = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+              "metadata": {"name": name, "labels": labels(name, "migrate")},
+              "spec": {"podSelector": {"matchLabels": selector(name)}, "policyTypes": ["Ingress", "Egress"],
+                       "ingress": [], "egress": [DNS, BROKER, *[database(s) for s in SERVICES]]}}
+    return [job, policy]
+
+
+def documents() -> dict[str, list[dict[str, Any]]]:
+    files: dict[str, list[dict[str, Any]]] = {}
+    for w in WORKLOADS:
+        docs = [deployment(w), disruption_budget(w), network_policy(w)]
+        if w.autoscaled:
+            docs.append(autoscaler(w))
+        if w.name == "gateway":
+            docs += gateway_service_and_ingress()
+        files[f"{w.name}.yaml"] = docs
+    files["migrate-job.yaml"] = migrate_job()
+    files["opsctl.yaml"] = opsctl()
+    files["network-default-deny.yaml"] = [default_deny()]
+    files["tenant-data.yaml"] = [tenant_data_claim()]
+    return files
+
+
+def render(docs: list[dict[str, Any]]) -> str:
+    header = "# Generated by deploy/k8s/generate.py: edit that file, then run it.\n"
+    return header + "---\n".join(yaml.safe_dump(d, sort_keys=False, width=120) for d in docs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="only compare; exit 1 when base/ is stale")
+    args = parser.parse_args(argv)
+    stale = []
+    for name, docs in documents().items():
+        path, text = BASE / name, render(docs)
+        if path.exists() and path.read_text() == text:
+            continue
+        stale.append(name)
+        if not args.check:
+            path.write_text(text)
+    if args.check and stale:
+        print(f"deploy/k8s/base is stale ({', '.join(stale)}): run python deploy/k8s/generate.py", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
