@@ -7,9 +7,9 @@ see each other's queues or stores; ``store`` parametrizes a test over SQLite and
 
 from __future__ import annotations
 
-import eventlet
+from shared.kernel import green
 
-eventlet.monkey_patch()
+green.monkey_patch()
 
 import uuid  # noqa: E402
 import warnings  # noqa: E402

@@ -24,12 +24,14 @@ from shared.events import archival, tenancy
 from shared.kernel.errors import DomainError
 from shared.kernel.i18n import jalali_date
 from shared.kernel.store import Cause
-from shared.kernel.subject_keys import Personal
+from shared.kernel.subject_keys import Personal, business_subject
 
 if TYPE_CHECKING:
     from services.identity.application import IdentityApplication
 
 A = TypeVar("A", bound=Aggregate)
+# What /me calls a business whose name was deleted with its data (AR-1).
+DELETED_BUSINESS_NAME = {"fa": "کسب‌وکار حذف‌شده", "en": "Deleted business"}
 
 
 class BusinessUseCases:
@@ -43,6 +45,7 @@ class BusinessUseCases:
     def record_business_event(self: IdentityApplication, event: Any, occurred_at: datetime, cause: Cause) -> None:
         view = self._get_or_start(BusinessView, business_view_id(event.tenant_id), event.tenant_id)
         changed: list[Aggregate] = [view]
+        forget_name = False
         if isinstance(event, tenancy.BusinessActivatedV1):
             view.change(occurred_at, state="active", business_type=event.business_type,
                         products=tuple(event.products), ends_at=event.subscription_ends_at)
@@ -58,15 +61,33 @@ class BusinessUseCases:
         elif isinstance(event, archival.ArchivalCancelledV1):
             view.schedule_deletion(None, occurred_at)
         elif isinstance(event, archival.TenantDataPurgedV1):
-            view.purged(occurred_at)
+            forget_name = view.purged(occurred_at)
+        elif isinstance(event, archival.RestoreCompletedV1):
+            # Under a subject of its own: the purged name's key is gone, and a new key under the
+            # same subject would be asked to open what the old one sealed.
+            view.restore(event.admin_user_id,
+                         Personal(f"business:{event.tenant_id}:restore:{event.restore_id}", event.business_name),
+                         event.business_type, tuple(event.products), occurred_at)
         elif isinstance(event, tenancy.MemberAddedV1 | tenancy.MemberRemovedV1):
             memberships = self._get_or_start(Memberships, memberships_id(event.user_id), event.user_id)
-            name = Personal(f"business:{event.tenant_id}", event.business_name)
+            # A fact older than the business's deletion arrives late (two producers, unordered):
+            # sealing the name it carries would bring the deleted name back under a new key (AR-1),
+            # so a late joining is dropped and a late leaving is kept under the placeholder.
+            late = view.predates_deletion(occurred_at)
             if isinstance(event, tenancy.MemberAddedV1):
-                memberships.join(event.tenant_id, name, event.role, tuple(event.permissions), occurred_at)
+                if not late:
+                    memberships.join(event.tenant_id, Personal(business_subject(event.tenant_id), event.business_name),
+                                     event.role, tuple(event.permissions), occurred_at)
             else:
+                name = (Personal(f"business:{event.tenant_id}:deleted", DELETED_BUSINESS_NAME["en"]) if late
+                        else Personal(business_subject(event.tenant_id), event.business_name))
                 memberships.leave(event.tenant_id, name, occurred_at)
             changed = [memberships]
+        if forget_name:
+            # AR-1: the business's name in identity's events becomes unreadable with its data. The
+            # keys go first: a crash after the save would leave them for good (the redelivery is skipped).
+            for subject in view.name_subjects():
+                self.keys.forget(subject)
         self.save_caused(*changed, cause=cause)
 
     def personal_page(self: IdentityApplication, user_id: object) -> dict[str, Any]:
@@ -80,15 +101,22 @@ class BusinessUseCases:
         except AggregateNotFoundError:
             places = []
         businesses = []
+        deleted_name = DELETED_BUSINESS_NAME[user.locale if user.locale in DELETED_BUSINESS_NAME else "fa"]
         for place in places:
             subscription: Subscription | None
+            name = place.business_name
             try:
-                subscription = self.repository.get(business_view_id(place.tenant_id)).subscription
+                view: BusinessView = self.repository.get(business_view_id(place.tenant_id))
             except AggregateNotFoundError:
                 subscription = None
+            else:
+                if not view.shows(user.id, place):
+                    continue  # a member of the business before it was deleted and restored
+                subscription, name = view.subscription, view.name_for(place)
             state = subscription.state if subscription else "activating"
             businesses.append({
-                "tenant_id": str(place.tenant_id), "business_name": place.business_name.reveal(),
+                "tenant_id": str(place.tenant_id),
+                "business_name": deleted_name if name.forgotten else name.reveal(),
                 "role": place.role, "permissions": list(place.permissions),
                 "business_type": subscription.business_type if subscription else None,
                 "products": list(subscription.products) if subscription else [],

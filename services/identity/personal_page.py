@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from eventsourcing.domain import Aggregate, event
 
-from shared.kernel.subject_keys import Personal
+from shared.kernel.subject_keys import Personal, business_subject
 
 NAMESPACE = uuid.UUID("0b6e7f53-8c3c-4f0e-9a43-6f1c7f5d2a10")
 
@@ -94,6 +94,8 @@ class BusinessView(Aggregate):
         self.tenant_id = tenant_id
         self.subscription = Subscription("activating", None, (), None, None, None, datetime.min.replace(tzinfo=UTC))
         self.schedule_as_of: datetime | None = None
+        self.restored_at: datetime | None = None  # the business was purged, then restored from a backup (AR-3)
+        self.restored_admin: str | None = None
 
     @staticmethod
     def create_id(tenant_id: uuid.UUID) -> uuid.UUID:
@@ -117,5 +119,49 @@ class BusinessView(Aggregate):
         self.subscription = replace(self.subscription, deletion_due_at=due_at)
         self.schedule_as_of = at
 
-    def purged(self, at: datetime) -> None:
-        self._changed(changes={"state": "deleted"}, at=at)
+    def purged(self, at: datetime) -> bool:
+        """True when this purge stands (not one older than a restore): the business's name then goes (AR-1)."""
+        if (restored_at := self.last_restore()) is None or at > restored_at:
+            self._changed(changes={"state": "deleted"}, at=at)
+            return True
+        return False
+
+    def restore(self, admin_user_id: uuid.UUID, business_name: Personal, business_type: str,
+                products: tuple[str, ...], at: datetime) -> None:
+        """The data is back from a backup; the subscription is not: lapsed, reports available again,
+        no deletion date (AR-3). Of the people who worked in it, only its admin is back, and the
+        business's name with it (the name held before the purge is unreadable)."""
+        if (restored_at := self.last_restore()) is None or at > restored_at:
+            self._restored(admin_user_id=str(admin_user_id), business_name=business_name,
+                           business_type=business_type, products=tuple(products), at=at)
+
+    @event("Restored")
+    def _restored(self, admin_user_id: str, business_type: str, products: tuple[str, ...], at: datetime,
+                  business_name: Personal | None = None) -> None:
+        self.subscription = replace(self.subscription, state="lapsed", business_type=business_type,
+                                    products=tuple(products), deletion_due_at=None, as_of=at)
+        self.restored_at, self.restored_admin = at, admin_user_id
+        self.restored_name = business_name
+
+    def name_subjects(self) -> list[str]:
+        restored: Personal | None = getattr(self, "restored_name", None)
+        return [business_subject(self.tenant_id)] + ([restored.subject] if restored is not None else [])
+
+    def name_for(self, place: Membership) -> Personal:
+        """The membership's record of the name, or the restored one once the purge made it unreadable."""
+        restored: Personal | None = getattr(self, "restored_name", None)
+        return restored if place.business_name.forgotten and restored is not None else place.business_name
+
+    def predates_deletion(self, at: datetime) -> bool:
+        """Whether a fact of ``at`` is older than the deletion of the business's data: it arrives
+        late (events of two producers are not ordered) and names what was deleted (AR-1)."""
+        restored_at = self.last_restore()
+        return self.subscription.state == "deleted" or (restored_at is not None and at < restored_at)
+
+    def last_restore(self) -> datetime | None:
+        return getattr(self, "restored_at", None)  # (views recorded before restores existed lack it)
+
+    def shows(self, user_id: uuid.UUID, place: Membership) -> bool:
+        """Whether a membership still stands: after a restore only the admin's, and those made since."""
+        restored_at = self.last_restore()
+        return restored_at is None or place.as_of >= restored_at or str(user_id) == self.restored_admin

@@ -7,11 +7,11 @@ from shared.events import archival, tenancy
 from shared.kernel.inbox import Inbound
 from shared.kernel.policies import handle_platform_event, skip_if_handled
 
-# What the personal page needs to know about businesses (ID-5, TE-3, AR-1, AR-2).
+# What the personal page needs to know about businesses (ID-5, TE-3, AR-1, AR-2, AR-3).
 BUSINESS_EVENTS = (
     tenancy.BusinessActivatedV1, tenancy.MemberAddedV1, tenancy.MemberRemovedV1, tenancy.SubscriptionExtendedV1,
     tenancy.TenantLapsedV1, tenancy.TenantReactivatedV1, archival.ArchivalScheduledV1, archival.ArchivalCancelledV1,
-    archival.TenantDataPurgedV1,
+    archival.TenantDataPurgedV1, archival.RestoreCompletedV1,
 )
 
 

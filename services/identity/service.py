@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import eventlet.tpool
 from nameko.rpc import rpc
 
 from services.identity import policies
@@ -23,8 +24,10 @@ def build_application(settings: Settings) -> IdentityApplication:
     _, public_key = development_keypair(settings.var_dir / "keys")
     per_address = int(os.environ.get("CODES_PER_CLIENT_ADDRESS_PER_HOUR", "30"))
     signing_key, _ = development_signing_keys(settings.var_dir / "keys")
+    # argon2 in eventlet's OS-thread pool: the C call releases the GIL, so hashing runs on the
+    # other core while this process's hub serves other requests.
     return IdentityApplication(settings, sealing_public_key=public_key, signing_key=signing_key,
-                               codes_per_address_hour=per_address)
+                               codes_per_address_hour=per_address, hashing=eventlet.tpool.execute)
 
 
 class IdentityService:

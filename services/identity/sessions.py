@@ -43,8 +43,8 @@ class SessionUseCases:
         # An unknown number costs the same hash verification as a known one: the answer
         # does not tell, by its time, whether a number is registered.
         try:
-            PASSWORD_HASHER.verify(user.password_hash if user else UNKNOWN_USER_HASH,
-                                   password if isinstance(password, str) else "")
+            self.hashing(PASSWORD_HASHER.verify, user.password_hash if user else UNKNOWN_USER_HASH,
+                         password if isinstance(password, str) else "")
             correct = user is not None
         except (VerificationError, InvalidHashError):
             correct = False

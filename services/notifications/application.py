@@ -8,16 +8,23 @@ back-off; on the last attempt the failure is recorded instead (MessageFailed).""
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import uuid
+import zlib
+from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
 from eventsourcing.application import AggregateNotFoundError
 
 from services.notifications import templates
-from services.notifications.domain import Recipient
+from services.notifications.domain import Contact, Recipient
+from services.notifications.notices import notices_for
 from services.notifications.sms import ProviderRejected, ProviderUnavailable, Receipt
-from shared.events.identity import VerificationCodeIssuedV1
+from shared.events.base import IntegrationEvent
+from shared.events.identity import UserRegisteredV1, VerificationCodeIssuedV1
 from shared.kernel.i18n import jalali_datetime
+from shared.kernel.logging import get_logger
 from shared.kernel.mobile import normalize_mobile
 from shared.kernel.sealing import unseal
 from shared.kernel.store import Cause, ServiceApplication
@@ -35,6 +42,7 @@ class NotificationsApplication(ServiceApplication):
     def __init__(self, *args: Any, sealing_private_key: str, sms: SmsSender, **kwargs: Any) -> None:
         self.sealing_private_key = sealing_private_key
         self.sms = sms
+        self._number_locks = [threading.Lock() for _ in range(64)]
         super().__init__(*args, **kwargs)
 
     def _recipient(self, e164: str) -> Recipient:
@@ -50,9 +58,59 @@ class NotificationsApplication(ServiceApplication):
         text = templates.verification_code(code, event.purpose, event.expires_at, event.locale)
         self._send_sms(event.mobile, f"verification_code.{event.purpose}", text, cause, last_attempt)
 
+    def remember_contact(self, event: UserRegisteredV1, cause: Cause) -> None:
+        contact_id = Contact.create_id(event.user_id)
+        try:
+            self.repository.get(contact_id)
+            self.save_caused(cause=cause)  # known already (a second sign-up event): only mark it handled
+        except AggregateNotFoundError:
+            contact = Contact(user_id=event.user_id, mobile=Personal(f"user:{event.user_id}", event.mobile),
+                              locale=event.locale)
+            self.save_caused(contact, cause=cause)
+
+    def send_notices(self, event: IntegrationEvent, cause: Cause, last_attempt: bool) -> None:
+        """Every notice the event produces (services/notifications/notices/), one SMS each."""
+        addressed: list[tuple[int, Any, Contact]] = []
+        for index, notice in enumerate(notices_for(event)):
+            try:
+                addressed.append((index, notice, self.repository.get(Contact.create_id(notice.user_id))))
+            except AggregateNotFoundError:
+                # The user's UserRegistered has not arrived yet (events from two producers are
+                # not ordered): retry; on the last attempt say so in the log and go on.
+                if not last_attempt:
+                    raise LookupError(f"no contact for user {notice.user_id} yet") from None
+                get_logger().warning("notifications.unknown_user", user_id=str(notice.user_id),
+                                     template=notice.template)
+        recipients: dict[str, Recipient] = {}  # one aggregate per number, however many notices it gets
+        with self._numbers_held(contact.mobile.reveal() for _, _, contact in addressed):
+            for index, notice, contact in addressed:
+                e164 = contact.mobile.reveal()
+                recipients[e164] = self._deliver(e164, notice.template, notice.text(contact.locale), cause,
+                                                 last_attempt, message_key=f"{cause.causation_id}:sms:{index}",
+                                                 recipient=recipients.get(e164))
+            self.save_caused(*recipients.values(), cause=cause)
+
     def _send_sms(self, e164: str, template: str, text: str, cause: Cause, last_attempt: bool) -> None:
-        recipient = self._recipient(e164)
-        message_id = uuid.uuid5(uuid.NAMESPACE_URL, f"{cause.causation_id}:sms")
+        with self._numbers_held([e164]):
+            recipient = self._deliver(e164, template, text, cause, last_attempt,
+                                      message_key=f"{cause.causation_id}:sms")
+            self.save_caused(recipient, cause=cause)
+
+    @contextlib.contextmanager
+    def _numbers_held(self, numbers: Iterable[str]) -> Iterator[None]:
+        """One handler at a time per number in this process: two events for one number no longer
+        race on its Recipient, where the loser's retry asked the provider again (refused by
+        localid, but a wasted call). Striped locks taken in order: no unbounded dict, no deadlock."""
+        stripes = sorted({zlib.crc32(n.encode()) % len(self._number_locks) for n in numbers})
+        with contextlib.ExitStack() as held:
+            for stripe in stripes:
+                held.enter_context(self._number_locks[stripe])
+            yield
+
+    def _deliver(self, e164: str, template: str, text: str, cause: Cause, last_attempt: bool, message_key: str,
+                 recipient: Recipient | None = None) -> Recipient:
+        recipient = recipient or self._recipient(e164)
+        message_id = uuid.uuid5(uuid.NAMESPACE_URL, message_key)
         now = self.clock.now()
         limited = recipient.is_rate_limited(now)
         recipient.queue_message(message_id=message_id, template=template,
@@ -69,7 +127,7 @@ class NotificationsApplication(ServiceApplication):
                 if not last_attempt:
                     raise  # the inbox retries after a back-off; other messages flow meanwhile
                 recipient.mark_failed(message_id, f"provider unavailable: {outage}")
-        self.save_caused(recipient, cause=cause)
+        return recipient
 
     def messages_to(self, mobile: object) -> list[dict[str, Any]]:
         e164 = normalize_mobile(mobile)

@@ -65,3 +65,17 @@ class Recipient(Aggregate):
     def _update(self, message_id: uuid.UUID, **changes: object) -> None:
         self.messages = [replace(m, **changes) if m.message_id == message_id else m  # type: ignore[arg-type]
                          for m in self.messages]
+
+
+class Contact(Aggregate):
+    """How to reach one user: their mobile and language, learned from identity's
+    UserRegistered. Other services' events name a user; this turns the name into a number."""
+
+    @event("Learned")
+    def __init__(self, user_id: uuid.UUID, mobile: Personal, locale: str) -> None:
+        self.mobile = mobile
+        self.locale = locale
+
+    @staticmethod
+    def create_id(user_id: uuid.UUID) -> uuid.UUID:
+        return uuid.uuid5(uuid.NAMESPACE_URL, f"contact:{user_id}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.notifications.application import NotificationsApplication
-from shared.events.identity import VerificationCodeIssuedV1
+from shared.events.identity import UserRegisteredV1, VerificationCodeIssuedV1
 from shared.kernel.inbox import Inbound
 from shared.kernel.policies import handle_platform_event, skip_if_handled
 
@@ -14,5 +14,8 @@ def handle(app: NotificationsApplication, inbound: Inbound) -> None:
         return
     if isinstance(inbound.event, VerificationCodeIssuedV1):
         app.send_verification_code(inbound.event, inbound.cause, inbound.last_attempt)
-    # Other identity events are consumed for messages the identity issue adds; until then
-    # they are recorded as handled by being acknowledged with no effect.
+    elif isinstance(inbound.event, UserRegisteredV1):
+        app.remember_contact(inbound.event, inbound.cause)
+    else:
+        # Every other event: the notices its producer's module lists (none is fine).
+        app.send_notices(inbound.event, inbound.cause, inbound.last_attempt)

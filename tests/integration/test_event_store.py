@@ -140,3 +140,15 @@ def test_clock_offset_survives_a_restart(settings_for: SettingsFor) -> None:
     app.advance_clock(60, Cause("ops", inbox_event_id=uuid.uuid4()))
     assert app.clock.offset_seconds == 3660
     assert identity_app(settings_for).clock.offset_seconds == 3660
+
+
+@pytest.mark.parametrize("store", ["postgres"], indirect=True)
+def test_processes_opening_one_fresh_key_vault_at_once_all_get_it(settings_for: SettingsFor) -> None:
+    # Provisioning and archival share the backup vault and start together (so do replicas):
+    # PostgreSQL's CREATE … IF NOT EXISTS alone let the loser of that race die at start.
+    from shared.tenant_books import backup_keys_for
+
+    settings = settings_for("provisioning")
+    vaults = list(eventlet.GreenPool(12).imap(lambda _: backup_keys_for(settings), range(12)))
+    key = vaults[0].key_for("backup:x", create=True)
+    assert key is not None and all(vault.key_for("backup:x", create=False) == key for vault in vaults)

@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from services.gateway.openapi import ROUTES
+from shared.events.catalog import SERVICES
 from tests.support.processes import Platform, wait_until
 
 
@@ -118,15 +119,19 @@ def test_clock_moves_forward_for_every_service(gateway: str) -> None:
 
     def offsets() -> bool:
         services = requests.get(f"{gateway}/health", timeout=10).json()["services"]
-        return all(s["clock_offset_seconds"] == 8 * 86400 for s in services.values())
+        running = {name: s for name, s in services.items() if s.get("status") != "unreachable"}
+        return {"identity", "notifications"} <= set(running) and all(
+            s["clock_offset_seconds"] == 8 * 86400 for s in running.values())
 
     wait_until(offsets, what="every service to obey ClockAdvanced")
 
 
 def test_health_and_openapi_describe_the_gateway(gateway: str) -> None:
     health = requests.get(f"{gateway}/health", timeout=10)
-    assert health.status_code == 200 and health.json()["status"] == "ok"
-    assert set(health.json()["services"]) == {"identity", "notifications"}
+    # Only identity and notifications run in this slice: the others answer as unreachable.
+    services = health.json()["services"]
+    assert services["identity"]["service"] == "identity" and services["notifications"]["service"] == "notifications"
+    assert set(services) <= set(SERVICES) and {"identity", "notifications"} <= set(services)
     document = requests.get(f"{gateway}/openapi.json", timeout=10).json()
     assert document["openapi"].startswith("3.")
     for method, path, *_ in ROUTES:
@@ -138,8 +143,8 @@ def test_every_http_route_is_in_the_openapi_document() -> None:
     from services.gateway.service import GatewayService
 
     declared = set()
-    for attribute in vars(GatewayService).values():
-        for extension in getattr(attribute, "nameko_entrypoints", ()):
+    for name in dir(GatewayService):
+        for extension in getattr(getattr(GatewayService, name), "nameko_entrypoints", ()):
             if hasattr(extension, "url"):
                 declared.add((extension.method, extension.url))
     described = {(method, path) for method, path, *_ in ROUTES}

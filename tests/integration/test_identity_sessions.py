@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from eventsourcing.application import project_aggregate
 
 from services.identity.application import IdentityApplication
 from services.identity.domain import LOGIN_FAILURES_BEFORE_LOCK
@@ -139,3 +140,19 @@ def test_a_login_takes_as_long_for_an_unknown_number_as_for_a_known_one(app: Ide
     # Both are dominated by one argon2id verification (tens of ms); the store work differs by a
     # millisecond or two. Without the dummy verification an unknown number answered ~20x faster.
     assert abs(known_median - unknown_median) < 0.5 * max(known_median, unknown_median)
+
+
+def test_a_busy_user_is_loaded_from_a_snapshot_with_the_same_state(app: IdentityApplication) -> None:
+    verified_user(app)
+    refresh_tokens = [app.login(MOBILE, "Str0ng!pass", None, CAUSE)["refresh_token"] for _ in range(25)]
+    user_id = app.user_id_for("+989121234567")
+    assert app.snapshots is not None
+    snapshots = list(app.snapshots.get(user_id))
+    assert snapshots and snapshots[-1].originator_version % 20 == 0
+    # State from the snapshot plus later events equals the state from every event.
+    loaded = app.repository.get(user_id)
+    replayed = project_aggregate(None, app.repository.event_store.get(user_id))
+    assert loaded.version == replayed.version > snapshots[-1].originator_version
+    assert loaded.sessions == replayed.sessions and len(loaded.sessions) == 25
+    assert loaded.mobile.reveal() == "+989121234567"
+    app.refresh(refresh_tokens[0], CAUSE)  # a session recorded before the snapshot still works

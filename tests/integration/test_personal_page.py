@@ -51,6 +51,12 @@ def member(tenant: uuid.UUID, user: uuid.UUID, name: str, role: str, permissions
                                  added_by_user_id=None if role == "admin" else uuid.uuid4())
 
 
+def purge(tenant: uuid.UUID, lapsed_at: datetime, purged_at: datetime) -> archival.TenantDataPurgedV1:
+    return archival.TenantDataPurgedV1.model_validate({
+        "tenant_id": str(tenant), "lapsed_at": lapsed_at.isoformat(), "purged_at": purged_at.isoformat(),
+        "datasets": [{"kind": "ledgers", "records": 1}], "backups_retained_until": None})
+
+
 def page(app: IdentityApplication, user_id: uuid.UUID) -> dict[str, Any]:
     return app.personal_page(str(user_id))
 
@@ -84,13 +90,62 @@ def test_after_a_lapse_reports_stay_until_deletion(app: IdentityApplication) -> 
     business = page(app, user)["businesses"][0]
     assert business["subscription_state"] == "lapsed" and business["reports_available"] is True
     assert business["deletion_due_at"]["jalali"] == "۱۴۰۶/۰۳/۳۱"
-    purge = archival.TenantDataPurgedV1.model_validate({
-        "tenant_id": str(shop), "lapsed_at": lapsed_at.isoformat(), "purged_at": due.isoformat(),
-        "datasets": [{"kind": "ledgers", "records": 1}],
-        "backups_retained_until": None})
-    deliver(app, purge, due)
+    deliver(app, purge(shop, lapsed_at, due), due)
     business = page(app, user)["businesses"][0]
     assert business["subscription_state"] == "deleted" and business["reports_available"] is False
+    # AR-1: the name went with the data; nothing identity stored reads as it any more.
+    assert business["business_name"] == "کسب‌وکار حذف‌شده"
+    stored = app.recorder.select_notifications(None, 10_000)
+    assert not any("فروشگاه آفتاب".encode() in n.state for n in stored)
+    assert app.keys.key_for(f"business:{shop}", create=False) is None
+
+
+def test_a_restored_business_is_back_on_its_admins_page_only(app: IdentityApplication) -> None:
+    admin = app.register("09121234567", "Str0ng!pass", Cause("t"))
+    clerk = app.register("09121234568", "Str0ng!pass", Cause("t"))
+    shop, name = uuid.uuid4(), "فروشگاه آفتاب"
+    deliver(app, activated(shop, admin, name, T0), T0)
+    deliver(app, member(shop, admin, name, "admin", ()), T0)
+    deliver(app, member(shop, clerk, name, "member", ("sales.read",)), T0)
+    due = T0 + timedelta(days=460)
+    purged = purge(shop, T0 + timedelta(days=365), due)
+    deliver(app, purged, due)
+    assert page(app, admin)["businesses"][0]["subscription_state"] == "deleted"
+    restored_at = due + timedelta(days=3)
+    deliver(app, archival.RestoreCompletedV1(
+        restore_id=uuid.uuid4(), tenant_id=shop, backup_id=uuid.uuid4(), backup_taken_at=T0, requested_by_user_id=admin,
+        business_name=name, business_type="trading", admin_user_id=admin, products=("accounting",),
+        fee_rials=50_000_000, restored_at=restored_at), restored_at)
+    deliver(app, purged, due, uuid.uuid4())  # the purge again, late (another delivery): older than the restore
+    [business] = page(app, admin)["businesses"]
+    assert business["subscription_state"] == "lapsed" and business["reports_available"] is True
+    assert business["business_name"] == name  # the restored name, which the late purge did not erase
+    assert business["role"] == "admin" and business["deletion_due_at"] is None
+    assert page(app, clerk)["businesses"] == []  # only the admin came back with the data (AR-3)
+    deliver(app, member(shop, clerk, name, "member", ("sales.read",)), restored_at + timedelta(hours=1))
+    assert page(app, clerk)["businesses"][0]["subscription_state"] == "lapsed"
+
+
+def test_member_facts_arriving_after_the_purge_do_not_bring_the_name_back(app: IdentityApplication) -> None:
+    # Tenancy's MemberAdded/MemberRemoved and archival's purge come from two producers, unordered.
+    admin = app.register("09121234567", "Str0ng!pass", Cause("t"))
+    clerk = app.register("09121234568", "Str0ng!pass", Cause("t"))
+    leaver = app.register("09121234569", "Str0ng!pass", Cause("t"))
+    shop, name = uuid.uuid4(), "فروشگاه آفتاب"
+    deliver(app, activated(shop, admin, name, T0), T0)
+    deliver(app, member(shop, admin, name, "admin", ()), T0)
+    deliver(app, member(shop, leaver, name, "member", ("sales.read",)), T0)
+    due = T0 + timedelta(days=460)
+    deliver(app, purge(shop, T0 + timedelta(days=365), due), due)
+    assert app.keys.key_for(f"business:{shop}", create=False) is None
+    # Both happened before the purge and arrive after it.
+    deliver(app, member(shop, clerk, name, "member", ("sales.read",)), T0 + timedelta(days=10))
+    deliver(app, tenancy.MemberRemovedV1(tenant_id=shop, business_name=name, user_id=leaver,
+                                         removed_by_user_id=admin), T0 + timedelta(days=20))
+    assert app.keys.key_for(f"business:{shop}", create=False) is None  # no new key sealed the old name
+    assert page(app, clerk)["businesses"] == []
+    assert page(app, leaver)["businesses"] == []
+    assert page(app, admin)["businesses"][0]["business_name"] == "کسب‌وکار حذف‌شده"
 
 
 def test_facts_arriving_out_of_order_do_not_undo_newer_ones(app: IdentityApplication) -> None:

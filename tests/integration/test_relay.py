@@ -18,6 +18,7 @@ from shared.kernel.publisher import PublishFailed
 from shared.kernel.relay import Relay, checkpoint_for
 from shared.kernel.sealing import development_keypair
 from shared.kernel.store import Cause
+from tests.support.processes import wait_until
 
 SettingsFor = Callable[..., Settings]
 
@@ -91,5 +92,39 @@ def test_only_one_relay_leads(settings_for: SettingsFor) -> None:
     assert leader.acquire_leadership()
     assert not standby.acquire_leadership()
     leader.close()
-    assert standby.acquire_leadership()
+    # PostgreSQL frees a closed session's advisory lock when its backend has exited, a moment later.
+    wait_until(standby.acquire_leadership, timeout=10, what="the standby to take over")
     standby.close()
+
+
+@pytest.mark.parametrize("store", ["postgres"], indirect=True)
+def test_a_relay_whose_database_connections_are_terminated_reconnects_and_goes_on(settings_for: SettingsFor) -> None:
+    """pg_terminate_backend (a failover, an operator) used to end the relay's green thread with
+    the checkpoint's AdminShutdown, and nameko then killed the whole service."""
+    import eventlet
+    import psycopg
+
+    from shared.kernel.store import postgres_dsn
+    from tests.support.processes import wait_until
+
+    settings = settings_for("identity")
+    topology.declare(settings)
+    app = identity(settings)
+    app.register("09120000001", "Str0ng!pass", Cause("r1"))
+    relay = Relay(app, translate, settings)
+    thread = eventlet.spawn(relay.run)
+    try:
+        wait_until(lambda: relay.position == 2, what="the first events published")
+        with psycopg.connect(postgres_dsn(settings, "postgres"), autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                          (settings.postgres_dbname,))
+        app.register("09120000002", "Str0ng!pass", Cause("r2"))
+        wait_until(lambda: relay.position == 4 and checkpoint_for(settings).load() == 4, timeout=30,
+                   what="the relay to publish after the connections were terminated")
+        assert not thread.dead
+        positions = [m["producer_position"] for m in drain(settings, "notifications")]
+        assert sorted(set(positions)) == [1, 2, 3, 4]  # a batch published twice is de-duplicated downstream
+    finally:
+        relay.stop()
+        thread.wait()
+        relay.close()

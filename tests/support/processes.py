@@ -4,6 +4,7 @@ uses, killed with SIGKILL or stopped with SIGTERM, and driven over real AMQP."""
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import signal
 import socket
@@ -19,6 +20,15 @@ import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from shared.kernel.config import REPO_ROOT, Settings
+
+_LIBC = ctypes.CDLL("libc.so.6", use_errno=True)  # loaded here: nothing to import or dlopen after fork
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGKILL when the test process dies, however it dies (Linux)."""
+    _LIBC.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def wait_until(condition: Callable[[], Any], timeout: float = 30, interval: float = 0.1, what: str = "") -> Any:
@@ -36,6 +46,9 @@ class Platform:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        # Every process ever started, replicas and restarts included: stop_all leaves none behind
+        # (a stray one would keep consuming nameko's un-namespaced rpc-<service> queue).
+        self._started: list[subprocess.Popen[bytes]] = []
         self.logs = settings.var_dir / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
         self._runs = 0
@@ -43,6 +56,8 @@ class Platform:
         self._services: Any = None
         self.sms_provider: subprocess.Popen[bytes] | None = None
         self.sms_url = ""
+        self.payment_sandbox: subprocess.Popen[bytes] | None = None
+        self.payment_sandbox_url = ""
 
     def env(self, **extra: str) -> dict[str, str]:
         s = self.settings
@@ -65,6 +80,20 @@ class Platform:
             wait_until(lambda: _answers(f"{self.sms_url}/health"), timeout=20, what="the SMS provider")
         return self.sms_url
 
+    def start_payment_sandbox(self) -> str:
+        """The payment-gateway sandbox (Zarinpal's API on loopback), started once."""
+        if self.payment_sandbox is None:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                port = s.getsockname()[1]
+            log = open(self.logs / "payment-sandbox.log", "wb")  # noqa: SIM115 - lives as long as the child
+            self.payment_sandbox = subprocess.Popen(
+                [sys.executable, "-m", "tools.payment_sandbox", f"127.0.0.1:{port}"],
+                cwd=REPO_ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT)
+            self.payment_sandbox_url = f"http://127.0.0.1:{port}"
+            wait_until(lambda: _answers(f"{self.payment_sandbox_url}/health"), timeout=20, what="the payment sandbox")
+        return self.payment_sandbox_url
+
     def sms_sent_to(self, e164: str) -> list[dict[str, Any]]:
         answer = requests.get(f"{self.sms_url}/_dev/messages", params={"receptor": e164}, timeout=10)
         return list(answer.json()["messages"])
@@ -72,12 +101,16 @@ class Platform:
     def start(self, service: str, **extra_env: str) -> subprocess.Popen[bytes]:
         if service == "notifications":
             extra_env = {"SMS_PROVIDER_URL": self.start_sms_provider()} | extra_env
+        if service == "billing":
+            extra_env = {"PAYMENT_GATEWAY_URL": self.start_payment_sandbox()} | extra_env
         self._runs += 1
         log_path = self.logs / f"{service}.{self._runs}.log"
         with open(log_path, "wb") as log:
             proc = subprocess.Popen([sys.executable, "-m", "shared.kernel.runner", f"services.{service}.service"],
-                                    cwd=REPO_ROOT, env=self.env(**extra_env), stdout=log, stderr=subprocess.STDOUT)
+                                    cwd=REPO_ROOT, env=self.env(**extra_env), stdout=log, stderr=subprocess.STDOUT,
+                                    preexec_fn=_die_with_parent)
         self.procs[service] = proc
+        self._started.append(proc)
         wait_until(lambda: b'"service.started"' in log_path.read_bytes() or proc.poll() is not None,
                    timeout=30, what=f"{service} to start")
         if proc.poll() is not None:
@@ -111,18 +144,21 @@ class Platform:
 
     def stop_all(self) -> None:
         self.drop_proxy()
-        if self.sms_provider is not None:
-            self.sms_provider.kill()
-            self.sms_provider.wait(10)
-        for proc in self.procs.values():
+        for helper in (self.sms_provider, self.payment_sandbox):
+            if helper is not None:
+                helper.kill()
+                helper.wait(10)
+        running = [proc for proc in self._started if proc.poll() is None]
+        for proc in running:
             proc.send_signal(signal.SIGTERM)  # graceful: in-flight work finishes and is acked
-        for proc in self.procs.values():
+        for proc in running:
             try:
                 proc.wait(15)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(10)
         self.procs.clear()
+        self._started.clear()
 
     def log_text(self, service: str) -> str:
         return "".join(p.read_text(errors="replace") for p in sorted(self.logs.glob(f"{service}.*.log")))

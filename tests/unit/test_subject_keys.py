@@ -71,7 +71,7 @@ def test_round_trip_through_json(transcoding: PersonalTranscoding) -> None:
 
 def test_encoded_form_does_not_contain_the_plaintext(transcoding: PersonalTranscoding) -> None:
     encoded = transcoding.encode(Personal("user:1", MOBILE))
-    assert set(encoded) == {"s", "c"}
+    assert set(encoded) == {"s", "c", "k"}
     assert encoded["s"] == "user:1"
     as_text = json.dumps(encoded, ensure_ascii=False)
     for fragment in (MOBILE, "9121234567", "1234567"):
@@ -107,9 +107,17 @@ def test_a_forgotten_value_cannot_be_stored_again(transcoding: PersonalTranscodi
 def test_value_moved_to_another_subject_does_not_decrypt(transcoding: PersonalTranscoding) -> None:
     encoded = transcoding.encode(Personal("user:1", MOBILE))
     transcoding.encode(Personal("user:2", "anything"))  # user:2 has a key of its own
-    moved = dict(encoded, s="user:2")
-    with pytest.raises(InvalidTag):
-        transcoding.decode(moved)
+    assert transcoding.decode(dict(encoded, s="user:2")).forgotten  # another key sealed it
+    user2_key = transcoding.encode(Personal("user:2", "x"))["k"]
+    with pytest.raises(InvalidTag):  # the key id forged too: the subject, bound in, still refuses
+        transcoding.decode(dict(encoded, s="user:2", k=user2_key))
+
+
+def test_a_subject_back_with_a_new_key_opens_only_what_it_sealed(transcoding: PersonalTranscoding) -> None:
+    old = transcoding.encode(Personal("business:1", "فروشگاه آفتاب"))
+    transcoding.keys.forget("business:1")
+    new = transcoding.encode(Personal("business:1", "فروشگاه آفتاب"))  # the business restored, say
+    assert transcoding.decode(old).forgotten and transcoding.decode(new).value == "فروشگاه آفتاب"
 
 
 def test_value_moved_to_a_subject_without_key_reveals_nothing(transcoding: PersonalTranscoding) -> None:

@@ -1,0 +1,122 @@
+"""The archival service's edge: RPC for the gateway, the inbox, the clock's timer, the relay,
+and exports built in background green threads."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from nameko.extensions import DependencyProvider
+from nameko.rpc import rpc
+from nameko.timer import timer
+
+from services.archival import policies
+from services.archival.application import ArchivalApplication
+from services.archival.translations import translate
+from shared.events.ops import ClockAdvancedV1
+from shared.kernel.config import Settings
+from shared.kernel.inbox import Inbound, inbox
+from shared.kernel.logging import get_logger
+from shared.kernel.nameko_edge import EventSourcedApp, RequestCause, answers, health_of
+from shared.kernel.store import Cause
+
+TICK_SECONDS = float(os.environ.get("ARCHIVAL_TICK_SECONDS", "30"))
+
+
+def build_application(settings: Settings) -> ArchivalApplication:
+    return ArchivalApplication(settings)
+
+
+class Background(DependencyProvider):  # type: ignore[misc]
+    """Runs exports in managed green threads, each export at most once at a time per process."""
+
+    def setup(self) -> None:
+        self.running: set[str] = set()
+
+    def get_dependency(self, worker_ctx: Any) -> Any:
+        def build(app: ArchivalApplication, export_id: Any) -> None:
+            key = str(export_id)
+            if key in self.running:
+                return
+            self.running.add(key)
+
+            def run() -> None:
+                try:
+                    app.build_export(export_id)
+                except Exception:  # noqa: BLE001 - a managed thread that raises kills the container
+                    get_logger().exception("archival.export_thread_failed", export_id=key)
+                finally:
+                    self.running.discard(key)
+
+            self.container.spawn_managed_thread(run, identifier=f"export:{key}")
+        return build
+
+
+class ArchivalService:
+    name = "archival"
+
+    app: ArchivalApplication = EventSourcedApp(build_application, translate)
+    cause: Cause = RequestCause()
+    build: Any = Background()
+
+    @rpc
+    @answers
+    def tenant_status(self, tenant_id: Any, user_id: str, roles: list[str]) -> dict[str, Any]:
+        return self.app.tenant_status(tenant_id, user_id, roles)
+
+    @rpc
+    @answers
+    def request_export(self, tenant_id: Any, user_id: str, roles: list[str], format: Any) -> dict[str, Any]:
+        answer = self.app.request_export(tenant_id, user_id, roles, format, self.cause)
+        self.build(self.app, answer["export_id"])
+        return answer
+
+    @rpc
+    @answers
+    def export_status(self, export_id: Any, user_id: str, roles: list[str]) -> dict[str, Any]:
+        return self.app.export_status(export_id, user_id, roles)
+
+    @rpc
+    @answers
+    def export_chunk(self, export_id: Any, user_id: str, roles: list[str], offset: int) -> dict[str, Any]:
+        return self.app.export_chunk(export_id, user_id, roles, offset)
+
+    @rpc
+    @answers
+    def request_restore(self, tenant_id: Any, user_id: str, roles: list[str]) -> dict[str, Any]:
+        return self.app.request_restore(tenant_id, user_id, roles, self.cause)
+
+    @rpc
+    @answers
+    def opening_balances_template(self) -> str:
+        return self.app.opening_balances_template()
+
+    @rpc
+    @answers
+    def import_opening_balances(self, tenant_id: Any, user_id: str, roles: list[str], content_b64: str
+                                ) -> dict[str, Any]:
+        return self.app.import_opening_balances(tenant_id, user_id, roles, content_b64)
+
+    @rpc
+    def health(self) -> dict[str, Any]:
+        return health_of(self.name, self.app)
+
+    @inbox
+    def handle(self, inbound: Inbound) -> None:
+        policies.handle(self.app, inbound)
+        if isinstance(inbound.event, ClockAdvancedV1):
+            self._tick()  # the moved clock may have made deadlines due
+
+    @timer(interval=TICK_SECONDS, eager=True)
+    def tick(self) -> None:
+        self._tick()
+
+    def _tick(self) -> None:
+        try:
+            for export_id in self.app.tick():
+                self.build(self.app, export_id)
+        except Exception:  # noqa: BLE001 - the next tick tries again
+            get_logger().exception("archival.tick_failed")
+
+
+SERVICE = ArchivalService

@@ -1,0 +1,336 @@
+"""Billing's aggregates (BI-1 … BI-4). No I/O: prices, gateway answers and the time are passed
+in. Every rule that decides money lives here; the store decides races (optimistic
+concurrency on each aggregate, ids derived from idempotency keys)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from eventsourcing.domain import Aggregate, event
+
+from shared.events.billing import REFUND_WINDOW
+from shared.kernel.errors import DomainError
+from shared.kernel.subject_keys import Personal, business_subject
+
+ALERT_BEFORE_DEADLINE = timedelta(hours=12)  # an operator is told while there is still time
+REFUND_RETRY_LONGEST = timedelta(hours=1)
+NAMESPACE = uuid.UUID("6d1b4c8e-2f0a-4d5e-9b7c-3a8e1f2d4c60")
+
+
+def keyed_id(kind: str, user_id: uuid.UUID, key: str) -> uuid.UUID:
+    """The id of what an Idempotency-Key creates: the same user and key always name the
+    same aggregate, so a repeat collides in the store instead of creating a second one."""
+    return uuid.uuid5(NAMESPACE, f"{kind}:{user_id}:{key}")
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    month = moment.month - 1 + months
+    year, month = moment.year + month // 12, month % 12 + 1
+    for day in (moment.day, 30, 29, 28):  # the 31st of a short month becomes its last day
+        try:
+            return moment.replace(year=year, month=month, day=day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+class Order(Aggregate):
+    """What a customer wants to buy, revised by each change; only an invoice computed from
+    the current revision can be paid (BI-1)."""
+
+    @event("Placed")
+    def __init__(self, order_id: uuid.UUID, customer_user_id: uuid.UUID, tenant_id: uuid.UUID,
+                 purchase: dict[str, Any], fingerprint: str) -> None:
+        self.customer_user_id = customer_user_id
+        self.tenant_id = tenant_id
+        self.purchase = purchase
+        self.fingerprint = fingerprint  # of the creating request, for Idempotency-Key repeats
+        self.revision = 1
+        self.invoice: dict[str, Any] | None = None
+        self.paid_by: uuid.UUID | None = None
+
+    @staticmethod
+    def create_id(order_id: uuid.UUID, **_: object) -> uuid.UUID:
+        return order_id
+
+    @property
+    def kind(self) -> str:
+        return str(self.purchase["kind"])
+
+    def check_customer(self, user_id: uuid.UUID) -> None:
+        if self.customer_user_id != user_id:
+            raise DomainError("not_found")  # another customer's order is not even shown to exist
+
+    def check_open(self) -> None:
+        if self.paid_by is not None:
+            raise DomainError("order_already_paid")
+
+    def change(self, purchase: dict[str, Any]) -> None:
+        self.check_open()
+        if purchase["kind"] != self.kind:
+            raise DomainError("order_kind_fixed")
+        if _as_read(purchase) != _as_read(self.purchase):  # a sealed name equals its plain-text self
+            self._changed(purchase=purchase, revision=self.revision + 1)
+
+    @event("Changed")
+    def _changed(self, purchase: dict[str, Any], revision: int) -> None:
+        self.purchase, self.revision = purchase, revision
+
+    def issue_invoice(self, invoice_id: uuid.UUID, priced: dict[str, Any]) -> dict[str, Any]:
+        if self.invoice is not None and self.invoice_current():
+            return self.invoice  # recalculating a current invoice changes nothing
+        self._invoice_issued(invoice=priced | {"invoice_id": str(invoice_id), "order_revision": self.revision,
+                                               "kind": self.kind},
+                             tenant_id=self.tenant_id, customer_user_id=self.customer_user_id)
+        assert self.invoice is not None
+        return self.invoice
+
+    @event("InvoiceIssued")  # names tenant and customer so the relay can publish it alone
+    def _invoice_issued(self, invoice: dict[str, Any], tenant_id: uuid.UUID, customer_user_id: uuid.UUID) -> None:
+        self.invoice = invoice
+
+    def invoice_current(self) -> bool:
+        return (self.invoice is not None and self.invoice["order_revision"] == self.revision
+                and self.invoice["kind"] == self.kind)
+
+    def check_payable(self) -> dict[str, Any]:
+        self.check_open()
+        if self.invoice is None or not self.invoice_current():
+            raise DomainError("invoice_outdated", order_revision=self.revision,
+                              invoice_revision=self.invoice["order_revision"] if self.invoice else None)
+        if self.invoice["total_rials"] <= 0:
+            raise DomainError("nothing_to_pay")
+        return self.invoice
+
+    def mark_paid(self, payment_id: uuid.UUID, invoice_id: uuid.UUID) -> str | None:
+        """None when this payment paid the order; else why its money must go back: another
+        payment paid first, or the order changed while the customer was at the bank (BI-1)."""
+        if self.paid_by is not None:
+            return None if self.paid_by == payment_id else "order_already_paid"
+        if not self.invoice_current() or self.invoice is None or self.invoice["invoice_id"] != str(invoice_id):
+            return "order_changed"
+        self._paid(payment_id=payment_id)
+        return None
+
+    @event("Paid")
+    def _paid(self, payment_id: uuid.UUID) -> None:
+        self.paid_by = payment_id
+
+
+class Payment(Aggregate):
+    """One online payment attempt of one invoice. States: pending → succeeded | failed;
+    a failure after capture schedules a refund (capture + 72 h) → refunded (BI-2)."""
+
+    @event("Started")
+    def __init__(self, payment_id: uuid.UUID, order_id: uuid.UUID, invoice_id: uuid.UUID,
+                 customer_user_id: uuid.UUID, tenant_id: uuid.UUID, purchase: dict[str, Any], amount_rials: int,
+                 vat_rials: int, gateway: str, authority: str, redirect_url: str, fingerprint: str,
+                 started_at: datetime) -> None:
+        self.order_id, self.invoice_id = order_id, invoice_id
+        self.customer_user_id, self.tenant_id = customer_user_id, tenant_id
+        self.purchase = purchase
+        self.amount_rials, self.vat_rials = amount_rials, vat_rials
+        self.gateway, self.authority, self.redirect_url = gateway, authority, redirect_url
+        self.fingerprint = fingerprint
+        self.started_at = started_at
+        self.state = "pending"
+        self.reason: str | None = None
+        self.reference: str | None = None
+        self.captured_at: datetime | None = None
+        self.period: tuple[datetime, datetime] | None = None
+        self.refund: dict[str, Any] | None = None
+
+    @staticmethod
+    def create_id(payment_id: uuid.UUID, **_: object) -> uuid.UUID:
+        return payment_id
+
+    def facts(self) -> dict[str, Any]:
+        """What every published payment event carries (the relay sees only the event)."""
+        return {"payment_id": str(self.id), "order_id": str(self.order_id), "invoice_id": str(self.invoice_id),
+                "tenant_id": str(self.tenant_id), "payer_user_id": str(self.customer_user_id),
+                "purchase": storable(self.purchase), "amount_rials": self.amount_rials, "vat_rials": self.vat_rials,
+                "gateway": self.gateway}
+
+    # -- the gateway's verdict ---------------------------------------------------------------
+    def succeed(self, reference: str, now: datetime) -> None:
+        if self.state != "pending":
+            return  # decided before (a repeated callback): nothing happens twice
+        self._succeeded(reference=reference, captured_at=now, period_start=now,
+                        period_end=add_months(now, int(self.purchase["period_months"])), facts=self.facts())
+
+    @event("Succeeded")
+    def _succeeded(self, reference: str, captured_at: datetime, period_start: datetime,
+                   period_end: datetime, facts: dict[str, Any]) -> None:
+        self.state, self.reference, self.captured_at = "succeeded", reference, captured_at
+        self.period = (period_start, period_end)
+
+    def fail(self, reason: str, now: datetime, captured: bool = False, reference: str | None = None) -> None:
+        """A failed attempt; with ``captured`` the customer's money was taken and a refund is
+        scheduled at once, due 72 hours after capture (BI-2)."""
+        if self.state == "failed" and captured and self.refund is None:
+            # Money arrived after we had given up (a late success): it goes back.
+            self._refund_scheduled(refund_id=uuid.uuid4(), reference=reference or self.authority, captured_at=now,
+                                   deadline=now + REFUND_WINDOW, reason="late_success", facts=self.facts())
+            return
+        if self.state != "pending":
+            return
+        self._failed(reason=reason, money_taken=captured, reference=reference, facts=self.facts())
+        if captured:
+            self._refund_scheduled(refund_id=uuid.uuid4(), reference=reference or self.authority, captured_at=now,
+                                   deadline=now + REFUND_WINDOW, reason=reason, facts=self.facts())
+
+    @event("Failed")
+    def _failed(self, reason: str, money_taken: bool, reference: str | None, facts: dict[str, Any]) -> None:
+        self.state, self.reason, self.reference = "failed", reason, reference
+
+    @event("RefundScheduled")
+    def _refund_scheduled(self, refund_id: uuid.UUID, reference: str, captured_at: datetime, deadline: datetime,
+                          reason: str, facts: dict[str, Any]) -> None:
+        self.state, self.captured_at, self.reference = "refund_scheduled", captured_at, reference
+        self.refund = {"refund_id": refund_id, "deadline": deadline, "next_try_at": captured_at, "attempts": 0,
+                       "alerted": False, "refunded_at": None, "refund_reference": None, "last_error": None}
+
+    # -- refunds -----------------------------------------------------------------------------
+    def refund_due(self, now: datetime) -> bool:
+        return self.state == "refund_scheduled" and self.refund is not None and now >= self.refund["next_try_at"]
+
+    def refund_attempt_failed(self, error: str, now: datetime, base_delay: timedelta) -> bool:
+        """Record a failed refund try with back-off; True when it raised the operator alert."""
+        assert self.refund is not None
+        attempts = self.refund["attempts"] + 1
+        delay = min(base_delay * 2 ** min(attempts - 1, 20), REFUND_RETRY_LONGEST)  # capped: no overflow
+        deadline = self.refund["deadline"]
+        alert_point = deadline - ALERT_BEFORE_DEADLINE
+        # Never wait past the alert point without trying again; at or past it, keep backing off (a try
+        # scheduled for `now` again would spin).
+        next_try = min(now + delay, alert_point) if now < alert_point else now + delay
+        alert = not self.refund["alerted"] and now >= alert_point
+        self._refund_attempt_failed(error=error[:300], attempts=attempts, next_try_at=next_try, alert=alert)
+        return alert
+
+    @event("RefundAttemptFailed")
+    def _refund_attempt_failed(self, error: str, attempts: int, next_try_at: datetime, alert: bool) -> None:
+        assert self.refund is not None
+        self.refund.update(attempts=attempts, next_try_at=next_try_at, last_error=error)
+        if alert:
+            self.refund["alerted"] = True
+
+    def refunded(self, refund_reference: str, now: datetime) -> None:
+        if self.state != "refund_scheduled":
+            return
+        assert self.refund is not None
+        self._refunded(refund_reference=refund_reference, refunded_at=now, refund_id=self.refund["refund_id"],
+                       deadline=self.refund["deadline"], facts=self.facts())
+
+    @event("Refunded")
+    def _refunded(self, refund_reference: str, refunded_at: datetime, refund_id: uuid.UUID, deadline: datetime,
+                  facts: dict[str, Any]) -> None:
+        assert self.refund is not None
+        self.state = "refunded"
+        self.refund.update(refund_reference=refund_reference, refunded_at=refunded_at)
+
+    # -- for the reconciler ------------------------------------------------------------------
+    @property
+    def open(self) -> bool:
+        return self.state in ("pending", "refund_scheduled") or (self.state == "failed" and self.reason == "timeout")
+
+
+def sealed_name(purchase: dict[str, Any], tenant_id: uuid.UUID) -> dict[str, Any]:
+    """The purchase as stored: its business name sealed under the business's key."""
+    name = purchase.get("business_name")
+    if isinstance(name, str):
+        return purchase | {"business_name": Personal(business_subject(tenant_id), name)}
+    return purchase
+
+
+def _as_read(purchase: dict[str, Any]) -> dict[str, Any]:
+    name = purchase.get("business_name")
+    return purchase | {"business_name": name_of(name)} if name is not None else purchase
+
+
+def storable(purchase: dict[str, Any]) -> dict[str, Any]:
+    """The purchase as a new event may carry it: a name shredded since (AR-1) cannot be sealed
+    again, so what is stored is the placeholder everyone reads anyway."""
+    name = purchase.get("business_name")
+    if isinstance(name, Personal) and name.forgotten:
+        return purchase | {"business_name": name.reveal()}
+    return purchase
+
+
+def name_of(value: Personal | str) -> str:
+    """A stored name as text (events stored before names were sealed hold plain text)."""
+    return value.reveal() if isinstance(value, Personal) else value
+
+
+class BusinessAccount(Aggregate):
+    """A business billing sold (or licensed): who owns it, so renewals and add-ons name a
+    real business of the same customer."""
+
+    @event("Opened")
+    def __init__(self, tenant_id: uuid.UUID, owner_user_id: uuid.UUID, business_name: Personal | str,
+                 business_type: str) -> None:
+        self.owner_user_id = owner_user_id
+        self.business_name, self.business_type = business_name, business_type
+
+    @staticmethod
+    def create_id(tenant_id: uuid.UUID, **_: object) -> uuid.UUID:
+        return tenant_id
+
+    def restored_as(self, business_name: Personal) -> None:
+        """A restore brings the business back after its name was shredded (AR-3): renewals and
+        add-ons need a name to carry again."""
+        if isinstance(self.business_name, Personal) and self.business_name.forgotten:
+            self._renamed(business_name=business_name)
+
+    @event("Renamed")
+    def _renamed(self, business_name: Personal) -> None:
+        self.business_name = business_name
+
+
+class EducationalApplication(Aggregate):
+    """An institution's application for the free educational edition; support decides (BI-4)."""
+
+    @event("Submitted")
+    def __init__(self, application_id: uuid.UUID, applicant_user_id: uuid.UUID, institution_name: Personal | str,
+                 licence_number: str, contact: Personal, tenant_id: uuid.UUID, fingerprint: str) -> None:
+        self.applicant_user_id = applicant_user_id
+        self.institution_name, self.licence_number, self.contact = institution_name, licence_number, contact
+        self.tenant_id = tenant_id
+        self.fingerprint = fingerprint
+        self.state = "submitted"
+        self.decided_by: uuid.UUID | None = None
+        self.invoice: dict[str, Any] | None = None
+        self.period: tuple[datetime, datetime] | None = None
+
+    @staticmethod
+    def create_id(application_id: uuid.UUID, **_: object) -> uuid.UUID:
+        return application_id
+
+    def approve(self, support_user_id: uuid.UUID, invoice: dict[str, Any], now: datetime, months: int) -> None:
+        if self.state == "approved":
+            return  # a double click approves once
+        if self.state != "submitted":
+            raise DomainError("application_already_decided", state=self.state)
+        self._approved(support_user_id=support_user_id, invoice=invoice, period_start=now,
+                       period_end=add_months(now, months),
+                       facts={"tenant_id": str(self.tenant_id), "applicant_user_id": str(self.applicant_user_id),
+                              "institution_name": self.institution_name, "licence_number": self.licence_number})
+
+    @event("Approved")
+    def _approved(self, support_user_id: uuid.UUID, invoice: dict[str, Any], period_start: datetime,
+                  period_end: datetime, facts: dict[str, Any]) -> None:
+        self.state, self.decided_by, self.invoice = "approved", support_user_id, invoice
+        self.period = (period_start, period_end)
+
+    def reject(self, support_user_id: uuid.UUID, reason: str) -> None:
+        if self.state == "rejected":
+            return
+        if self.state != "submitted":
+            raise DomainError("application_already_decided", state=self.state)
+        self._rejected(support_user_id=support_user_id, reason=reason)
+
+    @event("Rejected")
+    def _rejected(self, support_user_id: uuid.UUID, reason: str) -> None:
+        self.state, self.decided_by = "rejected", support_user_id

@@ -1,0 +1,67 @@
+"""Billing's domain events → integration events (pure). Each domain event carries what its
+integration event needs, so the relay publishes from the event alone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.billing.domain import EducationalApplication, Order, Payment, name_of
+from shared.events import billing as contracts
+from shared.events.base import IntegrationEvent
+
+
+def _purchase(purchase: dict[str, Any]) -> dict[str, Any]:
+    return {"kind": purchase["kind"], "business_name": name_of(purchase["business_name"]),
+            "business_type": purchase["business_type"], "products": tuple(purchase["products"]),
+            "extra_organizations": purchase["extra_organizations"],
+            "extra_concurrent_users": purchase["extra_concurrent_users"]}
+
+
+def _payment(facts: dict[str, Any]) -> dict[str, Any]:
+    return {"payment_id": facts["payment_id"], "order_id": facts["order_id"], "tenant_id": facts["tenant_id"],
+            "payer_user_id": facts["payer_user_id"], "amount_rials": facts["amount_rials"],
+            "gateway": facts["gateway"]}
+
+
+def translate(domain_event: Any) -> IntegrationEvent | None:
+    # Aggregate events are made by eventsourcing's decorators, invisible to mypy.
+    if isinstance(domain_event, Order.Placed):  # type: ignore[attr-defined]
+        return contracts.OrderPlacedV1(order_id=domain_event.originator_id, tenant_id=domain_event.tenant_id,
+                                       customer_user_id=domain_event.customer_user_id,
+                                       period_months=domain_event.purchase["period_months"],
+                                       **_purchase(domain_event.purchase))
+    if isinstance(domain_event, Order.InvoiceIssued):  # type: ignore[attr-defined]
+        invoice = domain_event.invoice
+        return contracts.InvoiceIssuedV1(
+            invoice_id=invoice["invoice_id"], order_id=domain_event.originator_id,
+            order_revision=invoice["order_revision"], tenant_id=domain_event.tenant_id,
+            customer_user_id=domain_event.customer_user_id,
+            lines=tuple(contracts.InvoiceLine(**line) for line in invoice["lines"]),
+            **{k: invoice[k] for k in ("subtotal_rials", "discount_rials", "vat_percent", "vat_rials", "total_rials")})
+    if isinstance(domain_event, Payment.Succeeded):  # type: ignore[attr-defined]
+        facts = domain_event.facts
+        return contracts.PaymentSucceededV1(
+            **_payment(facts), **_purchase(facts["purchase"]), invoice_id=facts["invoice_id"],
+            period_start=domain_event.period_start, period_end=domain_event.period_end,
+            vat_rials=facts["vat_rials"], gateway_reference=domain_event.reference)
+    if isinstance(domain_event, Payment.Failed):  # type: ignore[attr-defined]
+        return contracts.PaymentFailedV1(**_payment(domain_event.facts), gateway_reference=domain_event.reference,
+                                         reason=domain_event.reason, money_taken=domain_event.money_taken)
+    if isinstance(domain_event, Payment.RefundScheduled):  # type: ignore[attr-defined]
+        return contracts.RefundScheduledV1(
+            **_payment(domain_event.facts), refund_id=domain_event.refund_id,
+            gateway_reference=domain_event.reference, captured_at=domain_event.captured_at,
+            refund_deadline=domain_event.deadline)
+    if isinstance(domain_event, Payment.Refunded):  # type: ignore[attr-defined]
+        return contracts.RefundCompletedV1(
+            **_payment(domain_event.facts), refund_id=domain_event.refund_id,
+            refund_reference=domain_event.refund_reference, refunded_at=domain_event.refunded_at,
+            refund_deadline=domain_event.deadline)
+    if isinstance(domain_event, EducationalApplication.Approved):  # type: ignore[attr-defined]
+        facts = domain_event.facts
+        return contracts.EducationalLicenceGrantedV1(
+            application_id=domain_event.originator_id, tenant_id=facts["tenant_id"],
+            applicant_user_id=facts["applicant_user_id"], institution_name=name_of(facts["institution_name"]),
+            licence_number=facts["licence_number"], period_start=domain_event.period_start,
+            period_end=domain_event.period_end, approved_by_user_id=domain_event.support_user_id)
+    return None

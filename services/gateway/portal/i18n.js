@@ -1,0 +1,324 @@
+// Persian first: the words of the portal in Persian and English, Persian digits in Persian
+// text, Jalali dates in Tehran time, rials with thousands separators. No library: the Jalali
+// conversion is the usual day-count arithmetic, checked against jdatetime in the tests.
+
+const PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹";
+const ARABIC_DIGITS = "٠١٢٣٤٥٦٧٨٩";
+const JALALI_MONTHS = {
+  fa: ["فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور", "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند"],
+  en: ["Farvardin", "Ordibehesht", "Khordad", "Tir", "Mordad", "Shahrivar", "Mehr", "Aban", "Azar", "Dey",
+       "Bahman", "Esfand"],
+};
+
+let current = localStorage.getItem("portal.lang") === "en" ? "en" : "fa";
+
+export function lang() { return current; }
+
+export function setLang(value) {
+  current = value === "en" ? "en" : "fa";
+  localStorage.setItem("portal.lang", current);
+  document.documentElement.lang = current;
+  document.documentElement.dir = current === "fa" ? "rtl" : "ltr";
+}
+
+/** Digits as the reader reads them: Persian in Persian text. */
+export function digits(text) {
+  const s = String(text);
+  return current === "fa" ? s.replace(/[0-9]/g, (d) => PERSIAN_DIGITS[+d]) : s;
+}
+
+/** What a person typed, with Persian or Arabic-Indic digits made Latin (for the API). */
+export function latinDigits(text) {
+  return String(text)
+    .replace(/[۰-۹]/g, (d) => String(PERSIAN_DIGITS.indexOf(d)))
+    .replace(/[٠-٩]/g, (d) => String(ARABIC_DIGITS.indexOf(d)));
+}
+
+export function number(n) {
+  const grouped = String(Math.trunc(Number(n) || 0)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return current === "fa" ? digits(grouped).replace(/,/g, "٬") : grouped;
+}
+
+/** A list in running text: «الف، ب» / "a, b". */
+export function joined(items) { return items.join(current === "fa" ? "، " : ", "); }
+
+export function rials(n) { return `${number(n)} ${t("rials")}`; }
+
+/** Gregorian → Jalali (year, month 1–12, day). */
+export function toJalali(gy, gm, gd) {
+  const before = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+  const gy2 = gm > 2 ? gy + 1 : gy;
+  let days = 355666 + 365 * gy + Math.floor((gy2 + 3) / 4) - Math.floor((gy2 + 99) / 100)
+    + Math.floor((gy2 + 399) / 400) + gd + before[gm - 1];
+  let jy = -1595 + 33 * Math.floor(days / 12053);
+  days %= 12053;
+  jy += 4 * Math.floor(days / 1461);
+  days %= 1461;
+  if (days > 365) {
+    jy += Math.floor((days - 1) / 365);
+    days = (days - 1) % 365;
+  }
+  const jm = days < 186 ? 1 + Math.floor(days / 31) : 7 + Math.floor((days - 186) / 30);
+  const jd = days < 186 ? 1 + (days % 31) : 1 + ((days - 186) % 30);
+  return [jy, jm, jd];
+}
+
+/** A moment from the API: an ISO string, or a service's {utc | iso, jalali, …}. */
+export function moment(value) {
+  if (!value) return null;
+  const text = typeof value === "object" ? value.utc ?? value.iso : value;
+  const date = new Date(text);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+const TEHRAN = new Intl.DateTimeFormat("en-GB", {
+  timeZone: "Asia/Tehran", year: "numeric", month: "2-digit", day: "2-digit",
+  hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+});
+
+function tehranParts(date) {
+  const parts = Object.fromEntries(TEHRAN.formatToParts(date).map((p) => [p.type, p.value]));
+  return { y: +parts.year, m: +parts.month, d: +parts.day, hh: parts.hour, mm: parts.minute };
+}
+
+/** e.g. «۷ آذر ۱۴۰۵» / "7 Azar 1405"; with the time in Tehran when asked. */
+export function jalali(value, withTime = false) {
+  const date = moment(value);
+  if (!date) return "";
+  const p = tehranParts(date);
+  const [jy, jm, jd] = toJalali(p.y, p.m, p.d);
+  const day = `${jd} ${JALALI_MONTHS[current][jm - 1]} ${jy}`;
+  const text = withTime ? `${day}${current === "fa" ? "، ساعت " : ", "}${p.hh}:${p.mm}` : day;
+  return digits(text);
+}
+
+export function t(key, vars = {}) {
+  const entry = STRINGS[key];
+  let text = entry ? entry[current === "fa" ? 0 : 1] : key;
+  for (const [name, value] of Object.entries(vars)) text = text.replaceAll(`{${name}}`, value);
+  return text;
+}
+
+/** A server message {fa, en} (or a bare string) in the reader's language. */
+export function said(message) {
+  if (!message) return "";
+  if (typeof message === "string") return message;
+  return message[current] || message.fa || message.en || "";
+}
+
+const STRINGS = {
+  title: ["حسابداری ابری", "Cloud accounting"],
+  skip: ["پرش به محتوا", "Skip to content"],
+  switch_lang: ["English", "فارسی"],
+  switch_lang_label: ["Switch to English", "تغییر زبان به فارسی"],
+  nav_label: ["پیوندهای اصلی", "Main links"],
+  nav_signup: ["ثبت‌نام", "Sign up"],
+  nav_login: ["ورود", "Log in"],
+  nav_me: ["صفحهٔ شخصی", "My page"],
+  nav_order: ["خرید اشتراک", "Buy a subscription"],
+  nav_logout: ["خروج", "Log out"],
+  loading: ["در حال بارگذاری…", "Loading…"],
+  network_error: ["ارتباط با سامانه برقرار نشد؛ دوباره تلاش کنید.", "Could not reach the system; please try again."],
+  not_found_title: ["صفحه پیدا نشد", "Page not found"],
+  not_found_text: ["این نشانی در درگاه وجود ندارد.", "There is no such page in the portal."],
+  mobile: ["شمارهٔ موبایل", "Mobile number"],
+  mobile_help: ["مثلاً ۰۹۱۲۱۲۳۴۵۶۷", "For example 09121234567"],
+  password: ["رمز عبور", "Password"],
+  new_password: ["رمز عبور تازه", "New password"],
+  show_password: ["نمایش رمز عبور", "Show password"],
+  rules_title: ["رمز عبور باید این قواعد را داشته باشد:", "The password must meet these rules:"],
+  rule_met: ["رعایت شده", "met"],
+  rule_unmet: ["رعایت نشده", "not met"],
+  rule_ascii_only: ["فقط حروف، ارقام و نشانه‌های انگلیسی", "English letters, digits and symbols only"],
+  rule_min_length_8: ["دست‌کم ۸ نویسه", "At least 8 characters"],
+  rule_max_length_128: ["حداکثر ۱۲۸ نویسه", "At most 128 characters"],
+  rule_needs_lowercase: ["دست‌کم یک حرف کوچک انگلیسی (a-z)", "At least one lower-case letter (a-z)"],
+  rule_needs_uppercase: ["دست‌کم یک حرف بزرگ انگلیسی (A-Z)", "At least one upper-case letter (A-Z)"],
+  rule_needs_digit: ["دست‌کم یک رقم", "At least one digit"],
+  rule_needs_special: ["دست‌کم یک نشانهٔ ویژه مانند ! @ # $", "At least one special character such as ! @ # $"],
+  hint_caps_lock: ["به نظر می‌رسد Caps Lock روشن است.", "Caps Lock may be on."],
+  hint_persian_keyboard: ["به نظر می‌رسد صفحه‌کلید روی فارسی است؛ آن را انگلیسی کنید.",
+                          "Your keyboard seems to be in Persian; switch it to English."],
+  signup_title: ["ثبت‌نام", "Sign up"],
+  signup_intro: ["با شمارهٔ موبایل خود ثبت‌نام کنید؛ کد تأیید پیامک می‌شود.",
+                 "Sign up with your mobile number; we will text you a code."],
+  signup_submit: ["ثبت‌نام و دریافت کد", "Sign up and get the code"],
+  go_recovery: ["بازیابی رمز عبور", "Recover your password"],
+  have_account: ["حساب دارید؟", "Have an account?"],
+  verify_title: ["تأیید شمارهٔ موبایل", "Confirm your mobile number"],
+  verify_intro: ["کد پیامک‌شده به {mobile} را وارد کنید.", "Enter the code texted to {mobile}."],
+  code: ["کد تأیید", "Code"],
+  verify_submit: ["تأیید", "Confirm"],
+  resend: ["ارسال دوبارهٔ کد", "Send the code again"],
+  resend_wait: ["ارسال دوباره تا {seconds} ثانیهٔ دیگر", "Send again in {seconds} seconds"],
+  resent: ["کد تازه فرستاده شد.", "A new code was sent."],
+  verified: ["شماره تأیید شد؛ اکنون وارد شوید.", "Your number is confirmed; please log in."],
+  login_title: ["ورود", "Log in"],
+  login_submit: ["ورود", "Log in"],
+  forgot: ["رمز عبور را فراموش کرده‌اید؟", "Forgot your password?"],
+  no_account: ["حساب ندارید؟", "No account yet?"],
+  go_verify: ["تأیید شماره", "Confirm the number"],
+  retry_in: ["(دوباره تلاش: {time} دیگر)", "(try again in {time})"],
+  seconds: ["{n} ثانیه", "{n} seconds"],
+  minutes: ["{n} دقیقه", "{n} minutes"],
+  recover_title: ["بازیابی رمز عبور", "Recover your password"],
+  recover_intro: ["شمارهٔ موبایل را وارد کنید تا کد بازیابی پیامک شود.",
+                  "Enter your mobile number and we will text you a recovery code."],
+  recover_send: ["ارسال کد بازیابی", "Send the recovery code"],
+  recover_confirm: ["ثبت رمز عبور تازه", "Set the new password"],
+  recover_done: ["رمز عبور تغییر کرد؛ اکنون وارد شوید.", "Your password was changed; please log in."],
+  me_title: ["صفحهٔ شخصی", "My page"],
+  me_user: ["شمارهٔ موبایل: {mobile}", "Mobile: {mobile}"],
+  me_none: ["هنوز در هیچ کسب‌وکاری عضو نیستید.", "You are not in any business yet."],
+  me_buy: ["خرید اشتراک برای کسب‌وکار تازه", "Buy a subscription for a new business"],
+  role: ["نقش", "Role"],
+  role_admin: ["مدیر", "Admin"],
+  role_member: ["کاربر", "Member"],
+  permissions: ["دسترسی‌ها", "Permissions"],
+  business_type: ["نوع کسب‌وکار", "Business type"],
+  type_service: ["خدماتی", "Service"],
+  type_manufacturing: ["تولیدی", "Manufacturing"],
+  type_trading: ["بازرگانی", "Trading"],
+  type_educational: ["آموزشی", "Educational"],
+  products: ["محصولات", "Products"],
+  product_accounting: ["حسابداری", "Accounting"],
+  product_payroll: ["حقوق و دستمزد", "Payroll"],
+  product_fixed_assets: ["اموال و دارایی ثابت", "Fixed assets"],
+  product_educational: ["سامانهٔ آموزشی", "Educational system"],
+  product_extra_organizations: ["سازمان اضافه", "Extra organization"],
+  product_extra_concurrent_users: ["کاربر هم‌زمان اضافه", "Extra concurrent user"],
+  product_restore: ["بازیابی از پشتیبان", "Restore from backup"],
+  subscription: ["اشتراک", "Subscription"],
+  state_activating: ["در حال فعال‌سازی", "Activating"],
+  state_active: ["فعال", "Active"],
+  state_lapsed: ["منقضی‌شده", "Lapsed"],
+  state_deleted: ["داده‌ها حذف شده", "Data deleted"],
+  ends_at: ["پایان اشتراک: {date}", "Ends on {date}"],
+  lapsed_at: ["تاریخ انقضا: {date}", "Lapsed on {date}"],
+  deletion_due: ["داده‌ها در {date} حذف می‌شوند؛ تا آن زمان گزارش‌گیری رایگان است.",
+                 "The data will be deleted on {date}; until then reports are free to take."],
+  modules: ["ماژول‌های فعال", "Active modules"],
+  module_accounting: ["حسابداری", "Accounting"],
+  module_treasury: ["خزانه‌داری", "Treasury"],
+  module_inventory: ["انبار", "Inventory"],
+  module_sales: ["فروش", "Sales"],
+  module_payroll: ["حقوق و دستمزد", "Payroll"],
+  module_fixed_assets: ["اموال", "Fixed assets"],
+  module_educational: ["آموزشی", "Educational"],
+  // tenancy's permission vocabulary (shared/events/tenancy.py PERMISSION_VOCABULARY)
+  "permission_accounting.vouchers.read": ["دیدن اسناد حسابداری", "read vouchers"],
+  "permission_accounting.vouchers.write": ["ثبت اسناد حسابداری", "write vouchers"],
+  "permission_accounting.reports.read": ["گزارش‌های حسابداری", "accounting reports"],
+  "permission_treasury.read": ["دیدن خزانه‌داری", "read treasury"],
+  "permission_treasury.write": ["ثبت در خزانه‌داری", "write treasury"],
+  "permission_inventory.read": ["دیدن انبار", "read inventory"],
+  "permission_inventory.write": ["ثبت در انبار", "write inventory"],
+  "permission_sales.read": ["دیدن فروش", "read sales"],
+  "permission_sales.write": ["ثبت فروش", "write sales"],
+  "permission_payroll.read": ["دیدن حقوق و دستمزد", "read payroll"],
+  "permission_payroll.write": ["ثبت حقوق و دستمزد", "write payroll"],
+  "permission_fixed_assets.read": ["دیدن اموال", "read fixed assets"],
+  "permission_fixed_assets.write": ["ثبت اموال", "write fixed assets"],
+  chart: ["سرفصل حساب‌ها (کدینگ)", "Chart of accounts"],
+  chart_of: ["کدینگ پیش‌فرض {type} ({accounts} حساب، نسخهٔ {version})",
+             "Default chart for {type} ({accounts} accounts, version {version})"],
+  provisioning_pending: ["کسب‌وکار در حال آماده‌سازی است…", "The business is being set up…"],
+  support_until: ["پشتیبانی تا {date}", "Support until {date}"],
+  support: ["پشتیبانی", "Support"],
+  backup: ["آخرین پشتیبان", "Last backup"],
+  organizations: ["سازمان‌ها", "Organizations"],
+  organizations_count: ["{count} از {max} سازمان", "{count} of {max} organizations"],
+  organization_name: ["نام سازمان", "Organization name"],
+  organization_kind: ["نوع سازمان", "Kind of organization"],
+  kind_office: ["دفتر مرکزی", "Head office"],
+  kind_branch: ["شعبه", "Branch"],
+  kind_warehouse: ["انبار", "Warehouse"],
+  add_organization: ["افزودن سازمان", "Add organization"],
+  members: ["کاربران", "Members"],
+  seats_count: ["{count} از {max} کاربر", "{count} of {max} members"],
+  concurrent_users: ["هم‌زمان حداکثر {max} کاربر در هر سازمان", "At most {max} users at once in each organization"],
+  member_mobile: ["موبایل کاربر تازه", "New member's mobile"],
+  add_member: ["افزودن کاربر", "Add member"],
+  member_added: ["{who} به کاربران افزوده شد.", "{who} was added to the members."],
+  new_member_permissions: ["دسترسی‌های کاربر تازه", "The new member's permissions"],
+  no_permissions: ["بدون دسترسی", "no permissions"],
+  manage_member: ["دسترسی‌ها یا حذف {who}", "Permissions or removal of {who}"],
+  permissions_of: ["دسترسی‌های {who}", "Permissions of {who}"],
+  save_permissions: ["ذخیرهٔ دسترسی‌ها", "Save permissions"],
+  permissions_saved: ["دسترسی‌های {who} ذخیره شد.", "The permissions of {who} were saved."],
+  remove_member: ["حذف کاربر", "Remove member"],
+  remove_confirm: ["{who} از کاربران این کسب‌وکار حذف شود؟", "Remove {who} from this business's members?"],
+  remove_yes: ["بله، حذف شود", "Yes, remove"],
+  cancel: ["انصراف", "Cancel"],
+  member_removed: ["{who} از کاربران حذف شد.", "{who} was removed from the members."],
+  details_unavailable: ["{part} هنوز در دسترس نیست.", "{part}: not available yet."],
+  part_provisioning: ["ماژول‌ها و سرفصل حساب‌ها", "Modules and chart of accounts"],
+  part_tenancy: ["سازمان‌ها و کاربران", "Organizations and members"],
+  part_archival: ["وضعیت بایگانی و خروجی‌های آماده", "Archive state and ready exports"],
+  exports: ["خروجی گزارش‌ها", "Report exports"],
+  export_format: ["قالب خروجی", "Export format"],
+  request_export: ["درخواست خروجی", "Request an export"],
+  export_requested: ["درخواست ثبت شد؛ وقتی آماده شد اینجا نمایش داده می‌شود.",
+                     "Requested; it will appear here when it is ready."],
+  export_queued: ["در صف آماده‌سازی", "Queued"],
+  export_building: ["در حال آماده‌سازی", "Being prepared"],
+  export_failed: ["ساخته نشد؛ دوباره درخواست کنید", "Failed; please ask again"],
+  export_expired: ["مهلت دریافت گذشته است", "No longer available"],
+  export_deleted: ["حذف شده", "Deleted"],
+  download: ["دریافت فایل {format}", "Download {format}"],
+  available_until: ["قابل دریافت تا {date}", "Available until {date}"],
+  no_exports: ["هنوز خروجی‌ای نخواسته‌اید.", "No exports yet."],
+  reports_closed: ["گزارش‌گیری برای این کسب‌وکار بسته است.", "Reports are closed for this business."],
+  order_title: ["خرید اشتراک", "Buy a subscription"],
+  business_name: ["نام کسب‌وکار", "Business name"],
+  period: ["مدت اشتراک", "Subscription period"],
+  months: ["{n} ماه", "{n} months"],
+  price_for: ["{months}: {price}", "{months}: {price}"],
+  vat_note: ["مالیات بر ارزش افزوده: {percent}٪", "VAT: {percent}%"],
+  order_submit: ["ثبت سفارش و صدور فاکتور", "Place the order and issue the invoice"],
+  catalog_unavailable: ["فهرست محصولات در دسترس نیست؛ کمی بعد دوباره تلاش کنید.",
+                        "The catalog is not available; please try again shortly."],
+  choose_product: ["دست‌کم یک محصول را انتخاب کنید.", "Choose at least one product."],
+  required: ["این فیلد را پر کنید.", "Please fill in this field."],
+  invoice_title: ["فاکتور سفارش", "Order invoice"],
+  order_revision: ["نسخهٔ سفارش: {n}", "Order revision: {n}"],
+  invoice_revision: ["فاکتور برای نسخهٔ {n} صادر شده است.", "The invoice is for revision {n}."],
+  invoice_stale: ["سفارش تغییر کرده و فاکتور به‌روز نیست؛ «محاسبهٔ فاکتور» را بزنید.",
+                  "The order changed and the invoice is out of date; press “Calculate invoice”."],
+  order_paid: ["این سفارش پرداخت شده است.", "This order has been paid."],
+  to_payment: ["دیدن نتیجهٔ پرداخت", "See the payment"],
+  item: ["شرح", "Item"],
+  quantity: ["تعداد", "Quantity"],
+  unit_price: ["مبلغ واحد", "Unit price"],
+  amount: ["مبلغ", "Amount"],
+  subtotal: ["جمع", "Subtotal"],
+  discount: ["تخفیف", "Discount"],
+  vat: ["مالیات بر ارزش افزوده ({percent}٪)", "VAT ({percent}%)"],
+  total: ["مبلغ قابل پرداخت", "Total to pay"],
+  calculate: ["محاسبهٔ فاکتور", "Calculate invoice"],
+  pay_online: ["پرداخت آنلاین", "Pay online"],
+  change_order: ["تغییر سفارش", "Change the order"],
+  save_changes: ["ذخیرهٔ تغییرات", "Save the changes"],
+  payment_title: ["نتیجهٔ پرداخت", "Payment result"],
+  payment_pending: ["پرداخت در حال بررسی است…", "The payment is being checked…"],
+  payment_succeeded: ["پرداخت با موفقیت انجام شد. کسب‌وکار شما در حال فعال‌سازی است.",
+                      "The payment succeeded. Your business is being activated."],
+  payment_failed: ["پرداخت ناموفق بود.", "The payment failed."],
+  refund_by: ["مبلغ {amount} حداکثر تا {date} به حساب شما بازمی‌گردد.",
+              "{amount} will be returned to your account by {date} at the latest."],
+  no_money_taken: ["مبلغی از حساب شما برداشت نشده است.", "No money was taken from your account."],
+  refunded: ["مبلغ در {date} به حساب شما بازگشت.", "The money was returned on {date}."],
+  reason_declined: ["بانک تراکنش را نپذیرفت.", "The bank declined the transaction."],
+  reason_cancelled_by_customer: ["پرداخت را لغو کردید.", "You cancelled the payment."],
+  reason_timeout: ["زمان پرداخت به پایان رسید.", "The payment timed out."],
+  reason_verification_failed: ["تأیید تراکنش ناموفق بود.", "The transaction could not be verified."],
+  reason_amount_mismatch: ["مبلغ پرداختی با فاکتور نمی‌خواند.", "The amount paid did not match the invoice."],
+  reason_gateway_error: ["درگاه پرداخت خطا داد.", "The payment gateway failed."],
+  reason_order_already_paid: ["این سفارش پیش‌تر پرداخت شده بود.", "The order had already been paid."],
+  reason_order_changed: ["سفارش هنگام پرداخت تغییر کرد؛ فاکتور را دوباره محاسبه کنید.",
+                         "The order changed while you were paying; calculate the invoice again."],
+  reason_late_success: ["پاسخ بانک پس از پایان مهلت پرداخت رسید.", "The bank answered after the payment had timed out."],
+  try_again: ["بازگشت به فاکتور", "Back to the invoice"],
+  to_me: ["رفتن به صفحهٔ شخصی", "Go to my page"],
+  rials: ["ریال", "rials"],
+};

@@ -1,0 +1,122 @@
+"""Lapse, deletion, exports, restore and opening balances (AR-1 … AR-5): archival's routes.
+Files travel from archival in chunks over RPC (no shared disk between gateway and service)
+and are handed to the client with Content-Disposition."""
+
+from __future__ import annotations
+
+import base64
+import tempfile
+from typing import Any
+
+from nameko.rpc import RpcProxy
+from nameko.web.handlers import http
+from werkzeug.wrappers import Request, Response
+from werkzeug.wsgi import wrap_file
+
+from services.gateway.http_edge import HttpError, call, endpoint, json_response, parse_body
+from services.gateway.routes.base import GatewayBase, Route
+from shared.http.archival import MAX_UPLOAD_BYTES, ExportRequest, RestoreRequest
+from shared.http.errors import error_body
+from shared.kernel.logging import get_logger
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SEEN = ("unauthorized", "forbidden", "not_found", "service_unavailable")
+
+ROUTES: list[Route] = [
+    ("GET", "/archival/tenants/<tenant_id>", "A business's archival state: lapse and deletion dates (ISO and "
+     "Jalali), whether reports can still be taken, backups retained until (AR-1, AR-2)", None, 200, SEEN),
+    ("POST", "/archival/tenants/<tenant_id>/exports", "Export the business's data as xlsx, csv (zip) or json; "
+     "built in the background, ExportReady by SMS (AR-4, AR-2)", ExportRequest, 202,
+     ("invalid_json", "invalid_request", "invalid_export_format", "no_books", "tenant_deleted", *SEEN)),
+    ("GET", "/archival/exports/<export_id>", "An export's progress as JSON, or the file once ready (AR-4)",
+     None, 200, ("export_not_ready", *SEEN)),
+    ("POST", "/archival/tenants/<tenant_id>/restore-requests", "Ask to restore deleted data from the latest "
+     "retained backup: a billing order at the restore price (AR-3)", RestoreRequest, 202,
+     ("invalid_json", "invalid_request", "not_deleted", "no_backup_retained", "busy_try_again", *SEEN)),
+    ("GET", "/archival/opening-balances/template", "The Excel template for opening balances (AR-5)", None, 200,
+     ("service_unavailable",)),
+    ("POST", "/archival/tenants/<tenant_id>/opening-balances", "Import opening balances from the template "
+     "(xlsx body or multipart 'file'); row-level errors, all or nothing (AR-5)", None, 201,
+     ("invalid_workbook", "invalid_opening_balances", "opening_balances_exist", "file_too_large", "no_books",
+      "tenant_deleted", *SEEN)),
+]
+
+
+def _who(claims: dict[str, Any]) -> tuple[str, list[str]]:
+    return str(claims["sub"]), list(claims.get("roles", []))
+
+
+def _file(content: Any, media_type: str, file_name: str) -> Response:
+    response = Response(content, mimetype=media_type, direct_passthrough=True)
+    response.headers["Content-Disposition"] = f'attachment; filename="{file_name}"'
+    return response
+
+
+class ArchivalRoutes(GatewayBase):
+    archival = RpcProxy("archival")
+
+    @http("GET", "/archival/tenants/<tenant_id>")
+    @endpoint
+    def archival_status(self, request: Request, tenant_id: str) -> tuple[int, Any]:
+        return 200, call(self.archival, "tenant_status", tenant_id, *_who(self.claims(request)))
+
+    @http("POST", "/archival/tenants/<tenant_id>/exports")
+    @endpoint
+    def request_export(self, request: Request, tenant_id: str) -> tuple[int, Any]:
+        body = parse_body(request, ExportRequest)
+        return 202, call(self.archival, "request_export", tenant_id, *_who(self.claims(request)), body.format)
+
+    @http("GET", "/archival/exports/<export_id>")
+    def export(self, request: Request, export_id: str) -> Response:
+        try:
+            user, roles = _who(self.claims(request))
+            status = call(self.archival, "export_status", export_id, user, roles)
+            if status["status"] != "ready":
+                return json_response(200, status, self.correlation_id)
+            # Spooled: small exports stay in memory, large ones go to a temporary file.
+            spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - the response closes it
+            offset = 0
+            while True:
+                chunk = call(self.archival, "export_chunk", export_id, user, roles, offset)
+                data = base64.b64decode(chunk["data"])
+                spool.write(data)
+                offset += len(data)
+                if chunk["eof"]:
+                    break
+            spool.seek(0)
+            response = _file(wrap_file(request.environ, spool), status["media_type"], status["file_name"])
+            response.headers["Content-Length"] = str(offset)
+            return response
+        except HttpError as error:
+            code, body = error_body(error.code, error.details)
+        except Exception:  # noqa: BLE001 - the client gets a clean 500; the log gets the trace
+            get_logger().exception("gateway.unhandled", path=request.path)
+            code, body = error_body("internal_error")
+        return json_response(code, body, self.correlation_id)
+
+    @http("POST", "/archival/tenants/<tenant_id>/restore-requests")
+    @endpoint
+    def request_restore(self, request: Request, tenant_id: str) -> tuple[int, Any]:
+        parse_body(request, RestoreRequest)
+        return 202, call(self.archival, "request_restore", tenant_id, *_who(self.claims(request)))
+
+    @http("GET", "/archival/opening-balances/template")
+    def opening_balances_template(self, request: Request) -> Response:
+        try:
+            content = base64.b64decode(call(self.archival, "opening_balances_template"))
+        except HttpError as error:
+            return json_response(*error_body(error.code, error.details), self.correlation_id)
+        return _file(content, XLSX, "opening-balances-template.xlsx")
+
+    @http("POST", "/archival/tenants/<tenant_id>/opening-balances")
+    @endpoint
+    def import_opening_balances(self, request: Request, tenant_id: str) -> tuple[int, Any]:
+        user, roles = _who(self.claims(request))
+        if (request.content_length or 0) > MAX_UPLOAD_BYTES + 64 * 1024:
+            raise HttpError("file_too_large")
+        upload = request.files.get("file")
+        content = upload.read(MAX_UPLOAD_BYTES + 1) if upload is not None else request.get_data()
+        if len(content) > MAX_UPLOAD_BYTES:
+            raise HttpError("file_too_large")
+        return 201, call(self.archival, "import_opening_balances", tenant_id, user, roles,
+                         base64.b64encode(content).decode())

@@ -1,0 +1,100 @@
+"""Each provisioning step's work in the business's own books (shared.tenant_books). Every
+step runs in one books transaction and writes keyed rows (CREATE … IF NOT EXISTS, INSERT OR
+REPLACE / IGNORE), so redoing a step — after a crash, or by a concurrent worker — leaves the
+books exactly as doing it once would. The step's event is recorded only after it committed.
+
+These tables are the books' schema; archival exports and restores them generically."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+from typing import Any
+
+from services.provisioning.catalogue import asset_categories, chart_for, payroll_data
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS accounts (
+    code TEXT PRIMARY KEY, parent_code TEXT REFERENCES accounts(code), level TEXT NOT NULL,
+    name_fa TEXT NOT NULL, name_en TEXT NOT NULL, nature TEXT NOT NULL CHECK (nature IN ('debit','credit','either')),
+    contra INTEGER NOT NULL DEFAULT 0, chart_version TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS modules (module TEXT PRIMARY KEY, active_until TEXT NOT NULL, source_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS payroll_formulas (
+    code TEXT PRIMARY KEY, position INTEGER NOT NULL, name_fa TEXT NOT NULL, name_en TEXT NOT NULL,
+    kind TEXT NOT NULL, insurable INTEGER NOT NULL, expression TEXT NOT NULL, version TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS payroll_tables (
+    effective_from TEXT PRIMARY KEY, jalali_from TEXT NOT NULL, status TEXT NOT NULL, source TEXT NOT NULL,
+    constants TEXT NOT NULL, tax_brackets TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS asset_categories (
+    code TEXT PRIMARY KEY, name_fa TEXT NOT NULL, name_en TEXT NOT NULL, account_code TEXT NOT NULL,
+    method TEXT NOT NULL, rate_percent INTEGER, useful_life_years INTEGER);
+CREATE TABLE IF NOT EXISTS members (user_id TEXT PRIMARY KEY, role TEXT NOT NULL, seated_at TEXT NOT NULL);
+"""
+
+
+def create_schema(books: sqlite3.Connection) -> dict[str, Any]:
+    for statement in filter(str.strip, SCHEMA.split(";")):
+        books.execute(statement)
+    return {}
+
+
+def seed_chart(books: sqlite3.Connection, business_type: str) -> dict[str, Any]:
+    chart = chart_for(business_type)
+    books.executemany(
+        "INSERT OR REPLACE INTO accounts (code, parent_code, level, name_fa, name_en, nature, contra, chart_version) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(a.code, a.parent, a.level, a.fa, a.en, a.nature, int(a.contra), chart.version) for a in chart.accounts])
+    return {"type": chart.business_type, "version": chart.version, "accounts": len(chart.accounts)}
+
+
+def activate_modules(books: sqlite3.Connection, modules: tuple[str, ...], active_until: datetime,
+                     source_id: str) -> dict[str, Any]:
+    for module in modules:
+        row = books.execute("SELECT active_until FROM modules WHERE module = ?", (module,)).fetchone()
+        until = max(active_until.isoformat(), row[0]) if row else active_until.isoformat()  # ISO UTC sorts
+        books.execute("INSERT OR REPLACE INTO modules (module, active_until, source_id) VALUES (?, ?, ?)",
+                      (module, until, source_id))
+    return {"modules": list(modules), "active_until": active_until.isoformat()}
+
+
+def seed_payroll(books: sqlite3.Connection) -> dict[str, Any]:
+    data = payroll_data()
+    books.executemany(
+        "INSERT OR REPLACE INTO payroll_formulas (code, position, name_fa, name_en, kind, insurable, expression, "
+        "version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(f["code"], i, f["fa"], f["en"], f["kind"], int(f["insurable"]), f["expression"], data["version"])
+         for i, f in enumerate(data["formulas"])])
+    books.executemany(
+        "INSERT OR REPLACE INTO payroll_tables (effective_from, jalali_from, status, source, constants, tax_brackets) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [(t["effective_from"], t["jalali_from"], t["status"], t["source"], json.dumps(t["constants"]),
+          json.dumps(t["tax_brackets"])) for t in data["tables"]])
+    return {"version": data["version"], "formulas": [f["code"] for f in data["formulas"]]}
+
+
+def seed_asset_categories(books: sqlite3.Connection) -> dict[str, Any]:
+    categories = asset_categories()
+    books.executemany(
+        "INSERT OR REPLACE INTO asset_categories (code, name_fa, name_en, account_code, method, rate_percent, "
+        "useful_life_years) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(c["code"], c["fa"], c["en"], c["account"], c["method"], c["rate_percent"], c["useful_life_years"])
+         for c in categories])
+    return {"categories": [c["code"] for c in categories]}
+
+
+def seat_admin(books: sqlite3.Connection, admin_user_id: str, seats: int, now: datetime) -> dict[str, Any]:
+    books.execute("INSERT OR IGNORE INTO members (user_id, role, seated_at) VALUES (?, 'admin', ?)",
+                  (admin_user_id, now.isoformat()))
+    put_setting(books, "seats", str(seats))
+    return {"admin_user_id": admin_user_id, "seats": seats}
+
+
+def put_setting(books: sqlite3.Connection, key: str, value: str) -> None:
+    books.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, value))
+
+
+def setting(books: sqlite3.Connection, key: str) -> str | None:
+    row = books.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+    return str(row[0]) if row else None
