@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import tempfile
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,25 @@ RETRY_DELAYS_MS = (100, 200, 400)  # also names the retry queues: cleaning up mu
 NAMESPACED_EXCHANGES = ("events", "dead", "unroutable", "rpc")
 # nameko's request queues carry no namespace; the bench's processes declare these two.
 RPC_QUEUES = ("rpc-identity", "rpc-notifications")
+
+
+def claim_rpc_queues(connection: Callable[[], Connection], queues: Iterable[str], amqp_uri: str) -> set[str]:
+    """Refuse to run beside a platform that consumes these RPC queues (nameko's, without a
+    namespace); the queues that do not exist yet, which the bench must delete after itself."""
+    busy, new = [], set()
+    for queue in queues:
+        with connection() as conn:
+            try:
+                _, _, consumers = conn.default_channel.queue_declare(queue, passive=True)
+            except NotFound:
+                new.add(queue)
+                continue
+        if consumers:
+            busy.append(f"{queue} ({consumers} consumer(s))")
+    if busy:
+        raise RuntimeError(f"another platform consumes {', '.join(busy)} on {amqp_uri}: stop it (make run) "
+                           "or point AMQP_URI at another vhost")
+    return new
 
 
 @dataclass
@@ -47,19 +67,7 @@ class BenchEnv:
     def claim_rpc_queues(self) -> None:
         """Refuse to run beside another platform on the same vhost: its identity process would
         take the bench's RPC requests (nameko names the queue ``rpc-identity``, no namespace)."""
-        busy = []
-        for queue in RPC_QUEUES:
-            with self.connection() as conn:
-                try:
-                    _, _, consumers = conn.default_channel.queue_declare(queue, passive=True)
-                except NotFound:
-                    self.new_rpc_queues.add(queue)
-                    continue
-            if consumers:
-                busy.append(f"{queue} ({consumers} consumer(s))")
-        if busy:
-            raise RuntimeError(f"another platform consumes {', '.join(busy)} on {self.amqp_uri}: stop it (make run) "
-                               "or point AMQP_URI at another vhost")
+        self.new_rpc_queues |= claim_rpc_queues(self.connection, RPC_QUEUES, self.amqp_uri)
 
     # -- clean-up ----------------------------------------------------------------------
     def queue_names(self) -> list[str]:

@@ -12,9 +12,9 @@ import warnings
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
-import eventlet  # noqa: E402
+from shared.kernel import green  # noqa: E402
 
-eventlet.monkey_patch()
+green.monkey_patch()
 
 import cProfile  # noqa: E402
 import dataclasses  # noqa: E402

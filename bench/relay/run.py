@@ -11,9 +11,9 @@ import warnings
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)  # eventlet announces its own deprecation
 
-import eventlet  # noqa: E402
+from shared.kernel import green  # noqa: E402
 
-eventlet.monkey_patch()  # as the services' runner and the tests do, before anything imports socket
+green.monkey_patch()  # as the services' runner and the tests do, before anything imports socket
 
 import logging  # noqa: E402
 import sys  # noqa: E402
