@@ -76,9 +76,23 @@ def amqp() -> Iterator[Connection]:
     conn.release()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    report = yield
+    if report.when == "call":
+        item.stash[CALL_FAILED] = report.failed
+    return report
+
+
+CALL_FAILED = pytest.StashKey[bool]()
+
+
 @pytest.fixture
-def platform(settings_for: Callable[..., Settings]) -> Iterator[Platform]:
-    """Services as real processes, in this test's namespace and store."""
+def platform(request: pytest.FixtureRequest, settings_for: Callable[..., Settings]) -> Iterator[Platform]:
+    """Services as real processes, in this test's namespace and store. When the test failed,
+    the report shows each live service's green-thread stacks and the end of its log."""
     running = Platform(settings_for("tests"))
     yield running
+    if request.node.stash.get(CALL_FAILED, False):
+        print(running.post_mortem())
     running.stop_all()

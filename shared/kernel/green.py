@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TextIO
 
 import eventlet
 
@@ -19,3 +20,20 @@ def monkey_patch() -> None:
         raise RuntimeError("psycopg was imported before eventlet was set up; its waits would block")
     os.environ["PSYCOPG_WAIT_FUNC"] = "wait_select"
     eventlet.monkey_patch()
+
+STACKS_MARKER = "--- stacks of"
+
+
+def dump_stacks(out: TextIO) -> None:
+    """Every green thread's stack, for an operator (``kill -USR1 <pid>``) or a failed test to
+    see what a stalled process waits on; green threads are invisible to faulthandler."""
+    import gc
+    import traceback
+
+    import greenlet
+
+    threads = [g for g in gc.get_objects() if isinstance(g, greenlet.greenlet) and g.gr_frame is not None]
+    out.write(f"{STACKS_MARKER} {len(threads)} green threads ---\n")
+    for thread in threads:
+        out.write("".join(traceback.format_stack(thread.gr_frame)) + "---\n")
+    out.flush()

@@ -83,6 +83,7 @@ def main(argv: list[str]) -> int:
 
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
+    signal.signal(signal.SIGUSR1, lambda _signum, _frame: green.dump_stacks(sys.stderr))
     beat = eventlet.spawn(heartbeat)
     container.start()
     if state["now"] == "starting":

@@ -10,12 +10,10 @@ from typing import Any
 
 import pytest
 import requests
-from kombu import Connection, Producer
 from selenium.webdriver.common.by import By
 
 from shared.events import archival, tenancy
 from shared.events.base import Envelope, IntegrationEvent
-from shared.kernel.topology import events_exchange
 from tests.browser.conftest import screenshot
 from tests.browser.steps import (
     check_page_is_accessible_on_a_phone,
@@ -27,6 +25,7 @@ from tests.browser.steps import (
     signed_up,
     submit,
 )
+from tests.support.broker import confirmed_publisher
 from tests.support.processes import wait_until
 
 pytestmark = pytest.mark.browser
@@ -36,9 +35,8 @@ def publish(platform: Any, event: IntegrationEvent, at: datetime, position: int)
     envelope = Envelope(event_id=uuid.uuid4(), type=event.type, version=event.version, occurred_at=at,
                         producer=event.producer, producer_position=position, correlation_id="portal-test",
                         tenant_id=getattr(event, "tenant_id", None), payload=event.model_dump(mode="json"))
-    with Connection(platform.settings.amqp_uri) as conn:
-        Producer(conn.channel(), exchange=events_exchange(platform.settings)).publish(
-            envelope.to_wire(), routing_key=envelope.routing_key, serializer="json")
+    with confirmed_publisher(platform.settings) as publish:
+        publish(envelope.to_wire(), envelope.routing_key, serializer="json")
 
 
 def test_the_personal_page_shows_a_lapsed_business_with_its_role_and_deletion_date(page: Any,

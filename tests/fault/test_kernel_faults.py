@@ -13,13 +13,12 @@ from datetime import UTC, datetime
 import eventlet
 import pytest
 import requests
-from kombu import Connection, Producer
 
 from shared.events.base import Envelope
 from shared.events.identity import VerificationCodeIssuedV1
 from shared.kernel.deadletters import DeadLetters
 from shared.kernel.sealing import development_keypair, seal
-from shared.kernel.topology import events_exchange
+from tests.support.broker import confirmed_publisher
 from tests.support.processes import Platform, e164, messages_for, mobile_number, wait_until
 
 
@@ -107,11 +106,9 @@ def _code_event(platform: Platform, i: int, sealed: str | None = None) -> Verifi
 
 
 def _publish(platform: Platform, bodies: list[tuple[str, bytes | str]]) -> None:
-    with Connection(platform.settings.amqp_uri) as conn:
-        producer = Producer(conn.channel(), exchange=events_exchange(platform.settings))
+    with confirmed_publisher(platform.settings) as publish:
         for routing_key, body in bodies:
-            producer.publish(body, routing_key=routing_key, content_type="application/json",
-                             content_encoding="utf-8", delivery_mode=2)
+            publish(body, routing_key, content_type="application/json", content_encoding="utf-8")
 
 
 def test_duplicates_and_reordering_give_one_effect_each(platform: Platform) -> None:

@@ -11,6 +11,7 @@ import requests
 
 from services.gateway.openapi import ROUTES
 from shared.events.catalog import SERVICES
+from tests.support.broker import confirmed_publisher
 from tests.support.processes import Platform, wait_until
 
 
@@ -199,14 +200,9 @@ def test_production_closes_the_outbox_and_the_clock_to_all_but_support(platform:
 
 
 def test_operators_list_and_replay_dead_letters_through_the_gateway(gateway: str, platform: Platform) -> None:
-    from kombu import Connection, Producer
-
-    from shared.kernel.topology import events_exchange
-
-    with Connection(platform.settings.amqp_uri) as conn:
-        Producer(conn.channel(), exchange=events_exchange(platform.settings)).publish(
-            b"{broken", routing_key="identity.VerificationCodeIssued.v1", content_type="application/json",
-            message_id="poison-1")
+    with confirmed_publisher(platform.settings) as publish:
+        publish(b"{broken", "identity.VerificationCodeIssued.v1", content_type="application/json",
+                message_id="poison-1")
     listed = wait_until(lambda: requests.get(f"{gateway}/ops/dead-letters/notifications", timeout=10
                                              ).json()["dead_letters"], what="the dead letter")
     assert listed[0]["message_id"] == "poison-1" and listed[0]["reason"].startswith("invalid message")
@@ -293,11 +289,8 @@ def test_log_in_refresh_and_log_out_through_the_gateway(gateway: str) -> None:
 def test_the_personal_page_shows_the_businesses_tenancy_announced(gateway: str, platform: Platform) -> None:
     import uuid
 
-    from kombu import Connection, Producer
-
     from shared.events.base import Envelope
     from shared.events.tenancy import MemberAddedV1
-    from shared.kernel.topology import events_exchange
 
     assert requests.get(f"{gateway}/me", timeout=10).status_code == 401
     post(f"{gateway}/identity/registrations", {"mobile": "09121112277", "password": "Str0ng!pass"})
@@ -314,9 +307,8 @@ def test_the_personal_page_shows_the_businesses_tenancy_announced(gateway: str, 
     envelope = Envelope(event_id=uuid.uuid4(), type=added.type, version=1, occurred_at="2026-11-28T10:00:00Z",
                         producer="tenancy", producer_position=1, correlation_id="me-test",
                         payload=added.model_dump(mode="json"))
-    with Connection(platform.settings.amqp_uri) as conn:
-        Producer(conn.channel(), exchange=events_exchange(platform.settings)).publish(
-            envelope.to_wire(), routing_key=envelope.routing_key, serializer="json")
+    with confirmed_publisher(platform.settings) as publish:
+        publish(envelope.to_wire(), envelope.routing_key, serializer="json")
     businesses = wait_until(lambda: requests.get(f"{gateway}/me", headers=bearer, timeout=10).json()["businesses"],
                             what="the membership on /me")
     assert businesses[0]["business_name"] == "شرکت نمونه" and businesses[0]["role"] == "member"

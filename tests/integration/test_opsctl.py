@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from eventsourcing.domain import Aggregate, event
-from kombu import Connection, Exchange, Producer
+from kombu import Connection, Exchange
 
 from services.identity.application import IdentityApplication
 from services.identity.translations import translate as identity_translate
@@ -30,6 +30,7 @@ from shared.kernel.relay import Relay
 from shared.kernel.sealing import development_keypair
 from shared.kernel.store import Cause
 from shared.kernel.topology import dead_queue_name, declare, work_queue_name
+from tests.support.broker import confirmed_publisher
 from tests.support.processes import wait_until
 from tools import opsctl
 from tools.ops import timeline as timeline_module
@@ -210,11 +211,10 @@ def test_dead_letters_are_listed_shown_and_replayed(settings_for: SettingsFor, a
     declare(settings)
     good = golden(tenancy.MemberAddedV1)
     body = json.dumps(json.loads((GOLDEN / "MemberAdded.v1.json").read_text()))
-    producer = Producer(amqp.channel(), exchange=Exchange(f"{settings.namespace}.dead", type="direct"))
-    for message_id, payload in (("letter-1", body), ("letter-2", "{not json")):
-        producer.publish(payload, routing_key="notifications", message_id=message_id, delivery_mode=2,
-                         content_type="application/json",
-                         headers={"x-dead-reason": "LookupError: no contact", "x-attempt": 4})
+    with confirmed_publisher(settings, Exchange(f"{settings.namespace}.dead", type="direct")) as publish:
+        for message_id, payload in (("letter-1", body), ("letter-2", "{not json")):
+            publish(payload, "notifications", message_id=message_id, content_type="application/json",
+                    headers={"x-dead-reason": "LookupError: no contact", "x-attempt": 4})
 
     code, out = run(settings, "dead-letters", "list", "notifications")
     assert code == 0 and "2 dead letter(s)" in out

@@ -20,6 +20,7 @@ import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from shared.kernel.config import REPO_ROOT, Settings
+from shared.kernel.green import STACKS_MARKER
 
 _LIBC = ctypes.CDLL("libc.so.6", use_errno=True)  # loaded here: nothing to import or dlopen after fork
 
@@ -159,6 +160,24 @@ class Platform:
                 proc.wait(10)
         self.procs.clear()
         self._started.clear()
+
+    def post_mortem(self, log_lines: int = 120) -> str:
+        """What each live service was doing: the end of its log, then its green threads' stacks
+        (asked for with SIGUSR1, see shared/kernel/runner.py)."""
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGUSR1)
+        time.sleep(1.0)
+        parts = []
+        for log in sorted(self.logs.glob("*.log")):
+            text = log.read_text(errors="replace")
+            before, marker, stacks = text.rpartition(STACKS_MARKER)
+            lines = (before if marker else text).splitlines()
+            parts.append(f"===== {log.name} (last {log_lines} of {len(lines)} lines) =====")
+            parts.extend(lines[-log_lines:])
+            if marker:
+                parts.append(marker + stacks)
+        return "\n".join(parts)
 
     def log_text(self, service: str) -> str:
         return "".join(p.read_text(errors="replace") for p in sorted(self.logs.glob(f"{service}.*.log")))

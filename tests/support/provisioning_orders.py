@@ -99,12 +99,8 @@ class Listener:
 
 
 def publish(settings: Any, *envelopes: Envelope) -> None:
-    from kombu import Connection, Producer
+    from tests.support.broker import confirmed_publisher
 
-    from shared.kernel.topology import events_exchange
-
-    with Connection(settings.amqp_uri) as conn:
-        producer = Producer(conn.channel(), exchange=events_exchange(settings))
+    with confirmed_publisher(settings) as publish:
         for each in envelopes:
-            producer.publish(each.to_wire(), routing_key=each.routing_key, serializer="json",
-                             message_id=str(each.event_id), delivery_mode=2)
+            publish(each.to_wire(), each.routing_key, serializer="json", message_id=str(each.event_id))
