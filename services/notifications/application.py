@@ -21,6 +21,7 @@ from services.notifications import templates
 from services.notifications.domain import Contact, Recipient
 from services.notifications.notices import notices_for
 from services.notifications.sms import ProviderRejected, ProviderUnavailable, Receipt
+from shared.events.archival import TenantDataPurgedV1
 from shared.events.base import IntegrationEvent
 from shared.events.identity import UserRegisteredV1, VerificationCodeIssuedV1
 from shared.kernel.i18n import jalali_datetime
@@ -29,7 +30,7 @@ from shared.kernel.mobile import normalize_mobile
 from shared.kernel.sealing import unseal
 from shared.kernel.store import Cause, ServiceApplication
 from shared.kernel.subject_ids import stable_id
-from shared.kernel.subject_keys import Personal
+from shared.kernel.subject_keys import Personal, business_subject
 
 
 class SmsSender(Protocol):
@@ -81,13 +82,17 @@ class NotificationsApplication(ServiceApplication):
                     raise LookupError(f"no contact for user {notice.user_id} yet") from None
                 get_logger().warning("notifications.unknown_user", user_id=str(notice.user_id),
                                      template=notice.template)
+        # A text about a business names it: sealed under the business's key, which archival's purge
+        # destroys (AR-1); any other text under its recipient's.
+        tenant_id = getattr(event, "tenant_id", None)
+        text_subject = business_subject(tenant_id) if tenant_id is not None else None
         recipients: dict[str, Recipient] = {}  # one aggregate per number, however many notices it gets
         with self._numbers_held(contact.mobile.reveal() for _, _, contact in addressed):
             for index, notice, contact in addressed:
                 e164 = contact.mobile.reveal()
                 recipients[e164] = self._deliver(e164, notice.template, notice.text(contact.locale), cause,
                                                  last_attempt, message_key=f"{cause.causation_id}:sms:{index}",
-                                                 recipient=recipients.get(e164))
+                                                 recipient=recipients.get(e164), text_subject=text_subject)
             self.save_caused(*recipients.values(), cause=cause)
 
     def _send_sms(self, e164: str, template: str, text: str, cause: Cause, last_attempt: bool) -> None:
@@ -108,13 +113,13 @@ class NotificationsApplication(ServiceApplication):
             yield
 
     def _deliver(self, e164: str, template: str, text: str, cause: Cause, last_attempt: bool, message_key: str,
-                 recipient: Recipient | None = None) -> Recipient:
+                 recipient: Recipient | None = None, text_subject: str | None = None) -> Recipient:
         recipient = recipient or self._recipient(e164)
         message_id = uuid.uuid5(uuid.NAMESPACE_URL, message_key)
         now = self.clock.now()
         limited = recipient.is_rate_limited(now)
         recipient.queue_message(message_id=message_id, template=template,
-                                text=Personal(f"recipient:{recipient.id}", text), queued_at=now)
+                                text=Personal(text_subject or f"recipient:{recipient.id}", text), queued_at=now)
         if limited:
             recipient.mark_failed(message_id, "rate_limited: too many messages to this number in an hour")
         else:
@@ -128,6 +133,13 @@ class NotificationsApplication(ServiceApplication):
                     raise  # the inbox retries after a back-off; other messages flow meanwhile
                 recipient.mark_failed(message_id, f"provider unavailable: {outage}")
         return recipient
+
+    def forget_business(self, purged: TenantDataPurgedV1, cause: Cause) -> None:
+        """AR-1: every text sent about the business becomes unreadable with its data; the record
+        that a message went to the number, and when, stays."""
+        # The key goes first: a crash after the save would leave it for good (the redelivery is skipped).
+        self.keys.forget(business_subject(purged.tenant_id))
+        self.save_caused(cause=cause)
 
     def messages_to(self, mobile: object) -> list[dict[str, Any]]:
         e164 = normalize_mobile(mobile)

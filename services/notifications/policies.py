@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.notifications.application import NotificationsApplication
+from shared.events.archival import TenantDataPurgedV1
 from shared.events.identity import UserRegisteredV1, VerificationCodeIssuedV1
 from shared.kernel.inbox import Inbound
 from shared.kernel.policies import handle_platform_event, skip_if_handled
@@ -16,6 +17,8 @@ def handle(app: NotificationsApplication, inbound: Inbound) -> None:
         app.send_verification_code(inbound.event, inbound.cause, inbound.last_attempt)
     elif isinstance(inbound.event, UserRegisteredV1):
         app.remember_contact(inbound.event, inbound.cause)
+    elif isinstance(inbound.event, TenantDataPurgedV1):
+        app.forget_business(inbound.event, inbound.cause)
     else:
         # Every other event: the notices its producer's module lists (none is fine).
         app.send_notices(inbound.event, inbound.cause, inbound.last_attempt)

@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from eventsourcing.application import AggregateNotFoundError, Application, LRUCache, ProcessingEvent
+from eventsourcing.application import AggregateNotFoundError, Application, LRUCache, ProcessingEvent, Repository
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError, OperationalError, ProcessRecorder, Tracking, Transcoder
 
@@ -114,6 +114,20 @@ class ClockOffset(Aggregate):
         self.offset_seconds += seconds
 
 
+class ShreddingAwareRepository(Repository[uuid.UUID]):
+    """Learns, before a read, which subject keys other processes destroyed (at most every few
+    seconds, see SubjectKeys.catch_up): the aggregates it caches hold values as they were
+    decrypted, and must not outlive a purge another replica carried out (AR-1)."""
+
+    def __init__(self, keys: SubjectKeys, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.keys = keys
+
+    def get(self, aggregate_id: uuid.UUID, **kwargs: Any) -> Any:
+        self.keys.catch_up()  # may drop the cache (ServiceApplication._drop_cached_aggregates)
+        return super().get(aggregate_id, **kwargs)
+
+
 class ServiceApplication(Application[uuid.UUID]):
     """Base of each service's application: one method per use case, each ending in
     `self.save_caused(...)`. Knows nothing of nameko or AMQP."""
@@ -161,6 +175,13 @@ class ServiceApplication(Application[uuid.UUID]):
         self._take_snapshots(processing)  # for aggregates an application snapshots (its intervals)
         for listener in self.on_saved:
             listener(recordings)
+
+    def construct_repository(self) -> ShreddingAwareRepository:
+        stock = super().construct_repository()
+        return ShreddingAwareRepository(self.keys, event_store=stock.event_store, snapshot_store=stock.snapshot_store,
+                                        cache_maxsize=AGGREGATE_CACHE_SIZE if stock.cache is not None else None,
+                                        fastforward=stock.fastforward, fastforward_skipping=stock.fastforward_skipping,
+                                        deepcopy_from_cache=stock.deepcopy_from_cache)
 
     def _drop_cached_aggregates(self, _subject: str) -> None:
         # Cached aggregates hold personal values as they were decrypted: once a key is destroyed

@@ -4,6 +4,11 @@ Personal fields in stored events are sealed under a key belonging to their subje
 or a business). The keys live in their own database, never beside the events nor in the
 events' backups; destroying a subject's key makes its data unreadable in every copy of the
 event store at once, which an append-only store could not do otherwise.
+
+Each process caches the keys it used, and its application caches aggregates as decrypted. A
+key destroyed by one process (one replica carried out the purge) leaves a tombstone row;
+every other process reads the tombstones written since it last looked, at most every
+``recheck_seconds``, before it uses a key or reads an aggregate, and drops what it cached.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import hashlib
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,10 +50,12 @@ class Personal:
 class SubjectKeys:
     """The key vault. SQLite by default; a PostgreSQL database (its own) when configured."""
 
-    def __init__(self, *, sqlite_path: Path | None = None, postgres_dsn: str | None = None) -> None:
+    def __init__(self, *, sqlite_path: Path | None = None, postgres_dsn: str | None = None,
+                 recheck_seconds: float = 2.0) -> None:
         self._lock = threading.Lock()
         self._cache: dict[str, bytes] = {}
-        self.on_forget: list[Callable[[str], None]] = []  # told after a key is destroyed
+        self.on_forget: list[Callable[[str], None]] = []  # told after a key is destroyed, here or elsewhere
+        self.recheck_seconds = recheck_seconds
         self._pg_dsn = postgres_dsn
         self._pg_conn: Any = None  # opened on first use, kept: a connect costs more than a lookup
         if postgres_dsn is None:
@@ -56,14 +64,19 @@ class SubjectKeys:
             self._sqlite = sqlite3.connect(str(sqlite_path), check_same_thread=False, isolation_level=None)
             self._sqlite.execute("PRAGMA journal_mode=WAL")
             self._sqlite.execute("PRAGMA busy_timeout=10000")
-        self._create_table()
+        self._create_tables()
+        # Tombstones from before this process started concern keys it never cached.
+        self._tombstones_seen = self._execute("SELECT COALESCE(MAX(seq), 0) FROM subject_keys_forgotten")[0][0]
+        self._next_recheck = time.monotonic() + recheck_seconds
 
-    def _create_table(self) -> None:
-        sql = "CREATE TABLE IF NOT EXISTS subject_keys (subject TEXT PRIMARY KEY, key_b64 TEXT NOT NULL)"
-        if self._pg_dsn is None:
-            self._execute(sql)
-        else:
-            create_table_in_turn(self._pg_connection(), sql)
+    def _create_tables(self) -> None:
+        serial = "INTEGER PRIMARY KEY AUTOINCREMENT" if self._pg_dsn is None else "BIGSERIAL PRIMARY KEY"
+        for sql in ("CREATE TABLE IF NOT EXISTS subject_keys (subject TEXT PRIMARY KEY, key_b64 TEXT NOT NULL)",
+                    f"CREATE TABLE IF NOT EXISTS subject_keys_forgotten (seq {serial}, subject TEXT NOT NULL)"):
+            if self._pg_dsn is None:
+                self._execute(sql)
+            else:
+                create_table_in_turn(self._pg_connection(), sql)
 
     def _pg_connection(self) -> Any:
         """The vault's one connection in this process, opened on first use and kept."""
@@ -75,13 +88,25 @@ class SubjectKeys:
         return self._pg_conn
 
     def _execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        return self._in_one_transaction((sql, params))
+
+    def _in_one_transaction(self, *statements: tuple[str, tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """Runs the statements atomically; the rows of the last one."""
         if self._pg_dsn is None:
             with self._lock:
-                return self._sqlite.execute(sql, params).fetchall()
+                if len(statements) == 1:
+                    return self._sqlite.execute(*statements[0]).fetchall()
+                with self._sqlite:  # BEGIN … COMMIT, or ROLLBACK on an error
+                    self._sqlite.execute("BEGIN IMMEDIATE")
+                    rows = [self._sqlite.execute(sql, params).fetchall() for sql, params in statements]
+                return rows[-1]
         import psycopg
 
         def run() -> list[tuple[Any, ...]]:
-            cur = self._pg_connection().execute(sql.replace("?", "%s"), params)
+            conn = self._pg_connection()
+            with conn.transaction():
+                for sql, params in statements:
+                    cur = conn.execute(sql.replace("?", "%s"), params)
             return cur.fetchall() if cur.description else []
 
         with self._lock:
@@ -97,6 +122,7 @@ class SubjectKeys:
                 return run()
 
     def key_for(self, subject: str, *, create: bool) -> bytes | None:
+        self.catch_up()
         if subject in self._cache:
             return self._cache[subject]
         if create:
@@ -113,7 +139,22 @@ class SubjectKeys:
         return key
 
     def forget(self, subject: str) -> None:
-        self._execute("DELETE FROM subject_keys WHERE subject = ?", (subject,))
+        self._in_one_transaction(("DELETE FROM subject_keys WHERE subject = ?", (subject,)),
+                                 ("INSERT INTO subject_keys_forgotten (subject) VALUES (?)", (subject,)))
+        self._dropped(subject)
+
+    def catch_up(self, *, now: bool = False) -> None:
+        """Drops what this process cached of keys other processes destroyed since it last looked
+        (at most every ``recheck_seconds``, unless ``now``)."""
+        if not now and time.monotonic() < self._next_recheck:
+            return
+        self._next_recheck = time.monotonic() + self.recheck_seconds
+        for seq, subject in self._execute("SELECT seq, subject FROM subject_keys_forgotten WHERE seq > ? "
+                                          "ORDER BY seq", (self._tombstones_seen,)):
+            self._tombstones_seen = max(self._tombstones_seen, seq)
+            self._dropped(subject)
+
+    def _dropped(self, subject: str) -> None:
         self._cache.pop(subject, None)
         for listener in self.on_forget:
             listener(subject)

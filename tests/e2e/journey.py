@@ -10,6 +10,7 @@ import re
 import socket
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 import eventlet
 import requests
@@ -144,6 +145,11 @@ class Person:
 
     def texts(self) -> list[str]:
         return [m["message"] for m in self.sms()]
+
+    def outbox(self) -> list[dict[str, Any]]:
+        """What notifications says it sent this person (support's listing; open in development)."""
+        return list(expect(self.gateway.ask("GET", f"/notifications/messages?to={quote(self.e164)}"), 200,
+                           "the outbox listing")["messages"])
 
     def wait_for_sms(self, *words: str, what: str) -> str:
         """The first SMS holding every word (waits for it)."""

@@ -138,6 +138,11 @@ def test_a_business_from_sign_up_to_a_paid_restore(platform: Platform) -> None:
         wait_until(nothing_readable, timeout=30, interval=1, what="every service to forget the business")
     except AssertionError:
         raise AssertionError(f"the business's name is still readable in {traces}") from None
+    # ... nor through the services: the SMS sent about it are still listed, their texts erased.
+    def outbox_forgot() -> bool:
+        texts = [m["text"] for m in admin.outbox()]
+        return "[erased]" in texts and not [t for t in texts if ORDER["business_name"] in t]
+    wait_until(outbox_forgot, timeout=30, interval=1, what="notifications to erase the texts naming the business")
     assert expect(admin.ask("GET", export_path), 200, "the deleted export")["status"] == "deleted"
 
     # A paid restore brings the data back (AR-3).

@@ -14,6 +14,7 @@ import pytest
 
 from services.notifications import policies
 from services.notifications.application import NotificationsApplication
+from shared.events.archival import TenantDataPurgedV1
 from shared.events.base import Envelope, IntegrationEvent
 from shared.events.identity import UserRegisteredV1
 from shared.events.tenancy import TenantLapsedV1
@@ -21,6 +22,7 @@ from shared.kernel.config import Settings
 from shared.kernel.inbox import Inbound
 from shared.kernel.store import AlreadyHandled
 from tests.integration.test_event_store import notifications_app
+from tests.support.processes import wait_until
 
 SettingsFor = Callable[..., Settings]
 
@@ -37,6 +39,13 @@ def deliver(app: NotificationsApplication, event: IntegrationEvent, *, last_atte
 def lapsed(user_id: uuid.UUID) -> TenantLapsedV1:
     return TenantLapsedV1(tenant_id=uuid.uuid4(), business_name="فروشگاه نمونه", admin_user_id=user_id,
                           lapsed_at=datetime(2026, 12, 1, 8, 0, tzinfo=UTC))
+
+
+def purge_of(lapse: TenantLapsedV1) -> TenantDataPurgedV1:
+    return TenantDataPurgedV1.model_validate({
+        "tenant_id": str(lapse.tenant_id), "lapsed_at": lapse.lapsed_at.isoformat(),
+        "purged_at": datetime(2027, 3, 1, tzinfo=UTC).isoformat(),
+        "datasets": [{"kind": "personal_data_keys", "records": 1}], "backups_retained_until": None})
 
 
 @pytest.fixture
@@ -79,6 +88,36 @@ def test_events_without_notices_are_only_marked_handled(app: NotificationsApplic
     again = deliver(app, UserRegisteredV1(user_id=user, mobile="+989121234567"))  # another event id, same user
     assert app.has_handled(first.event_id) and app.has_handled(again.event_id)
     assert app.sms.sent == []  # type: ignore[attr-defined]
+
+
+def test_after_the_purge_the_texts_about_the_business_are_unreadable_and_the_rest_stay(
+        app: NotificationsApplication) -> None:
+    user = uuid.uuid4()
+    deliver(app, UserRegisteredV1(user_id=user, mobile="+989121234567"))
+    shop, other = lapsed(user), lapsed(user).model_copy(update={"tenant_id": uuid.uuid4(), "business_name": "کارگاه"})
+    deliver(app, shop)
+    deliver(app, other)
+    purged = purge_of(shop)
+    envelope = deliver(app, purged)
+    texts = sorted(m["text"] for m in app.messages_to("09121234567"))
+    assert len(texts) == 2 and app.has_handled(envelope.event_id)  # that a message went, and when, stays
+    assert texts[0] == "[erased]" and "کارگاه" in texts[1]  # only the purged business's text is gone
+    with pytest.raises(AlreadyHandled):
+        deliver(app, purged, envelope=envelope)
+
+
+def test_a_replica_drops_what_it_had_decrypted_once_another_replica_purged_the_business(
+        app: NotificationsApplication, settings_for: SettingsFor) -> None:
+    replica = notifications_app(settings_for)  # another process of the service: its own caches
+    user = uuid.uuid4()
+    deliver(app, UserRegisteredV1(user_id=user, mobile="+989121234567"))
+    shop = lapsed(user)
+    deliver(app, shop)
+    assert "فروشگاه نمونه" in replica.messages_to("09121234567")[0]["text"]  # key and aggregate now cached
+    deliver(app, purge_of(shop))
+    wait_until(lambda: replica.messages_to("09121234567")[0]["text"] == "[erased]",
+               timeout=3 * replica.keys.recheck_seconds, interval=0.2, what="the replica to learn of the purge")
+    assert replica.keys.key_for(f"business:{shop.tenant_id}", create=False) is None
 
 
 def test_notices_to_one_number_at_once_ask_the_provider_once_each(app: NotificationsApplication) -> None:

@@ -142,3 +142,28 @@ def test_personal_value_object() -> None:
     assert not Personal("business:1", "").forgotten
     assert Personal("business:1", "").reveal() == ""
     assert Personal("business:1", None).forgotten
+
+
+def test_a_key_another_process_destroyed_is_dropped_from_this_ones_cache(tmp_path: Path) -> None:
+    here = SubjectKeys(sqlite_path=tmp_path / "k.sqlite", recheck_seconds=3600)
+    elsewhere = SubjectKeys(sqlite_path=tmp_path / "k.sqlite")
+    told: list[str] = []
+    here.on_forget.append(told.append)
+    assert here.key_for("business:1", create=True) is not None and here.key_for("business:2", create=True)
+    elsewhere.forget("business:1")
+    here.catch_up()  # not due yet: at most one look every recheck_seconds
+    assert told == []
+    here.catch_up(now=True)
+    assert told == ["business:1"] and here.key_for("business:1", create=False) is None
+    assert here.key_for("business:2", create=False) is not None  # the others stay
+    here.catch_up(now=True)
+    assert told == ["business:1"]  # each tombstone is read once
+
+
+def test_tombstones_from_before_a_process_started_are_not_replayed(tmp_path: Path) -> None:
+    SubjectKeys(sqlite_path=tmp_path / "k.sqlite").forget("business:1")
+    later = SubjectKeys(sqlite_path=tmp_path / "k.sqlite")
+    told: list[str] = []
+    later.on_forget.append(told.append)
+    later.catch_up(now=True)
+    assert told == []
