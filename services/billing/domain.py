@@ -106,9 +106,12 @@ class Order(Aggregate):
 
     def mark_paid(self, payment_id: uuid.UUID, invoice_id: uuid.UUID) -> str | None:
         """None when this payment paid the order; else why its money must go back: another
-        payment paid first, or the order changed while the customer was at the bank (BI-1)."""
+        payment paid first, the order changed while the customer was at the bank (BI-1), or the
+        business it renews was deleted meanwhile (AR-1: a restore order comes first, AR-3)."""
         if self.paid_by is not None:
             return None if self.paid_by == payment_id else "order_already_paid"
+        if isinstance(name := self.purchase.get("business_name"), Personal) and name.forgotten:
+            return "business_purged"
         if not self.invoice_current() or self.invoice is None or self.invoice["invoice_id"] != str(invoice_id):
             return "order_changed"
         self._paid(payment_id=payment_id)

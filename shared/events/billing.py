@@ -182,9 +182,11 @@ class PaymentFailedV1(_Billing):
     gateway: GatewayName
     gateway_reference: GatewayReference | None = None
     # order_already_paid: a second payment of a paid order; order_changed: the order changed while the
-    # customer was at the bank (BI-1); late_success: captured after we gave up.
+    # customer was at the bank (BI-1); late_success: captured after we gave up; business_purged: the
+    # business the order renews was deleted while the customer was at the bank (AR-1).
     reason: Literal["declined", "cancelled_by_customer", "timeout", "verification_failed",
-                    "amount_mismatch", "gateway_error", "order_already_paid", "order_changed", "late_success"]
+                    "amount_mismatch", "gateway_error", "order_already_paid", "order_changed", "late_success",
+                    "business_purged"]
     money_taken: bool
 
 

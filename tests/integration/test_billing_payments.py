@@ -16,11 +16,12 @@ import requests
 
 from services.billing import policies
 from services.billing.application import BillingApplication
-from services.billing.domain import Payment
+from services.billing.domain import BusinessAccount, Payment
 from services.billing.translations import translate
 from shared.events import billing as contracts
 from shared.kernel.config import Settings
 from shared.kernel.errors import DomainError
+from shared.kernel.subject_keys import Personal, business_subject
 from tests.support.billing import CAUSE, MERCHANT, NEW_ORDER, billing_app, pay_at_sandbox, sandbox_server
 from tests.support.provisioning_orders import inbound, purged
 
@@ -130,6 +131,23 @@ def test_a_payment_settled_after_its_business_was_purged_is_still_recorded_and_r
     assert settled["state"] == "refund_scheduled"
     assert app.reconcile(CAUSE)["refunded"] == 1  # the money goes back; nothing stored the name again
     assert app.payment(None, started["payment_id"])["state"] == "refunded"
+
+
+def test_a_renewal_paid_after_its_business_was_deleted_is_refunded_not_granted(app: BillingApplication) -> None:
+    customer, tenant = uuid.uuid4(), uuid.uuid4()
+    app.save(BusinessAccount(tenant_id=tenant, owner_user_id=customer,
+                             business_name=Personal(business_subject(tenant), "کافه نارنج"), business_type="trading"))
+    renewal = {"kind": "renewal", "tenant_id": str(tenant), "products": ["accounting"], "period_months": 12}
+    _, order_id, started = start(app, customer, renewal)
+    policies.handle(app, inbound(purged(tenant)))  # the deletion runs while the customer is at the bank
+    settled = callback(app, started["payment_id"], started["redirect_url"], "success")
+    assert settled["state"] == "refund_scheduled" and settled["reason"] == "business_purged"
+    assert not app.order(customer, order_id)["paid"]
+    events = published(app, started["payment_id"])
+    assert not any(isinstance(e, contracts.PaymentSucceededV1) for e in events)  # no access granted (BI-3)
+    failed = next(e for e in events if isinstance(e, contracts.PaymentFailedV1))
+    assert failed.reason == "business_purged" and failed.money_taken
+    assert app.reconcile(CAUSE)["refunded"] == 1 and app.payment(None, started["payment_id"])["state"] == "refunded"
 
 
 def test_a_tampered_amount_is_refunded_not_granted(app: BillingApplication) -> None:

@@ -318,6 +318,8 @@ const STRINGS = {
   reason_order_changed: ["سفارش هنگام پرداخت تغییر کرد؛ فاکتور را دوباره محاسبه کنید.",
                          "The order changed while you were paying; calculate the invoice again."],
   reason_late_success: ["پاسخ بانک پس از پایان مهلت پرداخت رسید.", "The bank answered after the payment had timed out."],
+  reason_business_purged: ["اطلاعات این کسب‌وکار پیش از پایان پرداخت حذف شد؛ برای ادامه، نخست بازیابی را سفارش دهید.",
+                           "The business's data was deleted before the payment completed; order a restore first."],
   try_again: ["بازگشت به فاکتور", "Back to the invoice"],
   to_me: ["رفتن به صفحهٔ شخصی", "Go to my page"],
   rials: ["ریال", "rials"],
