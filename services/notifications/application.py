@@ -13,12 +13,13 @@ import threading
 import uuid
 import zlib
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from typing import Any, Protocol
 
 from eventsourcing.application import AggregateNotFoundError
 
 from services.notifications import templates
-from services.notifications.domain import Contact, Recipient
+from services.notifications.domain import Contact, DeletedBusiness, Recipient
 from services.notifications.notices import notices_for
 from services.notifications.sms import ProviderRejected, ProviderUnavailable, Receipt
 from shared.events.archival import TenantDataPurgedV1
@@ -69,8 +70,13 @@ class NotificationsApplication(ServiceApplication):
                               locale=event.locale)
             self.save_caused(contact, cause=cause)
 
-    def send_notices(self, event: IntegrationEvent, cause: Cause, last_attempt: bool) -> None:
+    def send_notices(self, event: IntegrationEvent, occurred_at: datetime, cause: Cause, last_attempt: bool) -> None:
         """Every notice the event produces (services/notifications/notices/), one SMS each."""
+        tenant_id = getattr(event, "tenant_id", None)
+        if tenant_id is not None and self._deleted_since(tenant_id, occurred_at):
+            get_logger().info("notifications.business_deleted_since", tenant_id=str(tenant_id), type=event.type)
+            self.save_caused(cause=cause)
+            return
         addressed: list[tuple[int, Any, Contact]] = []
         for index, notice in enumerate(notices_for(event)):
             try:
@@ -84,7 +90,6 @@ class NotificationsApplication(ServiceApplication):
                                      template=notice.template)
         # A text about a business names it: sealed under the business's key, which archival's purge
         # destroys (AR-1); any other text under its recipient's.
-        tenant_id = getattr(event, "tenant_id", None)
         text_subject = business_subject(tenant_id) if tenant_id is not None else None
         recipients: dict[str, Recipient] = {}  # one aggregate per number, however many notices it gets
         with self._numbers_held(contact.mobile.reveal() for _, _, contact in addressed):
@@ -139,7 +144,23 @@ class NotificationsApplication(ServiceApplication):
         that a message went to the number, and when, stays."""
         # The key goes first: a crash after the save would leave it for good (the redelivery is skipped).
         self.keys.forget(business_subject(purged.tenant_id))
-        self.save_caused(cause=cause)
+        deleted = self._deleted_business(purged.tenant_id)
+        if deleted is None:
+            deleted = DeletedBusiness(tenant_id=purged.tenant_id, purged_at=purged.purged_at)
+        else:
+            deleted.purged_again(purged.purged_at)
+        self.save_caused(deleted, cause=cause)
+
+    def _deleted_business(self, tenant_id: uuid.UUID) -> DeletedBusiness | None:
+        try:
+            found: DeletedBusiness = self.repository.get(DeletedBusiness.create_id(tenant_id))
+        except AggregateNotFoundError:
+            return None
+        return found
+
+    def _deleted_since(self, tenant_id: uuid.UUID, occurred_at: datetime) -> bool:
+        deleted = self._deleted_business(tenant_id)
+        return deleted is not None and deleted.outdates(occurred_at)
 
     def messages_to(self, mobile: object) -> list[dict[str, Any]]:
         e164 = normalize_mobile(mobile)

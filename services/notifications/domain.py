@@ -79,3 +79,29 @@ class Contact(Aggregate):
     @staticmethod
     def create_id(user_id: uuid.UUID) -> uuid.UUID:
         return uuid.uuid5(uuid.NAMESPACE_URL, f"contact:{user_id}")
+
+
+class DeletedBusiness(Aggregate):
+    """A business archival purged (AR-1), and when. A notice about it from before that moment,
+    arriving late (a deletion reminder delayed by an outage), is not sent: it would be wrong
+    news, and its text would name the business again under a new key."""
+
+    @event("Recorded")
+    def __init__(self, tenant_id: uuid.UUID, purged_at: datetime) -> None:
+        self.purged_at = purged_at
+
+    @staticmethod
+    def create_id(tenant_id: uuid.UUID) -> uuid.UUID:
+        return uuid.uuid5(uuid.NAMESPACE_URL, f"deleted-business:{tenant_id}")
+
+    def outdates(self, occurred_at: datetime) -> bool:
+        return occurred_at < self.purged_at
+
+    def purged_again(self, purged_at: datetime) -> None:
+        """Restored (AR-3) and deleted once more."""
+        if purged_at > self.purged_at:
+            self._purged_again(purged_at=purged_at)
+
+    @event("PurgedAgain")
+    def _purged_again(self, purged_at: datetime) -> None:
+        self.purged_at = purged_at

@@ -21,4 +21,4 @@ def handle(app: NotificationsApplication, inbound: Inbound) -> None:
         app.forget_business(inbound.event, inbound.cause)
     else:
         # Every other event: the notices its producer's module lists (none is fine).
-        app.send_notices(inbound.event, inbound.cause, inbound.last_attempt)
+        app.send_notices(inbound.event, inbound.envelope.occurred_at, inbound.cause, inbound.last_attempt)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import eventlet
@@ -34,6 +34,12 @@ def deliver(app: NotificationsApplication, event: IntegrationEvent, *, last_atte
                                     payload=event.model_dump(mode="json"))
     policies.handle(app, Inbound(envelope, event, attempt=1, last_attempt=last_attempt))
     return envelope
+
+
+def envelope_at(event: IntegrationEvent, occurred_at: datetime) -> Envelope:
+    return Envelope(event_id=uuid.uuid4(), type=event.type, version=1, occurred_at=occurred_at,
+                    producer=event.producer, producer_position=1, correlation_id="corr",
+                    payload=event.model_dump(mode="json"))
 
 
 def lapsed(user_id: uuid.UUID) -> TenantLapsedV1:
@@ -118,6 +124,25 @@ def test_a_replica_drops_what_it_had_decrypted_once_another_replica_purged_the_b
     wait_until(lambda: replica.messages_to("09121234567")[0]["text"] == "[erased]",
                timeout=3 * replica.keys.recheck_seconds, interval=0.2, what="the replica to learn of the purge")
     assert replica.keys.key_for(f"business:{shop.tenant_id}", create=False) is None
+
+
+def test_a_notice_from_before_the_deletion_arriving_after_it_is_not_sent(app: NotificationsApplication) -> None:
+    user = uuid.uuid4()
+    deliver(app, UserRegisteredV1(user_id=user, mobile="+989121234567"))
+    shop = lapsed(user)
+    purged = purge_of(shop)
+    deliver(app, purged)
+    late = deliver(app, shop, envelope=envelope_at(shop, purged.purged_at - timedelta(days=1)))
+    assert app.has_handled(late.event_id) and app.sms.sent == []  # type: ignore[attr-defined]
+    assert app.messages_to("09121234567") == []  # nor was the name stored again
+    # After a restore the business is news again: what happens from then on is told.
+    deliver(app, shop, envelope=envelope_at(shop, purged.purged_at + timedelta(days=1)))
+    assert len(app.sms.sent) == 1  # type: ignore[attr-defined]
+    deliver(app, purged)  # the same purge once more (another copy): nothing changes
+    again = purge_of(shop).model_copy(update={"purged_at": purged.purged_at + timedelta(days=200)})
+    deliver(app, again)  # restored, then deleted a second time
+    deliver(app, shop, envelope=envelope_at(shop, purged.purged_at + timedelta(days=100)))
+    assert len(app.sms.sent) == 1  # type: ignore[attr-defined]
 
 
 def test_notices_to_one_number_at_once_ask_the_provider_once_each(app: NotificationsApplication) -> None:
