@@ -72,13 +72,14 @@ class NotificationsApplication(ServiceApplication):
 
     def send_notices(self, event: IntegrationEvent, occurred_at: datetime, cause: Cause, last_attempt: bool) -> None:
         """Every notice the event produces (services/notifications/notices/), one SMS each."""
+        notices = notices_for(event)
         tenant_id = getattr(event, "tenant_id", None)
-        if tenant_id is not None and self._deleted_since(tenant_id, occurred_at):
+        # Only an event that tells someone something costs the look-up of a deletion.
+        if notices and tenant_id is not None and self._deleted_since(tenant_id, occurred_at):
             get_logger().info("notifications.business_deleted_since", tenant_id=str(tenant_id), type=event.type)
-            self.save_caused(cause=cause)
-            return
+            notices = []
         addressed: list[tuple[int, Any, Contact]] = []
-        for index, notice in enumerate(notices_for(event)):
+        for index, notice in enumerate(notices):
             try:
                 addressed.append((index, notice, self.repository.get(Contact.create_id(notice.user_id))))
             except AggregateNotFoundError:

@@ -36,7 +36,7 @@ def publish(platform: Any, event: IntegrationEvent, at: datetime, position: int)
                         producer=event.producer, producer_position=position, correlation_id="portal-test",
                         tenant_id=getattr(event, "tenant_id", None), payload=event.model_dump(mode="json"))
     with confirmed_publisher(platform.settings) as publish:
-        publish(envelope.to_wire(), envelope.routing_key, serializer="json")
+        publish(envelope.to_wire(), envelope.routing_key)
 
 
 def test_the_personal_page_shows_a_lapsed_business_with_its_role_and_deletion_date(page: Any,

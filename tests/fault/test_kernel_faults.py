@@ -108,7 +108,7 @@ def _code_event(platform: Platform, i: int, sealed: str | None = None) -> Verifi
 def _publish(platform: Platform, bodies: list[tuple[str, bytes | str]]) -> None:
     with confirmed_publisher(platform.settings) as publish:
         for routing_key, body in bodies:
-            publish(body, routing_key, content_type="application/json", content_encoding="utf-8")
+            publish(body, routing_key)
 
 
 def test_duplicates_and_reordering_give_one_effect_each(platform: Platform) -> None:

@@ -201,8 +201,7 @@ def test_production_closes_the_outbox_and_the_clock_to_all_but_support(platform:
 
 def test_operators_list_and_replay_dead_letters_through_the_gateway(gateway: str, platform: Platform) -> None:
     with confirmed_publisher(platform.settings) as publish:
-        publish(b"{broken", "identity.VerificationCodeIssued.v1", content_type="application/json",
-                message_id="poison-1")
+        publish(b"{broken", "identity.VerificationCodeIssued.v1", message_id="poison-1")
     listed = wait_until(lambda: requests.get(f"{gateway}/ops/dead-letters/notifications", timeout=10
                                              ).json()["dead_letters"], what="the dead letter")
     assert listed[0]["message_id"] == "poison-1" and listed[0]["reason"].startswith("invalid message")
@@ -308,7 +307,7 @@ def test_the_personal_page_shows_the_businesses_tenancy_announced(gateway: str, 
                         producer="tenancy", producer_position=1, correlation_id="me-test",
                         payload=added.model_dump(mode="json"))
     with confirmed_publisher(platform.settings) as publish:
-        publish(envelope.to_wire(), envelope.routing_key, serializer="json")
+        publish(envelope.to_wire(), envelope.routing_key)
     businesses = wait_until(lambda: requests.get(f"{gateway}/me", headers=bearer, timeout=10).json()["businesses"],
                             what="the membership on /me")
     assert businesses[0]["business_name"] == "شرکت نمونه" and businesses[0]["role"] == "member"

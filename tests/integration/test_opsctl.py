@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from eventsourcing.domain import Aggregate, event
-from kombu import Connection, Exchange
+from kombu import Connection
 
 from services.identity.application import IdentityApplication
 from services.identity.translations import translate as identity_translate
@@ -211,9 +211,9 @@ def test_dead_letters_are_listed_shown_and_replayed(settings_for: SettingsFor, a
     declare(settings)
     good = golden(tenancy.MemberAddedV1)
     body = json.dumps(json.loads((GOLDEN / "MemberAdded.v1.json").read_text()))
-    with confirmed_publisher(settings, Exchange(f"{settings.namespace}.dead", type="direct")) as publish:
+    with confirmed_publisher(settings, f"{settings.namespace}.dead") as publish:
         for message_id, payload in (("letter-1", body), ("letter-2", "{not json")):
-            publish(payload, "notifications", message_id=message_id, content_type="application/json",
+            publish(payload, "notifications", message_id=message_id,
                     headers={"x-dead-reason": "LookupError: no contact", "x-attempt": 4})
 
     code, out = run(settings, "dead-letters", "list", "notifications")

@@ -103,4 +103,4 @@ def publish(settings: Any, *envelopes: Envelope) -> None:
 
     with confirmed_publisher(settings) as publish:
         for each in envelopes:
-            publish(each.to_wire(), each.routing_key, serializer="json", message_id=str(each.event_id))
+            publish(each.to_wire(), each.routing_key, message_id=str(each.event_id))
