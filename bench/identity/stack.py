@@ -50,9 +50,15 @@ def mobile(i: int) -> str:
     return f"0935{i:07d}"
 
 
+REGISTRATIONS: dict[str, str] = {}  # number → the registration id its verification names
+
+
 def sign_up(session: requests.Session, gateway: str, number: str) -> requests.Response:
-    return session.post(f"{gateway}/identity/registrations", json={"mobile": number, "password": PASSWORD},
-                        timeout=30)
+    answer = session.post(f"{gateway}/identity/registrations", json={"mobile": number, "password": PASSWORD},
+                          timeout=30)
+    if answer.status_code == 202:
+        REGISTRATIONS[number] = answer.json()["registration_id"]
+    return answer
 
 
 def log_in(session: requests.Session, gateway: str, number: str, client: str | None = None) -> requests.Response:
@@ -85,7 +91,7 @@ def signup_code(session: requests.Session, gateway: str, number: str, timeout: f
 
 def verify(session: requests.Session, gateway: str, number: str) -> None:
     code = signup_code(session, gateway, number)
-    answer = session.post(f"{gateway}/identity/registrations/verify", json={"mobile": number, "code": code},
-                          timeout=30)
+    answer = session.post(f"{gateway}/identity/registrations/verify", timeout=30,
+                          json={"mobile": number, "code": code, "registration_id": REGISTRATIONS[number]})
     if answer.status_code != 200:
         raise RuntimeError(f"verifying {number}: {answer.status_code} {answer.text[:300]}")

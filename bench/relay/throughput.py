@@ -39,7 +39,7 @@ CODE_SPACING = timedelta(days=1, seconds=1)
 def append_backlog(app: IdentityApplication, count: int) -> int:
     """One registered user (Registered and its first code), then ``count`` more codes;
     returns how many events the store holds, each of which the relay must publish."""
-    user_id = app.register(MOBILE, PASSWORD, Cause("bench"))  # argon2: once only
+    user_id = app.register(MOBILE, PASSWORD, Cause("bench")).user_id  # argon2: once only
     user: User = app.repository.get(user_id)
     now = app.clock.now()
     for first in range(0, count, CHUNK):

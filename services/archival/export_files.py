@@ -50,6 +50,20 @@ def _cell(value: Any) -> Any:
     return base64.b64encode(value).decode() if isinstance(value, bytes) else value
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """A cell a spreadsheet shows and never runs (OWASP's CSV-injection rule): text that a
+    spreadsheet would read as a formula (=, +, -, @, tab, CR first) gets a leading apostrophe,
+    unless it is plainly a number such as -1500."""
+    value = _cell(value)
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
 def write_xlsx(books: sqlite3.Connection, tables: list[str], target: Path, progress: Progress) -> None:
     workbook = Workbook(write_only=True)
     done, used = 0, set[str]()
@@ -61,9 +75,9 @@ def write_xlsx(books: sqlite3.Connection, tables: list[str], target: Path, progr
         sheet = workbook.create_sheet(title=title)
         sheet.sheet_view.rightToLeft = True
         columns, rows = table_rows(books, table)
-        sheet.append([header(c) for c in columns])
+        sheet.append([spreadsheet_cell(header(c)) for c in columns])
         for row in rows:
-            sheet.append([_cell(v) for v in row])
+            sheet.append([spreadsheet_cell(v) for v in row])
             done += 1
             progress(done)
     if not tables:
@@ -79,9 +93,9 @@ def write_csv_zip(books: sqlite3.Connection, tables: list[str], target: Path, pr
             with archive.open(f"{table}.csv", "w") as raw, io.TextIOWrapper(raw, encoding="utf-8-sig",
                                                                             newline="") as text:
                 writer = csv.writer(text)
-                writer.writerow([header(c) for c in columns])
+                writer.writerow([spreadsheet_cell(header(c)) for c in columns])
                 for row in rows:
-                    writer.writerow([_cell(v) for v in row])
+                    writer.writerow([spreadsheet_cell(v) for v in row])
                     done += 1
                     progress(done)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -13,9 +12,9 @@ from typing import Any
 from eventsourcing.persistence import IntegrityError, OperationalError
 
 from services.billing.catalog import SOLD, Catalog
-from shared.events.billing import ONE_LINE_TEXT
 from shared.kernel.errors import DomainError
 from shared.kernel.mobile import to_latin_digits
+from shared.kernel.text import plain_line
 
 CUSTOMER_KINDS = ("new", "renewal", "add_on", "limits")  # "restore" comes from archival (AR-3)
 BUSINESS_TYPES = ("service", "manufacturing", "trading")  # "educational" only through BI-4
@@ -55,9 +54,10 @@ def number(value: object, field: str, low: int, high: int) -> int:
 
 
 def business_name(value: object) -> str:
-    if not isinstance(value, str) or not re.fullmatch(ONE_LINE_TEXT, value.strip() or " ") or len(value) > 200:
+    name = plain_line(value, max_length=200)
+    if name is None:
         raise DomainError("invalid_business_name")
-    return value.strip()
+    return name
 
 
 def fingerprint(*parts: object) -> str:

@@ -8,7 +8,6 @@ import os
 import re
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -18,13 +17,20 @@ from nameko.rpc import RpcProxy
 from pydantic import BaseModel, ValidationError
 from werkzeug.wrappers import Request, Response
 
+from services.gateway.memory import GatewayMemory
 from shared.http.errors import error_body
+from shared.http.text import HIDDEN_TEXT
 from shared.kernel.logging import bind_correlation, get_logger
 from shared.kernel.tokens import InvalidToken, verify_access_token
 
 RPC_TIMEOUT_SECONDS = 10
 _CORRELATION = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 Model = TypeVar("Model", bound=BaseModel)
+MAX_BODY_BYTES = int(os.environ.get("GATEWAY_MAX_BODY_BYTES", str(1024 * 1024)))
+MAX_JSON_DEPTH = 32
+# Every answer: no content sniffing, and nothing kept by a browser's or proxy's cache (tokens,
+# personal data and payments are all answered here).
+API_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
 
 
 class HttpError(Exception):
@@ -35,25 +41,59 @@ class HttpError(Exception):
 
 def json_response(status: int, body: Any, correlation_id: str | None = None) -> Response:
     response = Response(json.dumps(body, ensure_ascii=False), status=status,
-                        mimetype="application/json; charset=utf-8")
+                        mimetype="application/json; charset=utf-8", headers=API_HEADERS)
     if correlation_id:
         response.headers["X-Correlation-Id"] = correlation_id
     return response
 
 
+def check_size(request: Request) -> None:
+    """Refuse a body larger than allowed from its Content-Length, before reading a byte of it."""
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        raise HttpError("payload_too_large", max_bytes=MAX_BODY_BYTES)
+
+
 def parse_body(request: Request, model: type[Model]) -> Model:
+    """The JSON body as ``model``: application/json only (a form or text/plain is what a
+    browser can send cross-site without asking), at most MAX_JSON_DEPTH levels deep."""
+    check_size(request)
+    raw = request.stream.read(MAX_BODY_BYTES + 1)
+    if len(raw) > MAX_BODY_BYTES:  # a chunked body has no Content-Length to refuse early
+        raise HttpError("payload_too_large", max_bytes=MAX_BODY_BYTES)
+    if raw and request.mimetype != "application/json":
+        raise HttpError("unsupported_media_type", expected="application/json")
     try:
-        data = json.loads(request.get_data(cache=True) or b"{}")
+        data = json.loads(raw or b"{}")
+    except RecursionError:
+        raise HttpError("json_too_deep", max_depth=MAX_JSON_DEPTH) from None
     except (ValueError, UnicodeDecodeError):
         raise HttpError("invalid_json") from None
     if not isinstance(data, dict):
         raise HttpError("invalid_json")
+    if _depth(data) > MAX_JSON_DEPTH:
+        raise HttpError("json_too_deep", max_depth=MAX_JSON_DEPTH)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         # Never echo input values back: one of them may be a password.
         fields = [{"field": ".".join(str(p) for p in err["loc"]), "problem": err["type"]} for err in exc.errors()]
+        hidden = [err for err in exc.errors() if err["type"] == HIDDEN_TEXT]
+        if hidden:
+            raise HttpError("invalid_text", field=fields[exc.errors().index(hidden[0])]["field"],
+                            characters=(hidden[0].get("ctx") or {}).get("found", [])) from None
         raise HttpError("invalid_request", fields=fields) from None
+
+
+def _depth(value: Any) -> int:
+    """How deeply containers nest in a parsed JSON value (iterative: no recursion to exhaust)."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        node, level = pending.pop()
+        if isinstance(node, (dict, list)):
+            deepest = max(deepest, level)
+            if level <= MAX_JSON_DEPTH:
+                pending.extend((child, level + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
 
 
 # Only behind a proxy we run (the Ingress) is X-Forwarded-For ours; exposed directly, a client
@@ -84,26 +124,38 @@ class Correlation(DependencyProvider):  # type: ignore[misc]
 
 
 class Authenticator(DependencyProvider):  # type: ignore[misc]
+    """Checks the Bearer token: identity's signature, expiry by the platform clock, and a
+    session that has not ended (the gateway's memory of SessionsEnded, services/gateway/memory.py)."""
+
     def __init__(self, public_key_loader: Callable[[], str]) -> None:
         self.loader = public_key_loader
         self.public_key = ""
+        self.memory = GatewayMemory()
 
     def setup(self) -> None:
         self.public_key = self.loader()
 
-    def get_dependency(self, worker_ctx: Any) -> Callable[..., dict[str, Any]]:
-        def claims(request: Request, *, role: str | None = None) -> dict[str, Any]:
-            header = request.headers.get("Authorization", "")
-            if not header.startswith("Bearer "):
-                raise HttpError("unauthorized")
-            try:
-                found = verify_access_token(self.public_key, header[7:], datetime.now(UTC))
-            except InvalidToken:
-                raise HttpError("unauthorized") from None
-            if role is not None and role not in found.get("roles", []):
-                raise HttpError("forbidden")
-            return found
-        return claims
+    def get_dependency(self, worker_ctx: Any) -> Claims:
+        return Claims(self.public_key, self.memory)
+
+
+class Claims:
+    def __init__(self, public_key: str, memory: GatewayMemory) -> None:
+        self.public_key, self.memory = public_key, memory
+
+    def __call__(self, request: Request, *, role: str | None = None) -> dict[str, Any]:
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            raise HttpError("unauthorized")
+        try:
+            found = verify_access_token(self.public_key, header[7:], self.memory.clock.now())
+        except InvalidToken:
+            raise HttpError("unauthorized") from None
+        if self.memory.has_ended(found.get("sid")):
+            raise HttpError("unauthorized")  # logged out, password reset or a stolen refresh token
+        if role is not None and role not in found.get("roles", []):
+            raise HttpError("forbidden")
+        return found
 
 
 def call(proxy: RpcProxy, method: str, *args: Any, **kwargs: Any) -> Any:
@@ -132,6 +184,8 @@ def endpoint(handler: Callable[..., tuple[int, Any]]) -> Callable[..., Response]
             get_logger().exception("gateway.unhandled", path=request.path)
             status, body = error_body("internal_error")
         response = json_response(status, body, correlation)
+        if status == 413:
+            response.headers["Connection"] = "close"  # the rest of that body is never read
         if isinstance(body, dict) and "retry_after" in body:
             response.headers["Retry-After"] = str(body["retry_after"])
         return response

@@ -19,9 +19,14 @@ ERROR_SCHEMA = {
 }
 
 
+# What parse_body refuses before a model sees the body (services/gateway/http_edge.py).
+BODY_ERRORS = ("json_too_deep", "payload_too_large", "unsupported_media_type")
+
+
 def openapi_document() -> dict[str, Any]:
     paths: dict[str, Any] = {}
-    for method, path, summary, model, status, errors in ROUTES:
+    for method, path, summary, model, status, route_errors in ROUTES:
+        errors = (*route_errors, *BODY_ERRORS) if model is not None else route_errors
         operation: dict[str, Any] = {"summary": summary, "responses": {str(status): {"description": "OK"}}}
         if model is not None:
             operation["requestBody"] = {"required": True, "content": {

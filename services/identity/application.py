@@ -8,13 +8,15 @@ import hmac
 import secrets
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, Transcoder, Transcoding
 
 from services.identity.businesses import BusinessUseCases
-from services.identity.domain import ClientAddress, Session, User
+from services.identity.domain import ClientAddress, LoginThrottle, Session, User
 from services.identity.passwords import PASSWORD_HASHER, check_password
 from services.identity.sessions import SessionUseCases
 from shared.kernel.errors import DomainError
@@ -28,13 +30,19 @@ CONFLICT_RETRIES = 20
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
+class Registration:
+    user_id: uuid.UUID
+    registration_id: str  # the attempt: verifying with it accepts only this attempt's code
+
+
 class IdentityApplication(SessionUseCases, BusinessUseCases, ServiceApplication):
     name = "identity"  # type: ignore[misc]
 
     # A user's events pile up (codes, sessions, refreshes); a snapshot every so often keeps
     # loading one cheap, which matters on every login.
     # A busy user (sessions) and a busy address (every sign-up from one office) load from a snapshot.
-    snapshotting_intervals: ClassVar[dict[Any, int]] = {User: 20, ClientAddress: 50}
+    snapshotting_intervals: ClassVar[dict[Any, int]] = {User: 20, ClientAddress: 50, LoginThrottle: 50}
 
     def __init__(self, *args: Any, sealing_public_key: str, signing_key: str = "", codes_per_address_hour: int = 30,
                  hashing: Callable[..., Any] | None = None, **kwargs: Any) -> None:
@@ -58,35 +66,39 @@ class IdentityApplication(SessionUseCases, BusinessUseCases, ServiceApplication)
         return hmac.new(key, f"{user_id}:{purpose}:{code}".encode(), hashlib.sha256).hexdigest()
 
     def register(self, mobile: object, password: object, cause: Cause, locale: str = "fa",
-                 client_address: str | None = None) -> uuid.UUID:
+                 client_address: str | None = None) -> Registration:
+        """A registration attempt: its own password and its own code. An unverified number
+        reserves nothing, so a later attempt supersedes an earlier one; only the attempt
+        whose code is entered gets its password (issue #13)."""
         e164 = normalize_mobile(mobile)
         checked = check_password(password)
         user_id = self.user_id_for(e164)
-        if self._exists(user_id):  # a fast answer; the store still decides below
-            raise DomainError("mobile_already_registered")
+        known = self._user(e164)
+        if known is not None:
+            known.check_can_register()  # a fast answer; the store still decides below
         password_hash = self.hashing(PASSWORD_HASHER.hash, checked)
+        attempt_id = uuid.uuid4().hex
         code = f"{secrets.randbelow(10**6):06d}"
+        chosen_locale = locale if locale in ("fa", "en") else "fa"
 
-        def attempt() -> uuid.UUID:
-            user = User(user_id=user_id, mobile=Personal(f"user:{user_id}", e164), password_hash=password_hash,
-                        locale=locale if locale in ("fa", "en") else "fa")
-            user.issue_code("signup", self._code_hash(user_id, "signup", code), seal(self.sealing_public_key, code),
-                            self.clock.now())
-            # The user and the client address's count are saved together: a refused or
-            # duplicate sign-up counts nothing, and a counted one always exists.
+        def attempt() -> Registration:
+            now = self.clock.now()
+            code_hash = self._code_hash(user_id, "signup", code)
+            sealed = seal(self.sealing_public_key, code)
+            user = self._user(e164)
+            if user is None:
+                user = User(user_id=user_id, mobile=Personal(f"user:{user_id}", e164), password_hash=password_hash,
+                            locale=chosen_locale, attempt_id=attempt_id)
+                user.issue_code("signup", code_hash, sealed, now)
+            else:
+                user.register_again(attempt_id, password_hash, chosen_locale, code_hash, sealed, now)
+            # The user and the client address's count are saved together: a refused sign-up
+            # counts nothing, and a counted one always exists.
             client = self._client_counting_a_code(client_address)
-            try:
-                self.save_caused(user, client, cause=cause)
-            except IntegrityError:
-                if self._exists(user_id):
-                    raise DomainError("mobile_already_registered") from None
-                raise  # the address's count moved under us: try again
-            return user_id
+            self.save_caused(user, client, cause=cause)
+            return Registration(user_id, attempt_id)
 
         return self._saved_with_retry(attempt)
-
-    def _exists(self, user_id: uuid.UUID) -> bool:
-        return bool(self.recorder.select_events(user_id, limit=1))
 
     def _user(self, e164: str) -> User | None:
         try:
@@ -105,7 +117,10 @@ class IdentityApplication(SessionUseCases, BusinessUseCases, ServiceApplication)
                 continue
         raise DomainError("busy_try_again")
 
-    def verify(self, mobile: object, code: object, cause: Cause, purpose: str = "signup") -> uuid.UUID:
+    def verify(self, mobile: object, code: object, cause: Cause, purpose: str = "signup",
+               registration_id: str | None = None) -> uuid.UUID:
+        """``registration_id`` (what registering answered) ties the code to that attempt: a
+        code sent for somebody else's later attempt does not verify this one."""
         e164 = normalize_mobile(mobile)
         candidate = normalize_code(code)
 
@@ -113,7 +128,8 @@ class IdentityApplication(SessionUseCases, BusinessUseCases, ServiceApplication)
             user = self._user(e164)
             if user is None:
                 raise DomainError("invalid_code")  # the same answer as a wrong code: no enumeration
-            outcome = user.try_code(purpose, self._code_hash(user.id, purpose, candidate), self.clock.now())
+            outcome = user.try_code(purpose, self._code_hash(user.id, purpose, candidate), self.clock.now(),
+                                    attempt_id=registration_id)
             self.save_caused(user, cause=cause)  # a wrong try is recorded before it is refused
             if outcome is not None:
                 raise DomainError(outcome)
@@ -132,8 +148,9 @@ class IdentityApplication(SessionUseCases, BusinessUseCases, ServiceApplication)
         def attempt() -> None:
             client = self._client_counting_a_code(client_address)
             user = self._user(e164)
-            if user is None:
-                # Answered like a success: whether a number is registered is not told here.
+            if user is None or (purpose == "password_reset" and not _may_send_reset(user, self.clock.now())):
+                # Answered like a success: a reset tells nothing of the number (registered,
+                # verified, or sent a code a moment ago), and sends nothing it may not.
                 self.save_caused(client, cause=cause)
                 return
             user.issue_code(str(purpose), self._code_hash(user.id, str(purpose), code),
@@ -163,7 +180,7 @@ class IdentityApplication(SessionUseCases, BusinessUseCases, ServiceApplication)
             outcome = user.try_code("password_reset", self._code_hash(user.id, "password_reset", candidate),
                                     self.clock.now())
             if outcome is None:
-                user.change_password(new_hash)
+                user.change_password(new_hash, self.clock.now())
             self.save_caused(user, cause=cause)
             if outcome is not None:
                 raise DomainError(outcome)
@@ -191,3 +208,14 @@ class SessionTranscoding(Transcoding):
 
     def decode(self, data: dict[str, Any]) -> Session:
         return Session(**data)
+
+
+def _may_send_reset(user: User, now: datetime) -> bool:
+    """Whether a reset code may go to this user now (verified, outside the re-send gap and the
+    daily cap). A reset that may not is answered like one that went: the answer would
+    otherwise tell a stranger that the number is registered."""
+    try:
+        user.check_can_issue_code("password_reset", now)
+    except DomainError:
+        return False
+    return True

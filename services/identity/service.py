@@ -40,14 +40,16 @@ class IdentityService:
     @answers
     def register(self, mobile: Any, password: Any, locale: str = "fa", client_address: str | None = None
                  ) -> dict[str, str]:
-        user_id = self.app.register(mobile, password, self.cause, locale=locale, client_address=client_address)
-        get_logger().info("identity.registered", user_id=str(user_id), correlation_id=self.cause.correlation_id)
-        return {"user_id": str(user_id), "status": "pending_verification"}
+        registration = self.app.register(mobile, password, self.cause, locale=locale, client_address=client_address)
+        get_logger().info("identity.registered", user_id=str(registration.user_id),
+                          correlation_id=self.cause.correlation_id)
+        return {"user_id": str(registration.user_id), "registration_id": registration.registration_id,
+                "status": "pending_verification"}
 
     @rpc
     @answers
-    def verify(self, mobile: Any, code: Any) -> dict[str, str]:
-        user_id = self.app.verify(mobile, code, self.cause)
+    def verify(self, mobile: Any, code: Any, registration_id: str | None = None) -> dict[str, str]:
+        user_id = self.app.verify(mobile, code, self.cause, registration_id=registration_id)
         return {"user_id": str(user_id), "status": "verified"}
 
     @rpc

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 from argon2.exceptions import InvalidHashError, VerificationError
 from eventsourcing.application import AggregateNotFoundError
 
-from services.identity.domain import ClientAddress, User, address_window
+from services.identity.domain import ClientAddress, LoginThrottle, User, address_window
 from services.identity.passwords import PASSWORD_HASHER, UNKNOWN_USER_HASH
 from shared.kernel.errors import DomainError
 from shared.kernel.mobile import normalize_mobile
 from shared.kernel.store import Cause
 from shared.kernel.subject_ids import stable_id
-from shared.kernel.tokens import issue_access_token
+from shared.kernel.tokens import ACCESS_TOKEN_LIFETIME, issue_access_token
 
 if TYPE_CHECKING:
     from services.identity.application import IdentityApplication
@@ -38,28 +38,33 @@ class SessionUseCases:
         if client is not None:
             client.check_logins_allowed(now, LOGIN_FAILURES_PER_ADDRESS)
         user = self._user(e164)
-        if user is not None:
-            user.check_not_locked(now)
+        # Known and unknown numbers pass the same throttle, so a lock tells nothing either.
+        throttle = self._throttle(e164, client_address)
+        changed_at = user.password_changed_at if user is not None else None
+        throttle.check(now, changed_at)
         # An unknown number costs the same hash verification as a known one: the answer
-        # does not tell, by its time, whether a number is registered.
+        # does not tell, by its time, whether a number is registered. An unverified number
+        # is checked against its latest attempt's password only to say "verify first".
+        stored = None if user is None else user.password_hash or user.attempt_password_hash
         try:
-            self.hashing(PASSWORD_HASHER.verify, user.password_hash if user else UNKNOWN_USER_HASH,
+            self.hashing(PASSWORD_HASHER.verify, stored or UNKNOWN_USER_HASH,
                          password if isinstance(password, str) else "")
-            correct = user is not None
+            correct = stored is not None
         except (VerificationError, InvalidHashError):
             correct = False
         if not correct:
-            if user is not None:
-                user.record_failed_login(now)
+            throttle.record_failure(now, changed_at)
             if client is not None:
                 client.record_login_failure(now)
-            self.save_caused(user, client, cause=cause)
+            self.save_caused(throttle, client, cause=cause)
             raise DomainError("invalid_credentials")
         assert user is not None
         session_id = uuid.uuid4().hex
         secret = secrets.token_urlsafe(32)
         user.start_session(session_id, self._refresh_hash(secret), now)  # refuses an unverified number
-        self.save_caused(user, cause=cause)
+        had_failures = not throttle.clear
+        throttle.succeed()
+        self.save_caused(user, *([throttle] if had_failures else []), cause=cause)  # no write for a clean pair
         return self._tokens(user, session_id, secret)
 
     def refresh(self: IdentityApplication, refresh_token: object, cause: Cause) -> dict[str, Any]:
@@ -74,7 +79,7 @@ class SessionUseCases:
 
     def logout(self: IdentityApplication, refresh_token: object, cause: Cause) -> None:
         user, session_id, _ = self._parse_refresh_token(refresh_token)
-        user.end_session(session_id)
+        user.end_session(session_id, self.clock.now())
         self.save_caused(user, cause=cause)
 
     # -- helpers -----------------------------------------------------------------------------
@@ -89,6 +94,14 @@ class SessionUseCases:
         except AggregateNotFoundError:
             client = ClientAddress(address_id=address_id, window_ends_at=window_ends_at)
         return client
+
+    def _throttle(self: IdentityApplication, e164: str, client_address: str | None) -> LoginThrottle:
+        throttle_id = stable_id("login", f"{e164}@{client_address or '-'}", self.settings.subject_key_secret)
+        try:
+            throttle: LoginThrottle = self.repository.get(throttle_id)
+        except AggregateNotFoundError:
+            throttle = LoginThrottle(throttle_id=throttle_id)
+        return throttle
 
     def _refresh_hash(self: IdentityApplication, secret: str) -> str:
         return hmac.new(self.settings.subject_key_secret.encode(), secret.encode(), hashlib.sha256).hexdigest()
@@ -105,9 +118,12 @@ class SessionUseCases:
 
     def _tokens(self: IdentityApplication, user: User, session_id: str, secret: str) -> dict[str, Any]:
         now = self.clock.now()
+        # An access token never outlives its session (a lapsed session ends everywhere).
+        ttl = min(ACCESS_TOKEN_LIFETIME, user.sessions[session_id].expires_at - now)
         return {
-            "access_token": issue_access_token(self.signing_key, str(user.id), ["customer"], now, sid=session_id),
-            "token_type": "Bearer", "expires_in": 900,
+            "access_token": issue_access_token(self.signing_key, str(user.id), ["customer"], now, ttl=ttl,
+                                               sid=session_id),
+            "token_type": "Bearer", "expires_in": int(ttl.total_seconds()),
             "refresh_token": f"{user.id}.{session_id}.{secret}",
             "user_id": str(user.id),
         }

@@ -13,6 +13,9 @@ from shared.events.base import IntegrationEvent
 def translate(domain_event: Any) -> IntegrationEvent | None:
     if isinstance(domain_event, User.PasswordChanged):  # type: ignore[attr-defined]
         return contracts.PasswordChangedV1(user_id=domain_event.originator_id)
+    if isinstance(domain_event, User.SessionsEnded):  # type: ignore[attr-defined]
+        return contracts.SessionsEndedV1(user_id=domain_event.originator_id, session_ids=domain_event.session_ids,
+                                         reason=domain_event.reason, ended_at=domain_event.at)
     mobile = getattr(domain_event, "mobile", None)
     if mobile is None or mobile.forgotten:
         return None  # nothing to announce, or the subject was purged (AR-1): nobody left to tell

@@ -9,17 +9,16 @@ store under its subject's key, so a purge can shred it (AR-1)."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
-from shared.events.billing import ONE_LINE_TEXT
 from shared.events.tenancy import MODULES_OF_PRODUCT, PERMISSION_VOCABULARY
 from shared.kernel.errors import DomainError
 from shared.kernel.subject_keys import Personal
+from shared.kernel.text import plain_line
 
 BASE_MEMBERS = 3  # PR-3: the admin and two more users
 BASE_ORGANIZATIONS = 3  # TE-2
@@ -27,7 +26,6 @@ BASE_CONCURRENT_USERS = 10  # TE-2, per organization
 LIMIT_CEILINGS = {"organizations": 1000, "concurrent_users": 10_000, "members": 10_000}  # the contract's bounds
 ORGANIZATION_KINDS = ("office", "branch", "warehouse")  # TE-1
 ALL_PERMISSIONS = tuple(p for perms in PERMISSION_VOCABULARY.values() for p in perms)
-_ONE_LINE = re.compile(ONE_LINE_TEXT)
 
 
 def permissions_open_to(products: tuple[str, ...]) -> tuple[str, ...]:
@@ -163,9 +161,10 @@ class Business(Aggregate):
     def add_organization(self, actor: uuid.UUID, organization_id: uuid.UUID, name: str, kind: str) -> None:
         self.check_admin(actor)
         self.check_changeable()
-        name = name.strip() if isinstance(name, str) else ""
-        if not name or len(name) > 200 or not _ONE_LINE.match(name):
+        plain = plain_line(name, max_length=200)
+        if plain is None:
             raise DomainError("invalid_organization_name")
+        name = plain
         if kind not in ORGANIZATION_KINDS:
             raise DomainError("invalid_organization_kind", allowed=list(ORGANIZATION_KINDS))
         if any(org["name"] == name for org in self.organizations.values()):

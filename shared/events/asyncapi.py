@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from shared.events.base import Envelope, IntegrationEvent
-from shared.events.catalog import CATALOG, OPERATORS, EventSpec
+from shared.events.catalog import CATALOG, GATEWAY, OPERATORS, EventSpec
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_PATH = REPO_ROOT / "docs" / "asyncapi.yaml"
@@ -129,6 +129,10 @@ def _operation(action: str, service: str, spec: EventSpec, model: type[Integrati
         binding: dict[str, Any] = {"deliveryMode": 2, "mandatory": True}
     elif service == OPERATORS:
         summary = f"The operators' bounded audit queue keeps {spec.type} v{model.version} for people to read."
+        binding = {"ack": True}
+    elif service == GATEWAY:
+        summary = (f"Every gateway replica reads {spec.type} v{model.version} from a RabbitMQ stream, from an "
+                   "offset back in time, into its memory (no store of its own; replayed on every start).")
         binding = {"ack": True}
     else:
         summary = f"{service} consumes {spec.type} v{model.version} (idempotently, by event_id)."

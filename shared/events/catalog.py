@@ -21,6 +21,9 @@ from shared.events.base import Envelope, IntegrationEvent
 
 SERVICES = ("identity", "billing", "provisioning", "tenancy", "notifications", "archival")
 OPERATORS = "operators"  # a bounded audit queue for events that only people read
+# Every gateway replica reads these from a stream, from an offset back in time: it keeps no
+# store, so it rebuilds its memory (ended sessions, the platform clock) on every start.
+GATEWAY = "gateway"
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -59,11 +62,12 @@ _SPECS: list[EventSpec] = [
     _spec(identity.VerificationCodeIssuedV1, consumers=("notifications",)),
     _spec(identity.MobileVerifiedV1, consumers=("tenancy",)),
     _spec(identity.PasswordChangedV1, consumers=(OPERATORS,)),
+    _spec(identity.SessionsEndedV1, consumers=(GATEWAY,)),
     # notifications
     _spec(notifications.MessageDeliveredV1, consumers=(OPERATORS,)),
     _spec(notifications.MessageFailedV1, consumers=(OPERATORS,)),
     # ops
-    _spec(ops.ClockAdvancedV1, consumers=EVERY_SERVICE),
+    _spec(ops.ClockAdvancedV1, consumers=(*EVERY_SERVICE, GATEWAY)),
     # BEGIN other producers (billing, provisioning, tenancy, archival)
     # billing: orders and invoices are billing's own business; only operators audit them.
     _spec(billing.OrderPlacedV1, consumers=(OPERATORS,)),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import AwareDatetime, Field
 
@@ -45,3 +45,14 @@ class PasswordChangedV1(_Identity):
     type: ClassVar[str] = "PasswordChanged"
     user_id: uuid.UUID
     sessions_revoked: bool = True
+
+
+class SessionsEndedV1(_Identity):
+    """Sessions that ended before their time: the gateway refuses their access tokens from
+    now on (they would otherwise stay valid until they expire)."""
+
+    type: ClassVar[str] = "SessionsEnded"
+    user_id: uuid.UUID
+    session_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(min_length=1, max_length=1000)
+    reason: Literal["logout", "refresh_token_reused", "password_changed"]
+    ended_at: AwareDatetime

@@ -7,7 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Count = int | str
+from shared.http.numbers import WholeNumber
+from shared.http.text import PlainLine
+
+Count = WholeNumber  # typed in any script; never a float (shared/http/numbers.py)
 
 
 class _Body(BaseModel):
@@ -20,7 +23,7 @@ class OrderRequest(_Body):
 
     kind: Literal["new", "renewal", "add_on", "limits"] = "new"
     tenant_id: str | None = Field(default=None, max_length=40)
-    business_name: str | None = Field(default=None, max_length=200)
+    business_name: PlainLine | None = Field(default=None, max_length=200)
     business_type: str | None = Field(default=None, max_length=40)
     products: list[str] = Field(default_factory=list, max_length=4)
     period_months: Count = Field(default=12, description="6 or 12")
@@ -31,7 +34,7 @@ class OrderRequest(_Body):
 class OrderChange(_Body):
     """The order as it should now be (its kind and business cannot change)."""
 
-    business_name: str | None = Field(default=None, max_length=200)
+    business_name: PlainLine | None = Field(default=None, max_length=200)
     business_type: str | None = Field(default=None, max_length=40)
     products: list[str] = Field(default_factory=list, max_length=4)
     period_months: Count = 12
@@ -40,8 +43,8 @@ class OrderChange(_Body):
 
 
 class EducationalApplicationRequest(_Body):
-    institution_name: str = Field(min_length=1, max_length=200)
-    licence_number: str = Field(min_length=1, max_length=50)
+    institution_name: PlainLine = Field(min_length=1, max_length=200)
+    licence_number: PlainLine = Field(min_length=1, max_length=50)
     contact_mobile: str = Field(min_length=1, max_length=40)
 
 

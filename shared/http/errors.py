@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from shared.http import archival, billing, provisioning, tenancy
+from shared.http.text import FIELD_LABELS
 
 ErrorTable = dict[str, tuple[int, str, str]]
 
@@ -17,6 +18,14 @@ ERRORS: ErrorTable = {
     "invalid_request": (422, "درخواست نامعتبر است؛ فیلدهای مشخص‌شده را بررسی کنید.",
                         "The request is invalid; check the fields listed."),
     "invalid_json": (400, "بدنهٔ درخواست JSON معتبر نیست.", "The request body is not valid JSON."),
+    "json_too_deep": (400, "ساختار بدنهٔ درخواست بیش از حد تودرتو است.", "The request body is nested too deeply."),
+    "invalid_text": (422, "«{field_fa}» نویسهٔ کنترلی یا نامرئی (مانند تغییر جهت متن) دارد؛ آن را دوباره تایپ کنید. "
+                          "نیم‌فاصله مجاز است.",
+                     "The {field_en} contains a control or invisible character (such as a direction override); "
+                     "type it again. The zero-width non-joiner is allowed."),
+    "payload_too_large": (413, "بدنهٔ درخواست بیش از اندازهٔ مجاز است.", "The request body is larger than allowed."),
+    "unsupported_media_type": (415, "بدنهٔ درخواست باید JSON باشد (Content-Type: application/json).",
+                               "The request body must be JSON (Content-Type: application/json)."),
     "invalid_mobile": (422, "شمارهٔ موبایل معتبر نیست. شماره را به شکل ۰۹۱۲۱۲۳۴۵۶۷ وارد کنید.",
                        "The mobile number is not valid. Enter it like 09121234567."),
     "mobile_already_registered": (
@@ -88,5 +97,8 @@ def error_body(code: str, details: dict[str, Any] | None = None) -> tuple[int, d
                          for r in details.pop("rules", [])]
         body["hints"] = [{"hint": h, "message": dict(zip(("fa", "en"), PASSWORD_HINTS[h], strict=True))}
                          for h in details.pop("hints", [])]
+    if code == "invalid_text":
+        fa_label, en_label = FIELD_LABELS.get(str(details.get("field")), ("متن", "text"))
+        body["message"] = {"fa": fa.format(field_fa=fa_label), "en": en.format(field_en=en_label)}
     body.update(details)
     return status, body

@@ -20,6 +20,10 @@ class RegistrationRequest(_Body):
 class VerificationRequest(_Body):
     mobile: str = Field(min_length=1, max_length=40)
     code: str = Field(min_length=1, max_length=20)
+    # Required: without it the newest code would verify, and a stranger who registered the
+    # number after its owner would have his password activated by the owner's typing (issue #13).
+    registration_id: str = Field(min_length=1, max_length=64, pattern="^[0-9a-f]+$",
+                                 description="what registering answered: only that attempt's code verifies")
 
 
 class CodeRequest(_Body):

@@ -5,22 +5,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.events.tenancy import PERMISSION_VOCABULARY
-from shared.kernel.mobile import to_latin_digits
+from shared.http.numbers import WholeNumber
+from shared.http.text import PlainLine
 
 ALL_PERMISSIONS = [p for perms in PERMISSION_VOCABULARY.values() for p in perms]
 
 
-def _latin_number(value: object) -> object:
-    if isinstance(value, str) and value.strip():
-        text = to_latin_digits(value.strip())
-        return int(text) if text.isascii() and text.isdigit() else value
-    return value
-
-
-Count = Annotated[int, BeforeValidator(_latin_number), Field(ge=1, le=10_000)]
+Count = Annotated[WholeNumber, Field(ge=1, le=10_000)]
 PermissionName = Annotated[str, Field(min_length=1, max_length=100, json_schema_extra={"enum": ALL_PERMISSIONS})]
 
 
@@ -29,7 +23,7 @@ class _Body(BaseModel):
 
 
 class OrganizationRequest(_Body):
-    name: str = Field(min_length=1, max_length=200)
+    name: PlainLine = Field(min_length=1, max_length=200)
     kind: Literal["office", "branch", "warehouse"]
 
 

@@ -16,6 +16,7 @@ from shared.kernel.dev_keys import create_once
 
 ISSUER = "identity"
 AUDIENCE = "platform"
+ACCESS_TOKEN_LIFETIME = timedelta(minutes=15)  # a revocation is remembered at least this long
 
 
 class InvalidToken(Exception):
@@ -23,7 +24,7 @@ class InvalidToken(Exception):
 
 
 def issue_access_token(private_pem: str, user_id: str, roles: list[str], now: datetime,
-                       ttl: timedelta = timedelta(minutes=15), sid: str | None = None) -> str:
+                       ttl: timedelta = ACCESS_TOKEN_LIFETIME, sid: str | None = None) -> str:
     claims = {"sub": user_id, "roles": roles, "iss": ISSUER, "aud": AUDIENCE, "sid": sid,
               "iat": int(now.timestamp()), "exp": int((now + ttl).timestamp())}
     return jwt.encode(claims, private_pem, algorithm="EdDSA")

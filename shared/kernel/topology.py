@@ -7,13 +7,19 @@ process at start, so an event is never published before the queues that want it 
     <ns>.<svc>.retry.<ms>ms  back-off: TTL, then dead-lettered back to <ns>.<svc>.events
     <ns>.<svc>.dead      dead letters, with the reason, for operators to inspect and replay
     <ns>.unroutable      alternate exchange's queue: anything no binding matched
+    <ns>.gateway.sessions  stream: ended sessions, kept an hour; each gateway replica reads
+                         it from 20 minutes back (longer than an access token lives)
+    <ns>.gateway.clock   stream: every ClockAdvanced, read from the first (non-production only)
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from kombu import Connection, Exchange, Queue, binding
 
-from shared.events.catalog import OPERATORS, SERVICES, consumed_by
+from shared.events.catalog import GATEWAY, OPERATORS, SERVICES, consumed_by
+from shared.events.ops import ClockAdvancedV1
 from shared.kernel.config import Settings
 
 
@@ -73,6 +79,23 @@ def _service_queues(settings: Settings, service: str) -> list[Queue]:
     return queues
 
 
+def gateway_streams(settings: Settings) -> tuple[Queue, Queue]:
+    """(ended sessions, clock): RabbitMQ streams every gateway replica reads without taking
+    anything off them, each from the offset its memory needs."""
+    exchange = events_exchange(settings)
+    specs = consumed_by(GATEWAY)
+    clock = [s for s in specs if s.type == ClockAdvancedV1.type]
+    sessions = [s for s in specs if s.type != ClockAdvancedV1.type]
+
+    def stream(name: str, chosen: list[Any], max_age: str | None, offset: str) -> Queue:
+        arguments = {"x-queue-type": "stream"} | ({"x-max-age": max_age} if max_age else {})
+        return Queue(f"{settings.namespace}.{GATEWAY}.{name}", durable=True,
+                     bindings=[binding(exchange, routing_key=s.binding_key) for s in chosen],
+                     queue_arguments=arguments, consumer_arguments={"x-stream-offset": offset})
+
+    return stream("sessions", sessions, "1h", "20m"), stream("clock", clock, None, "first")
+
+
 def all_queues(settings: Settings) -> list[Queue]:
     queues: list[Queue] = []
     for service in SERVICES:
@@ -85,6 +108,7 @@ def all_queues(settings: Settings) -> list[Queue]:
         bindings=[binding(exchange, routing_key=s.binding_key) for s in consumed_by(OPERATORS)],
         queue_arguments={"x-max-length": 100_000},
     ))
+    queues.extend(gateway_streams(settings))
     queues.append(Queue(
         f"{settings.namespace}.unroutable", durable=True,
         exchange=Exchange(f"{settings.namespace}.unroutable", type="fanout", durable=True),

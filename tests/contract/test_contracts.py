@@ -25,6 +25,7 @@ from shared.events.base import Envelope, IntegrationEvent
 from shared.events.billing import Rials
 from shared.events.catalog import (
     CATALOG,
+    GATEWAY,
     OPERATORS,
     SERVICES,
     EventSpec,
@@ -420,7 +421,7 @@ def test_business_rules_written_into_the_contracts() -> None:
 def test_consumers_are_known_services_or_operators(spec: EventSpec) -> None:
     assert spec.consumers, f"{spec.type} has no consumer"
     assert len(set(spec.consumers)) == len(spec.consumers)
-    assert set(spec.consumers) <= {*SERVICES, OPERATORS}
+    assert set(spec.consumers) <= {*SERVICES, OPERATORS, GATEWAY}
     assert spec.producer not in spec.consumers
     assert spec.producer in {*SERVICES, "ops"}
 
@@ -486,7 +487,7 @@ def test_asyncapi_consumers_are_known_services() -> None:
     for op in _document()["operations"].values():
         if op["action"] == "receive":
             service = op["x-service"]
-            assert service in SERVICES or service == OPERATORS, service
+            assert service in SERVICES or service in (OPERATORS, GATEWAY), service
             if service != OPERATORS:
                 assert (REPO_ROOT / "services" / service).is_dir(), service
 

@@ -78,7 +78,7 @@ class Gateway:
         """Move every service's clock forward and wait until each running service has taken it."""
         expect(self.ask("POST", "/ops/clock", {"advance": f"PT{seconds}S"}), 202, "moving the clock")
         self.clock_offset += seconds
-        running = set(self.platform.procs) - {"gateway"}
+        running = set(self.platform.procs)  # the gateway too: it dates access tokens by this clock
 
         def taken() -> bool:
             services = self.health()
@@ -109,6 +109,7 @@ class Person:
         self.mobile = mobile  # as people type it: 09xxxxxxxxx
         self.e164 = "+98" + mobile[1:]
         self.user_id = ""
+        self.registration_id = ""
         self.token = ""
 
     def ask(self, method: str, path: str, body: Any = None, **headers: str) -> requests.Response:
@@ -116,7 +117,8 @@ class Person:
 
     def sign_up(self) -> None:
         answer = self.gateway.ask("POST", "/identity/registrations", {"mobile": self.mobile, "password": PASSWORD})
-        self.user_id = expect(answer, 202, f"signing up {self.mobile}")["user_id"]
+        registered = expect(answer, 202, f"signing up {self.mobile}")
+        self.user_id, self.registration_id = registered["user_id"], registered["registration_id"]
 
     def sms(self) -> list[dict[str, Any]]:
         """Every SMS this person's phone received, oldest first, as the SMS provider saw them."""
@@ -132,7 +134,8 @@ class Person:
         return code
 
     def verify(self, code: str) -> requests.Response:
-        answer = self.gateway.ask("POST", "/identity/registrations/verify", {"mobile": self.mobile, "code": code})
+        answer = self.gateway.ask("POST", "/identity/registrations/verify",
+                                  {"mobile": self.mobile, "code": code, "registration_id": self.registration_id})
         if answer.status_code == 200:
             assert answer.json()["status"] == "verified", answer.text
         return answer
@@ -254,16 +257,20 @@ def workbook_rows(content: bytes) -> dict[str, list[tuple[Any, ...]]]:
         workbook.close()
 
 
-def start_platform(platform: Platform, services: tuple[str, ...] = tuple(SERVICE_ENV)) -> Gateway:
-    """The given services, each in its own process, and the gateway in front of them."""
+def start_platform(platform: Platform, services: tuple[str, ...] = tuple(SERVICE_ENV),
+                   extra_env: dict[str, dict[str, str]] | None = None) -> Gateway:
+    """The given services, each in its own process, and the gateway in front of them
+    (``extra_env``: more environment for a service, by name; "gateway" included)."""
     address = free_address()
     platform.start_sms_provider()
     platform.start_payment_sandbox()
-    env = SERVICE_ENV | {"billing": SERVICE_ENV["billing"] | {"PUBLIC_BASE_URL": f"http://{address}"}}
+    extra = extra_env or {}
+    env = {name: SERVICE_ENV[name] | extra.get(name, {}) for name in SERVICE_ENV}
+    env["billing"] |= {"PUBLIC_BASE_URL": f"http://{address}"}
     # Started side by side (each start waits for its process's "service.started"): on a loaded
     # machine one after the other costs several times as long.
     list(eventlet.GreenPool(len(services)).imap(lambda name: platform.start(name, **env[name]), services))
-    platform.start("gateway", WEB_SERVER_ADDRESS=address)
+    platform.start("gateway", WEB_SERVER_ADDRESS=address, **extra.get("gateway", {}))
     return Gateway(platform, address)
 
 

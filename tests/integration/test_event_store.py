@@ -50,7 +50,7 @@ def notifications_app(settings_for: SettingsFor) -> NotificationsApplication:
 
 def test_registration_events_carry_the_requests_correlation_id(settings_for: SettingsFor) -> None:
     app = identity_app(settings_for)
-    user_id = app.register("09121234567", "Str0ng!pass", Cause("req-42"))
+    user_id = app.register("09121234567", "Str0ng!pass", Cause("req-42")).user_id
     notifications = app.recorder.select_notifications(start=1, limit=10)
     events = [app.mapper.to_domain_event(n) for n in notifications]
     assert [type(e).__name__ for e in events] == ["Registered", "VerificationCodeIssued"]
@@ -58,13 +58,13 @@ def test_registration_events_carry_the_requests_correlation_id(settings_for: Set
     assert events[0].originator_id == user_id
 
 
-def test_second_registration_of_a_number_is_refused(settings_for: SettingsFor) -> None:
+def test_second_registration_of_an_unverified_number_waits_for_the_resend_gap(settings_for: SettingsFor) -> None:
     app = identity_app(settings_for)
     app.register("09121234567", "Str0ng!pass", Cause("a"))
     with pytest.raises(DomainError) as refused:
         app.register("+98 912 123 4567", "Other0ne!pass", Cause("b"))
-    assert refused.value.code == "mobile_already_registered"
-    assert len(app.recorder.select_notifications(start=1, limit=10)) == 2
+    assert refused.value.code == "resend_too_soon"  # an unverified number is not taken (issue #13)
+    assert len(app.recorder.select_notifications(start=1, limit=10)) == 2  # and nothing was recorded
 
 
 def test_fifty_concurrent_registrations_of_one_number_make_one_account(settings_for: SettingsFor) -> None:
@@ -83,7 +83,7 @@ def test_fifty_concurrent_registrations_of_one_number_make_one_account(settings_
         pool.spawn_n(attempt, i)
     pool.waitall()
     assert outcomes.count("created") == 1
-    assert outcomes.count("mobile_already_registered") == 49
+    assert outcomes.count("resend_too_soon") == 49  # each later attempt would send a code within the gap
     registered = [n for n in app.recorder.select_notifications(start=1, limit=200) if n.topic.endswith("Registered")]
     assert len(registered) == 1
 
@@ -112,7 +112,7 @@ def test_an_inbox_event_is_recorded_with_its_effect_and_a_duplicate_changes_noth
 
 def test_a_version_conflict_is_not_mistaken_for_a_duplicate(settings_for: SettingsFor) -> None:
     app = identity_app(settings_for)
-    user_id = app.register("09121234567", "Str0ng!pass", Cause("a"))
+    user_id = app.register("09121234567", "Str0ng!pass", Cause("a")).user_id
     app.clock.set_offset(120)  # past the re-send gap
     stale = app.repository.get(user_id)
     fresh = app.repository.get(user_id)
@@ -125,7 +125,7 @@ def test_a_version_conflict_is_not_mistaken_for_a_duplicate(settings_for: Settin
 
 def test_forgetting_a_subject_makes_its_personal_data_unreadable(settings_for: SettingsFor) -> None:
     app = identity_app(settings_for)
-    user_id = app.register("09121234567", "Str0ng!pass", Cause("a"))
+    user_id = app.register("09121234567", "Str0ng!pass", Cause("a")).user_id
     raw = b"".join(n.state for n in app.recorder.select_notifications(start=1, limit=10))
     assert b"9121234567" not in raw  # sealed at rest
     assert app.repository.get(user_id).mobile.value == "+989121234567"

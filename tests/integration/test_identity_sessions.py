@@ -65,6 +65,9 @@ def test_repeated_failures_lock_for_a_growing_interval(app: IdentityApplication)
     first = refused("account_locked", lambda: app.login(MOBILE, "Str0ng!pass", None, CAUSE))
     assert 50 <= first.details["retry_after"] <= 61
     later(app, timedelta(minutes=1, seconds=1))
+    # After the lock, a fresh set of tries (one wrong try does not lock again), then a longer lock.
+    for _ in range(LOGIN_FAILURES_BEFORE_LOCK - 1):
+        refused("invalid_credentials", lambda: app.login(MOBILE, "Wr0ng!pass", None, CAUSE))
     refused("invalid_credentials", lambda: app.login(MOBILE, "Wr0ng!pass", None, CAUSE))
     second = refused("account_locked", lambda: app.login(MOBILE, "Str0ng!pass", None, CAUSE))
     assert second.details["retry_after"] > first.details["retry_after"]  # doubled
@@ -156,3 +159,61 @@ def test_a_busy_user_is_loaded_from_a_snapshot_with_the_same_state(app: Identity
     assert loaded.sessions == replayed.sessions and len(loaded.sessions) == 25
     assert loaded.mobile.reveal() == "+989121234567"
     app.refresh(refresh_tokens[0], CAUSE)  # a session recorded before the snapshot still works
+
+
+def test_a_strangers_failures_do_not_lock_the_owner_out_at_his_own_address(app: IdentityApplication) -> None:
+    verified_user(app)
+    for _ in range(LOGIN_FAILURES_BEFORE_LOCK):
+        refused("invalid_credentials", lambda: app.login(MOBILE, "Wr0ng!pass", "198.51.100.66", CAUSE))
+    refused("account_locked", lambda: app.login(MOBILE, "Str0ng!pass", "198.51.100.66", CAUSE))
+    app.login(MOBILE, "Str0ng!pass", "203.0.113.5", CAUSE)  # the owner, at home
+
+
+def test_an_unknown_number_is_locked_like_a_known_one(app: IdentityApplication) -> None:
+    verified_user(app)
+    for mobile in (MOBILE, "09350007777"):
+        for _ in range(LOGIN_FAILURES_BEFORE_LOCK):
+            refused("invalid_credentials", lambda mobile=mobile: app.login(mobile, "Wr0ng!pass", "192.0.2.1", CAUSE))
+        locked = refused("account_locked", lambda mobile=mobile: app.login(mobile, "Wr0ng!pass", "192.0.2.1", CAUSE))
+        assert 50 <= locked.details["retry_after"] <= 61
+
+
+def test_a_password_reset_ends_every_lock(app: IdentityApplication) -> None:
+    verified_user(app)
+    for _ in range(LOGIN_FAILURES_BEFORE_LOCK):
+        refused("invalid_credentials", lambda: app.login(MOBILE, "Wr0ng!pass", "192.0.2.1", CAUSE))
+    refused("account_locked", lambda: app.login(MOBILE, "N3w!password", "192.0.2.1", CAUSE))
+    later(app, timedelta(minutes=2))
+    app.send_code(MOBILE, "password_reset", None, CAUSE)
+    app.reset_password(MOBILE, last_code(app), "N3w!password", CAUSE)
+    app.login(MOBILE, "N3w!password", "192.0.2.1", CAUSE)  # well inside the lock's time, yet open
+
+
+def test_an_access_token_never_outlives_its_session(app: IdentityApplication) -> None:
+    verified_user(app)
+    tokens = app.login(MOBILE, "Str0ng!pass", None, CAUSE)
+    assert tokens["expires_in"] == 900
+    later(app, timedelta(days=30) - timedelta(minutes=5))
+    refreshed = app.refresh(tokens["refresh_token"], CAUSE)
+    assert 0 < refreshed["expires_in"] <= 300  # the session ends in five minutes, and so does the token
+
+
+def test_an_unverified_registration_reserves_nothing(app: IdentityApplication) -> None:
+    """Issue #13's hijack: an attacker registers the owner's number first. The owner's own
+    attempt supersedes it, and his code activates his password only."""
+    attacker = app.register(MOBILE, "Attack3r!pass", CAUSE)
+    later(app, timedelta(minutes=2))
+    owner = app.register(MOBILE, "Own3r!pass", CAUSE)
+    assert owner.user_id == attacker.user_id and owner.registration_id != attacker.registration_id
+    app.verify(MOBILE, last_code(app), CAUSE, registration_id=owner.registration_id)
+    refused("invalid_credentials", lambda: app.login(MOBILE, "Attack3r!pass", None, CAUSE))
+    app.login(MOBILE, "Own3r!pass", None, CAUSE)
+    refused("mobile_already_registered", lambda: app.register(MOBILE, "Attack3r!pass", CAUSE))  # now it is taken
+
+
+def test_a_code_verifies_only_the_attempt_it_was_sent_for(app: IdentityApplication) -> None:
+    owner = app.register(MOBILE, "Own3r!pass", CAUSE)
+    later(app, timedelta(minutes=2))
+    app.register(MOBILE, "Attack3r!pass", CAUSE)  # the attacker's later attempt: its code reaches the owner
+    refused("invalid_code", lambda: app.verify(MOBILE, last_code(app), CAUSE, registration_id=owner.registration_id))
+    refused("mobile_not_verified", lambda: app.login(MOBILE, "Attack3r!pass", None, CAUSE))  # nothing activated

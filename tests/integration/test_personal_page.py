@@ -62,7 +62,7 @@ def page(app: IdentityApplication, user_id: uuid.UUID) -> dict[str, Any]:
 
 
 def test_one_person_in_two_businesses_with_different_rights(app: IdentityApplication) -> None:
-    user = app.register("09121234567", "Str0ng!pass", Cause("t"))
+    user = app.register("09121234567", "Str0ng!pass", Cause("t")).user_id
     shop, factory = uuid.uuid4(), uuid.uuid4()
     deliver(app, activated(shop, user, "فروشگاه آفتاب", T0), T0)
     deliver(app, member(shop, user, "فروشگاه آفتاب", "admin", ()), T0)
@@ -77,7 +77,7 @@ def test_one_person_in_two_businesses_with_different_rights(app: IdentityApplica
 
 
 def test_after_a_lapse_reports_stay_until_deletion(app: IdentityApplication) -> None:
-    user = app.register("09121234567", "Str0ng!pass", Cause("t"))
+    user = app.register("09121234567", "Str0ng!pass", Cause("t")).user_id
     shop = uuid.uuid4()
     deliver(app, activated(shop, user, "فروشگاه آفتاب", T0), T0)
     deliver(app, member(shop, user, "فروشگاه آفتاب", "admin", ()), T0)
@@ -101,8 +101,8 @@ def test_after_a_lapse_reports_stay_until_deletion(app: IdentityApplication) -> 
 
 
 def test_a_restored_business_is_back_on_its_admins_page_only(app: IdentityApplication) -> None:
-    admin = app.register("09121234567", "Str0ng!pass", Cause("t"))
-    clerk = app.register("09121234568", "Str0ng!pass", Cause("t"))
+    admin = app.register("09121234567", "Str0ng!pass", Cause("t")).user_id
+    clerk = app.register("09121234568", "Str0ng!pass", Cause("t")).user_id
     shop, name = uuid.uuid4(), "فروشگاه آفتاب"
     deliver(app, activated(shop, admin, name, T0), T0)
     deliver(app, member(shop, admin, name, "admin", ()), T0)
@@ -128,9 +128,9 @@ def test_a_restored_business_is_back_on_its_admins_page_only(app: IdentityApplic
 
 def test_member_facts_arriving_after_the_purge_do_not_bring_the_name_back(app: IdentityApplication) -> None:
     # Tenancy's MemberAdded/MemberRemoved and archival's purge come from two producers, unordered.
-    admin = app.register("09121234567", "Str0ng!pass", Cause("t"))
-    clerk = app.register("09121234568", "Str0ng!pass", Cause("t"))
-    leaver = app.register("09121234569", "Str0ng!pass", Cause("t"))
+    admin = app.register("09121234567", "Str0ng!pass", Cause("t")).user_id
+    clerk = app.register("09121234568", "Str0ng!pass", Cause("t")).user_id
+    leaver = app.register("09121234569", "Str0ng!pass", Cause("t")).user_id
     shop, name = uuid.uuid4(), "فروشگاه آفتاب"
     deliver(app, activated(shop, admin, name, T0), T0)
     deliver(app, member(shop, admin, name, "admin", ()), T0)
@@ -149,7 +149,7 @@ def test_member_facts_arriving_after_the_purge_do_not_bring_the_name_back(app: I
 
 
 def test_facts_arriving_out_of_order_do_not_undo_newer_ones(app: IdentityApplication) -> None:
-    user = app.register("09121234567", "Str0ng!pass", Cause("t"))
+    user = app.register("09121234567", "Str0ng!pass", Cause("t")).user_id
     shop = uuid.uuid4()
     removed = tenancy.MemberRemovedV1(tenant_id=shop, business_name="فروشگاه آفتاب", user_id=user,
                                       removed_by_user_id=uuid.uuid4())
@@ -165,7 +165,7 @@ def test_facts_arriving_out_of_order_do_not_undo_newer_ones(app: IdentityApplica
 
 
 def test_a_redelivered_event_changes_nothing(app: IdentityApplication) -> None:
-    user = app.register("09121234567", "Str0ng!pass", Cause("t"))
+    user = app.register("09121234567", "Str0ng!pass", Cause("t")).user_id
     shop, event_id = uuid.uuid4(), uuid.uuid4()
     deliver(app, member(shop, user, "فروشگاه آفتاب", "admin", ()), T0, event_id)
     with pytest.raises(AlreadyHandled):

@@ -34,8 +34,9 @@ def bearer(platform: Platform, user_id: str, roles: list[str]) -> dict[str, str]
 
 def test_a_payment_provisions_the_business_and_its_admin_is_told_and_can_look(gateway: str,
                                                                                platform: Platform) -> None:
-    post(f"{gateway}/identity/registrations", {"mobile": MOBILE, "password": "Str0ng!pass"})
-    post(f"{gateway}/identity/registrations/verify", {"mobile": MOBILE, "code": sms_code(gateway, MOBILE)})
+    registered = post(f"{gateway}/identity/registrations", {"mobile": MOBILE, "password": "Str0ng!pass"}).json()
+    post(f"{gateway}/identity/registrations/verify", {"mobile": MOBILE, "code": sms_code(gateway, MOBILE),
+                                                      "registration_id": registered["registration_id"]})
     tokens = post(f"{gateway}/identity/sessions", {"mobile": MOBILE, "password": "Str0ng!pass"}).json()
     paid = payment(business_type="trading", products=("accounting", "fixed_assets"), payer=tokens["user_id"])
     publish(platform.settings, envelope(paid))

@@ -8,6 +8,9 @@ import { busy, clearErrors, errorMessage, field, h, note, put, secondsText, show
 const MOBILE = "portal.mobile";
 const rememberMobile = (mobile) => sessionStorage.setItem(MOBILE, mobile);
 const rememberedMobile = () => sessionStorage.getItem(MOBILE) || "";
+// Which registration attempt this browser made: only that attempt's code verifies it, so a
+// code sent for someone else's attempt on the same number cannot set their password.
+const REGISTRATION = "portal.registration";
 
 function mobileField(value = rememberedMobile()) {
   return field({ name: "mobile", label: t("mobile"), type: "tel", help: t("mobile_help"), value,
@@ -31,9 +34,10 @@ export function signUp(main, { go }) {
     const number = latinDigits(mobile.input.value.trim());
     await busy(submit, async () => {
       try {
-        await api("POST", "/identity/registrations", { mobile: number, password: password.input.value,
-                                                      locale: document.documentElement.lang });
+        const registered = await api("POST", "/identity/registrations", {
+          mobile: number, password: password.input.value, locale: document.documentElement.lang });
         rememberMobile(number);
+        sessionStorage.setItem(REGISTRATION, registered.registration_id);
         go("#/verify");
       } catch (error) {
         // A number already registered points to recovery, right where the number was typed.
@@ -88,7 +92,7 @@ function resendButton(mobile, purpose, status) {
 
 export function verify(main, { go }) {
   const mobile = rememberedMobile();
-  if (!mobile) {
+  if (!mobile || !sessionStorage.getItem(REGISTRATION)) {  // verifying names this browser's attempt
     go("#/signup");
     return;
   }
@@ -103,7 +107,9 @@ export function verify(main, { go }) {
     clearErrors(form);
     await busy(submit, async () => {
       try {
-        await api("POST", "/identity/registrations/verify", { mobile, code: latinDigits(code.input.value.trim()) });
+        const registration_id = sessionStorage.getItem(REGISTRATION);
+        await api("POST", "/identity/registrations/verify",
+                  { mobile, code: latinDigits(code.input.value.trim()), registration_id });
         sessionStorage.setItem("portal.flash", "verified");
         go("#/login");
       } catch (error) {

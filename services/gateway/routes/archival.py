@@ -13,7 +13,7 @@ from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 from werkzeug.wsgi import wrap_file
 
-from services.gateway.http_edge import HttpError, call, endpoint, json_response, parse_body
+from services.gateway.http_edge import API_HEADERS, HttpError, call, endpoint, json_response, parse_body
 from services.gateway.routes.base import GatewayBase, Route
 from shared.http.archival import MAX_UPLOAD_BYTES, ExportRequest, RestoreRequest
 from shared.http.errors import error_body
@@ -47,7 +47,7 @@ def _who(claims: dict[str, Any]) -> tuple[str, list[str]]:
 
 
 def _file(content: Any, media_type: str, file_name: str) -> Response:
-    response = Response(content, mimetype=media_type, direct_passthrough=True)
+    response = Response(content, mimetype=media_type, direct_passthrough=True, headers=API_HEADERS)
     response.headers["Content-Disposition"] = f'attachment; filename="{file_name}"'
     return response
 
@@ -115,7 +115,7 @@ class ArchivalRoutes(GatewayBase):
         if (request.content_length or 0) > MAX_UPLOAD_BYTES + 64 * 1024:
             raise HttpError("file_too_large")
         upload = request.files.get("file")
-        content = upload.read(MAX_UPLOAD_BYTES + 1) if upload is not None else request.get_data()
+        content = (upload or request.stream).read(MAX_UPLOAD_BYTES + 1)
         if len(content) > MAX_UPLOAD_BYTES:
             raise HttpError("file_too_large")
         return 201, call(self.archival, "import_opening_balances", tenant_id, user, roles,

@@ -3,13 +3,18 @@ Each routes module is a mixin over this base; services/gateway/service.py compos
 
 from __future__ import annotations
 
+from typing import Any
+
+from nameko.messaging import consume
 from pydantic import BaseModel
 
 from services.gateway.http_edge import Authenticator, Correlation
 from shared.kernel.config import Settings
 from shared.kernel.tokens import development_signing_keys
+from shared.kernel.topology import gateway_streams
 
 SETTINGS = Settings(service="gateway")
+SESSIONS_STREAM, CLOCK_STREAM = gateway_streams(SETTINGS)
 
 # (method, path, summary, request model, success status, error codes): the OpenAPI table
 Route = tuple[str, str, str, type[BaseModel] | None, int, tuple[str, ...]]
@@ -22,3 +27,13 @@ def _public_key() -> str:
 class GatewayBase:
     correlation_id: str = Correlation()
     claims = Authenticator(_public_key)
+
+    # The gateway's memory (services/gateway/memory.py), fed from two streams; a message it
+    # cannot read is logged and acked inside learn, never redelivered in a loop.
+    @consume(SESSIONS_STREAM)
+    def learn_ended_sessions(self, body: Any) -> None:
+        self.claims.memory.learn(body)
+
+    @consume(CLOCK_STREAM)
+    def learn_clock(self, body: Any) -> None:
+        self.claims.memory.learn(body)

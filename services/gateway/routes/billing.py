@@ -10,7 +10,7 @@ from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
-from services.gateway.http_edge import HttpError, call, endpoint, json_response, parse_body
+from services.gateway.http_edge import API_HEADERS, HttpError, call, endpoint, json_response, parse_body
 from services.gateway.routes.base import GatewayBase, Route
 from shared.http.billing import EducationalApplicationRequest, OrderChange, OrderRequest, RejectionRequest
 from shared.http.errors import error_body
@@ -34,7 +34,8 @@ ROUTES: list[Route] = [
      ("unauthorized", "not_found", "invoice_outdated", "order_already_paid", "nothing_to_pay",
       "idempotency_key_reused", "invalid_idempotency_key", "gateway_unavailable", "service_unavailable")),
     ("GET", "/billing/payments/<payment_id>/callback", "The payment gateway sends the browser back here "
-     "(Authority, Status); verified server to server, then 303 to the portal's result page", None, 303,
+     "(Authority, Status); verified server to server, then 303 to the portal's result page "
+     "(or, asked for JSON, only {payment_id, state})", None, 303,
      ("not_found", "service_unavailable")),
     ("POST", "/billing/payments/<payment_id>/callback", "The same callback, posted", None, 303,
      ("not_found", "service_unavailable")),
@@ -110,9 +111,12 @@ class BillingRoutes(GatewayBase):
         except HttpError as error:
             status, body = error_body(error.code, error.details)
             return json_response(status, body, self.correlation_id)
+        # Whoever holds the link may call this (no token): it tells only the state; the payer
+        # reads the payment itself with a token (GET /billing/payments/{id}).
         if request.accept_mimetypes.best == "application/json":
-            return json_response(200, state, self.correlation_id)
-        return Response("", 303, headers={"Location": f"/#/payments/{state['payment_id']}"})
+            return json_response(200, {"payment_id": state["payment_id"], "state": state["state"]},
+                                 self.correlation_id)
+        return Response("", 303, headers={**API_HEADERS, "Location": f"/#/payments/{state['payment_id']}"})
 
     @http("GET", "/billing/payments/<payment_id>")
     @endpoint

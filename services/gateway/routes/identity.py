@@ -63,7 +63,7 @@ class IdentityRoutes(GatewayBase):
     @endpoint
     def verify(self, request: Request) -> tuple[int, Any]:
         body = parse_body(request, VerificationRequest)
-        return 200, call(self.identity, "verify", body.mobile, body.code)
+        return 200, call(self.identity, "verify", body.mobile, body.code, registration_id=body.registration_id)
 
     @http("POST", "/identity/verification-codes")
     @endpoint

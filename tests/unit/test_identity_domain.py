@@ -1,0 +1,122 @@
+"""Identity's rules where they live (issue #13): registration attempts that reserve nothing,
+the login throttle per (number, address), and sessions that end — the aggregates alone, no
+store and no broker."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.identity.domain import FIRST_LOCK, LONGEST_LOCK, RESEND_GAP, LoginThrottle, User
+from shared.kernel.errors import DomainError
+from shared.kernel.subject_keys import Personal
+
+T0 = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
+
+
+def _attempt(password: str, attempt: str, code: str, at: datetime = T0) -> User:
+    user_id = uuid.uuid4()
+    user = User(user_id=user_id, mobile=Personal(f"user:{user_id}", "+989121234567"), password_hash=password,
+                locale="fa", attempt_id=attempt)
+    user.issue_code("signup", code, "sealed", at)
+    return user
+
+
+def _code(user: User, code: str, attempt: str | None, at: datetime) -> str | None:
+    return user.try_code("signup", code, at, attempt_id=attempt)
+
+
+def test_an_unverified_number_has_no_password_and_a_later_attempt_supersedes_it() -> None:
+    user = _attempt("attacker-hash", "a1", "code-1")
+    assert user.password_hash is None  # nothing is reserved before a code is entered
+    user.check_can_register()
+    with pytest.raises(DomainError) as too_soon:
+        user.register_again("a2", "owner-hash", "fa", "code-2", "sealed", T0 + timedelta(seconds=10))
+    assert too_soon.value.code == "resend_too_soon"
+    user.register_again("a2", "owner-hash", "en", "code-2", "sealed", T0 + RESEND_GAP)
+    later = T0 + RESEND_GAP + timedelta(seconds=1)
+    assert _code(user, "code-1", "a1", later) == "invalid_code"  # the superseded attempt's code is gone
+    assert _code(user, "code-2", "a2", later) is None
+    assert user.verified and user.password_hash == "owner-hash" and user.locale == "en"
+    with pytest.raises(DomainError) as taken:
+        user.check_can_register()
+    assert taken.value.code == "mobile_already_registered"
+
+
+def test_a_code_verifies_only_the_attempt_it_was_sent_for() -> None:
+    user = _attempt("owner-hash", "owner", "code-1")
+    user.register_again("stranger", "stranger-hash", "fa", "code-2", "sealed", T0 + RESEND_GAP)
+    later = T0 + RESEND_GAP
+    # The owner types the newest code (the stranger's) on his own page, which names his attempt.
+    assert _code(user, "code-2", "owner", later) == "invalid_code"
+    assert not user.verified and user.password_hash is None
+    assert user.wrong_tries == 1  # counted like any wrong guess: guessing stays bounded
+
+
+def test_a_password_change_ends_every_session() -> None:
+    user = _attempt("hash", "a", "code")
+    assert _code(user, "code", "a", T0) is None
+    user.start_session("s1", "r1", T0)
+    user.start_session("s2", "r2", T0)
+    user.change_password("new-hash", T0 + timedelta(hours=1))
+    ended = [e for e in user.collect_events() if type(e).__name__ == "SessionsEnded"]
+    assert user.sessions == {} and ended[-1].session_ids == ["s1", "s2"] and ended[-1].reason == "password_changed"
+    assert user.password_changed_at == T0 + timedelta(hours=1)
+
+
+def _throttle() -> LoginThrottle:
+    return LoginThrottle(throttle_id=uuid.uuid4())
+
+
+def _locked_for(throttle: LoginThrottle, now: datetime, changed_at: datetime | None = None) -> int | None:
+    try:
+        throttle.check(now, changed_at)
+    except DomainError as locked:
+        return int(locked.details["retry_after"])
+    return None
+
+
+def test_five_failures_lock_the_pair_for_a_minute_then_twice_as_long() -> None:
+    throttle, now = _throttle(), T0
+    for _ in range(4):
+        throttle.record_failure(now, None)
+    assert _locked_for(throttle, now) is None
+    throttle.record_failure(now, None)
+    assert 60 <= (_locked_for(throttle, now) or 0) <= 61
+    now += FIRST_LOCK
+    assert _locked_for(throttle, now) is None
+    throttle.record_failure(now, None)  # one typo after the lock: not locked again
+    assert _locked_for(throttle, now) is None
+    for _ in range(4):
+        throttle.record_failure(now, None)
+    assert 120 <= (_locked_for(throttle, now) or 0) <= 121  # the second lock of the pair: twice as long
+
+
+def test_locks_stop_growing_at_a_day_and_a_success_starts_them_afresh() -> None:
+    throttle, now = _throttle(), T0
+    for _ in range(15):  # fifteen locks in a row
+        for _ in range(5):
+            throttle.record_failure(now, None)
+        now += LONGEST_LOCK
+    for _ in range(5):
+        throttle.record_failure(now, None)
+    assert _locked_for(throttle, now) == int(LONGEST_LOCK.total_seconds()) + 1
+    now += LONGEST_LOCK
+    throttle.succeed()
+    assert throttle.clear
+    for _ in range(5):
+        throttle.record_failure(now, None)
+    assert 60 <= (_locked_for(throttle, now) or 0) <= 61
+
+
+def test_a_password_change_outdates_the_lock() -> None:
+    throttle = _throttle()
+    for _ in range(5):
+        throttle.record_failure(T0, None)
+    changed_at = T0 + timedelta(seconds=5)
+    assert _locked_for(throttle, T0 + timedelta(seconds=10)) is not None
+    assert _locked_for(throttle, T0 + timedelta(seconds=10), changed_at) is None
+    throttle.record_failure(T0 + timedelta(seconds=10), changed_at)  # counting starts again after the reset
+    assert throttle.failures == 1 and throttle.locks == 0
