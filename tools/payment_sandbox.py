@@ -3,7 +3,9 @@ services/billing/zarinpal.py), so billing runs and is tested without the network
 
     python -m tools.payment_sandbox 127.0.0.1:8030
 
-API: POST /pg/v4/payment/{request,verify,inquiry,reverse}.json, POST /api/v4/graphql/ (AddRefund).
+API: POST /pg/v4/payment/{request,verify,inquiry,reverse}.json; POST /api/v4/graphql/ (the
+Session query by reference_id and the AddRefund mutation by numeric session id, Bearer token),
+which production serves on its own host (billing's PAYMENT_GRAPHQL_URL).
 The StartPay page GET /pg/StartPay/<authority> is an HTML form; POST it with ``outcome`` =
   success            the money is captured; the browser is sent (303) to the callback, Status=OK
   cancel             nothing is captured; 303 to the callback with Status=NOK
@@ -12,11 +14,16 @@ The StartPay page GET /pg/StartPay/<authority> is an HTML form; POST it with ``o
                      "pending" until ``settle_after`` seconds (default 2) pass, then PAID
 and optionally ``paid_amount`` (a tampered amount: verify then answers -50, money captured).
 Development: GET /_dev/requests (every API call received), GET /_dev/transactions,
-POST /_dev/refund-outage {"seconds": N} (reverse and refund answer 503 meanwhile).
+POST /_dev/refund-outage {"seconds": N} (reverse and refund answer 503 meanwhile),
+POST /_dev/faults {"reverse_window_seconds": S, "reverse_ip_registered": bool, "verify_code": N,
+"refund_refused": bool} (the documented failures on demand; {} restores the defaults).
+Codes as Zarinpal documents them (docs/providers.md): -51 not paid, -50 amount mismatch,
+-52 unexpected, -61 not reversible, -62 server address not registered, -63 past 30 minutes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import sys
@@ -33,6 +40,10 @@ _received: list[dict[str, Any]] = []
 _transactions: dict[str, dict[str, Any]] = {}
 _outage_until = 0.0
 OUTCOMES = ("success", "cancel", "captured_then_fail", "timeout")
+DEFAULT_FAULTS: dict[str, Any] = {"reverse_window_seconds": 30 * 60, "reverse_ip_registered": True,
+                                  "verify_code": None, "refund_refused": False}
+_faults = dict(DEFAULT_FAULTS)
+SMALLEST_REFUND = 20_000
 
 
 def _json(data: Any, errors: Any = None, status: int = 200) -> Response:
@@ -46,7 +57,7 @@ def _refused(code: int, message: str, status: int = 200) -> Response:
 
 def _settle(tx: dict[str, Any]) -> None:
     if tx["status"] == "IN_BANK" and time.time() >= tx["settles_at"]:
-        tx["status"], tx["captured"] = "PAID", True
+        tx["status"], tx["captured"], tx["captured_at"] = "PAID", True, tx["settles_at"]
 
 
 def _transaction(body: dict[str, Any]) -> dict[str, Any] | None:
@@ -67,7 +78,8 @@ def _request(body: dict[str, Any]) -> Response:
         _transactions[authority] = {"authority": authority, "amount": amount, "callback_url": callback,
                                     "description": body.get("description", ""), "status": "NEW",
                                     "captured": False, "paid_amount": None, "ref_id": None,
-                                    "verify_fails": False, "settles_at": 0.0, "refunded": False}
+                                    "verify_fails": False, "settles_at": 0.0, "refunded": False,
+                                    "captured_at": None, "session_id": str(380_000_000 + len(_transactions) + 1)}
     return _json({"code": 100, "message": "Success", "authority": authority, "fee_type": "Merchant", "fee": 0})
 
 
@@ -76,8 +88,10 @@ def _verify(body: dict[str, Any]) -> Response:
         tx = _transaction(body)
         if tx is None:
             return _refused(-54, "Invalid authority.")
+        if _faults["verify_code"] is not None:
+            return _refused(int(_faults["verify_code"]), "simulated refusal")
         if tx["status"] in ("NEW", "IN_BANK"):
-            return _refused(-52, "pending: the bank has not answered yet")
+            return _refused(-51, "Session is not valid, session is not active paid try.")
         if tx["status"] in ("FAILED", "REVERSED"):
             return _refused(-51, "Session is not valid, session is not active paid try.")
         if body.get("amount") != tx["paid_amount"]:
@@ -87,9 +101,10 @@ def _verify(body: dict[str, Any]) -> Response:
         code = 101 if tx["status"] == "VERIFIED" else 100
         if code == 100:
             tx["status"], tx["ref_id"] = "VERIFIED", 200_000 + int(tx["authority"][1:])
-        return _json({"code": code, "message": "Verified" if code == 100 else "Paid",
-                      "card_hash": "0" * 64, "card_pan": "502229******5995", "ref_id": tx["ref_id"],
-                      "fee_type": "Merchant", "fee": 0})
+        return _json({"code": code, "message": "Paid" if code == 100 else "Verified",
+                      "card_hash": hashlib.sha256(b"5022291012345995").hexdigest().upper(),
+                      "card_pan": "502229******5995", "ref_id": tx["ref_id"], "fee_type": "Merchant",
+                      "fee": max(1000, tx["amount"] // 100)})
 
 
 def _inquiry(body: dict[str, Any]) -> Response:
@@ -97,11 +112,17 @@ def _inquiry(body: dict[str, Any]) -> Response:
         tx = _transaction(body)
         if tx is None:
             return _refused(-54, "Invalid authority.")
-        return _json({"code": 100, "message": "Success", "status": tx["status"]})
+        status = "IN_BANK" if tx["status"] == "NEW" else tx["status"]  # NEW is ours, not Zarinpal's
+        return _json({"code": 100, "message": "Success", "status": status})
 
 
 def _money_back(tx: dict[str, Any]) -> None:
     tx["status"], tx["refunded"] = "REVERSED", True
+
+
+def _refunded(tx: dict[str, Any]) -> None:
+    """AddRefund: the transaction stays VERIFIED/PAID for inquiry; its Session says REFUNDED."""
+    tx["refunded"] = True
 
 
 def _reverse(body: dict[str, Any]) -> Response:
@@ -112,6 +133,10 @@ def _reverse(body: dict[str, Any]) -> Response:
         if tx is None:
             return _refused(-54, "Invalid authority.")
         if not tx["captured"] or tx.get("refunded"):
+            return _refused(-61, "Session is not in success status.")
+        if not _faults["reverse_ip_registered"]:
+            return _refused(-62, "Terminal ip limit most be active.")
+        if time.time() - (tx["captured_at"] or 0) > float(_faults["reverse_window_seconds"]):
             return _refused(-63, "Maximum time for reverse this session is expired.")
         _money_back(tx)
         return _json({"code": 100, "message": "Reversed"})
@@ -120,17 +145,52 @@ def _reverse(body: dict[str, Any]) -> Response:
 def _graphql(request: Request, body: dict[str, Any]) -> Response:
     if time.monotonic() < _outage_until:
         return Response(json.dumps({"errors": [{"message": "simulated outage"}]}), 503, mimetype="application/json")
-    if not request.headers.get("Authorization", "").startswith("Bearer "):
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme != "Bearer" or not token.strip():
         return Response(json.dumps({"errors": [{"message": "Unauthenticated."}]}), 401, mimetype="application/json")
     variables = body.get("variables") or {}
+    query = str(body.get("query"))
+    if "AddRefund" in query:
+        return _add_refund(variables)
+    if "Session" in query:
+        return _sessions(variables)
+    return _graphql_errors("unknown operation")
+
+
+def _graphql_errors(message: str) -> Response:
+    return Response(json.dumps({"data": None, "errors": [{"message": message}]}), mimetype="application/json")
+
+
+def _session_view(tx: dict[str, Any]) -> dict[str, Any]:
+    status = "REFUNDED" if tx.get("refunded") else ("VERIFIED" if tx["status"] == "VERIFIED" else "PAID")
+    return {"id": tx["session_id"], "status": status, "amount": tx["amount"]}
+
+
+def _sessions(variables: dict[str, Any]) -> Response:
+    """Session(terminal_id, reference_id): the transactions verification gave that reference."""
+    if not variables.get("terminal_id"):
+        return _graphql_errors("The terminal id field is required.")
     with _lock:
-        tx = _transaction({"authority": variables.get("session_id")})
-        if tx is None or not tx["captured"] or tx.get("refunded") or "AddRefund" not in str(body.get("query")):
-            return Response(json.dumps({"data": None, "errors": [{"message": "session not refundable"}]}),
-                            mimetype="application/json")
-        _money_back(tx)
-    resource = {"terminal_id": "sandbox", "id": f"R{tx['authority'][1:]}", "amount": variables.get("amount"),
-                "timeline": {"refund_amount": variables.get("amount"), "refund_time": time.strftime("%Y-%m-%d %H:%M"),
+        found = [_session_view(tx) for tx in _transactions.values()
+                 if tx["ref_id"] is not None and str(tx["ref_id"]) == str(variables.get("reference_id"))]
+    return Response(json.dumps({"data": {"Session": found}}), mimetype="application/json")
+
+
+def _add_refund(variables: dict[str, Any]) -> Response:
+    session_id, amount = str(variables.get("session_id", "")), variables.get("amount")
+    with _lock:
+        tx = next((t for t in _transactions.values() if t["session_id"] == session_id), None)
+        if _faults["refund_refused"]:
+            return _graphql_errors("simulated refusal")
+        if tx is None:  # an authority is not a session id: production answers the same
+            return _graphql_errors("session not found")
+        if not isinstance(amount, int) or amount < SMALLEST_REFUND or amount > tx["amount"]:
+            return _graphql_errors(f"The amount must be at least {SMALLEST_REFUND} rials and at most the payment.")
+        if not tx["captured"] or tx.get("refunded"):
+            return _graphql_errors("session not refundable")
+        _refunded(tx)
+    resource = {"terminal_id": "sandbox", "id": tx["session_id"], "amount": amount,
+                "timeline": {"refund_amount": amount, "refund_time": time.strftime("%Y-%m-%d %H:%M"),
                              "refund_status": "PENDING"}}
     return Response(json.dumps({"data": {"resource": resource}}), mimetype="application/json")
 
@@ -165,7 +225,7 @@ def _start_pay(request: Request, authority: str) -> Response:
         if outcome == "cancel":
             tx["status"] = "FAILED"
         else:
-            tx["status"], tx["captured"] = "PAID", True
+            tx["status"], tx["captured"], tx["captured_at"] = "PAID", True, time.time()
             tx["verify_fails"] = outcome == "captured_then_fail"
     status = "NOK" if outcome == "cancel" else "OK"
     separator = "&" if "?" in tx["callback_url"] else "?"
@@ -206,6 +266,11 @@ def application(environ: dict[str, Any], start_response: Any) -> Any:
             for tx in _transactions.values():
                 _settle(tx)
             response = _json(list(_transactions.values()))
+    elif request.method == "POST" and path == "/_dev/faults":
+        with _lock:
+            _faults.clear()
+            _faults.update(DEFAULT_FAULTS | {k: v for k, v in body.items() if k in DEFAULT_FAULTS})
+            response = _json(dict(_faults))
     elif request.method == "POST" and path == "/_dev/refund-outage":
         _outage_until = time.monotonic() + float(body.get("seconds", 0))
         response = _json({"outage_seconds": max(0.0, _outage_until - time.monotonic())})

@@ -36,6 +36,10 @@ def main() -> int:
     print(f"started {'payment-sandbox':14} pid {procs['payment-sandbox'].pid:6}  http://{PAYMENT_SANDBOX_ADDRESS}")
     env = env | {"SMS_PROVIDER_URL": env.get("SMS_PROVIDER_URL", f"http://{SMS_ADDRESS}"),
                  "PAYMENT_GATEWAY_URL": env.get("PAYMENT_GATEWAY_URL", f"http://{PAYMENT_SANDBOX_ADDRESS}"),
+                 # the sandbox serves the GraphQL API too (production: its own host, the client's default)
+                 "PAYMENT_GRAPHQL_URL": env.get("PAYMENT_GRAPHQL_URL",
+                                                f"http://{PAYMENT_SANDBOX_ADDRESS}/api/v4/graphql/"),
+                 "PAYMENT_TERMINAL_ID": env.get("PAYMENT_TERMINAL_ID", "sandbox"),
                  "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", f"http://{GATEWAY_ADDRESS}")}
     for name in (*SERVICES, "gateway"):
         extra = {"WEB_SERVER_ADDRESS": GATEWAY_ADDRESS} if name == "gateway" else {}

@@ -42,6 +42,7 @@ class BillingApplication(SettlementUseCases, EducationalUseCases, ServiceApplica
         self._open_payments: set[uuid.UUID] = set()
         self._log_position: int = 0
         self._last_inquiry: dict[uuid.UUID, datetime] = {}  # the reconciler's pace per unknown payment
+        self.blocked_refunds: list[uuid.UUID] = []  # blocked in this process, for the edge to dead-letter
 
     # -- shared helpers ----------------------------------------------------------------------
     def _get(self, aggregate_id: uuid.UUID) -> Any:

@@ -108,13 +108,19 @@ class Order(Aggregate):
         """None when this payment paid the order; else why its money must go back: another
         payment paid first, the order changed while the customer was at the bank (BI-1), or the
         business it renews was deleted meanwhile (AR-1: a restore order comes first, AR-3)."""
+        refused = self.refusal_of(payment_id, invoice_id)
+        if refused is None and self.paid_by is None:
+            self._paid(payment_id=payment_id)
+        return refused
+
+    def refusal_of(self, payment_id: uuid.UUID, invoice_id: uuid.UUID) -> str | None:
+        """Why this order would not take this payment now (None: it would), changing nothing."""
         if self.paid_by is not None:
             return None if self.paid_by == payment_id else "order_already_paid"
         if isinstance(name := self.purchase.get("business_name"), Personal) and name.forgotten:
             return "business_purged"
         if not self.invoice_current() or self.invoice is None or self.invoice["invoice_id"] != str(invoice_id):
             return "order_changed"
-        self._paid(payment_id=payment_id)
         return None
 
     @event("Paid")
@@ -124,7 +130,8 @@ class Order(Aggregate):
 
 class Payment(Aggregate):
     """One online payment attempt of one invoice. States: pending → succeeded | failed;
-    a failure after capture schedules a refund (capture + 72 h) → refunded (BI-2)."""
+    a failure after capture schedules a refund (capture + 72 h) → refunded (BI-2), or
+    refund_blocked when only an operator can give the money back (then scheduled again)."""
 
     @event("Started")
     def __init__(self, payment_id: uuid.UUID, order_id: uuid.UUID, invoice_id: uuid.UUID,
@@ -144,10 +151,16 @@ class Payment(Aggregate):
         self.captured_at: datetime | None = None
         self.period: tuple[datetime, datetime] | None = None
         self.refund: dict[str, Any] | None = None
+        self.bank_receipt: dict[str, Any] | None = None  # what verification returned: ref_id, card, fee
 
     @staticmethod
     def create_id(payment_id: uuid.UUID, **_: object) -> uuid.UUID:
         return payment_id
+
+    @property
+    def bank_reference(self) -> str | None:
+        """The bank's reference (verify's ref_id), by which the refund API finds the transaction."""
+        return (self.bank_receipt or {}).get("ref_id")
 
     def facts(self) -> dict[str, Any]:
         """What every published payment event carries (the relay sees only the event)."""
@@ -157,36 +170,48 @@ class Payment(Aggregate):
                 "gateway": self.gateway}
 
     # -- the gateway's verdict ---------------------------------------------------------------
-    def succeed(self, reference: str, now: datetime) -> None:
+    def succeed(self, reference: str, now: datetime, bank_receipt: dict[str, Any] | None = None) -> None:
         if self.state != "pending":
             return  # decided before (a repeated callback): nothing happens twice
         self._succeeded(reference=reference, captured_at=now, period_start=now,
-                        period_end=add_months(now, int(self.purchase["period_months"])), facts=self.facts())
+                        period_end=add_months(now, int(self.purchase["period_months"])), facts=self.facts(),
+                        bank_receipt=bank_receipt)
 
     @event("Succeeded")
     def _succeeded(self, reference: str, captured_at: datetime, period_start: datetime,
-                   period_end: datetime, facts: dict[str, Any]) -> None:
+                   period_end: datetime, facts: dict[str, Any], bank_receipt: dict[str, Any] | None = None) -> None:
         self.state, self.reference, self.captured_at = "succeeded", reference, captured_at
         self.period = (period_start, period_end)
+        self.bank_receipt = bank_receipt
 
-    def fail(self, reason: str, now: datetime, captured: bool = False, reference: str | None = None) -> None:
+    def fail(self, reason: str, now: datetime, captured: bool = False, reference: str | None = None,
+             bank_receipt: dict[str, Any] | None = None) -> None:
         """A failed attempt; with ``captured`` the customer's money was taken and a refund is
         scheduled at once, due 72 hours after capture (BI-2)."""
         if self.state == "failed" and captured and self.refund is None:
             # Money arrived after we had given up (a late success): it goes back.
+            if bank_receipt is not None:
+                self._receipt_kept(bank_receipt=bank_receipt)
             self._refund_scheduled(refund_id=uuid.uuid4(), reference=reference or self.authority, captured_at=now,
                                    deadline=now + REFUND_WINDOW, reason="late_success", facts=self.facts())
             return
         if self.state != "pending":
             return
-        self._failed(reason=reason, money_taken=captured, reference=reference, facts=self.facts())
+        self._failed(reason=reason, money_taken=captured, reference=reference, facts=self.facts(),
+                     bank_receipt=bank_receipt)
         if captured:
             self._refund_scheduled(refund_id=uuid.uuid4(), reference=reference or self.authority, captured_at=now,
                                    deadline=now + REFUND_WINDOW, reason=reason, facts=self.facts())
 
     @event("Failed")
-    def _failed(self, reason: str, money_taken: bool, reference: str | None, facts: dict[str, Any]) -> None:
+    def _failed(self, reason: str, money_taken: bool, reference: str | None, facts: dict[str, Any],
+                bank_receipt: dict[str, Any] | None = None) -> None:
         self.state, self.reason, self.reference = "failed", reason, reference
+        self.bank_receipt = bank_receipt
+
+    @event("ReceiptKept")
+    def _receipt_kept(self, bank_receipt: dict[str, Any]) -> None:
+        self.bank_receipt = bank_receipt
 
     @event("RefundScheduled")
     def _refund_scheduled(self, refund_id: uuid.UUID, reference: str, captured_at: datetime, deadline: datetime,
@@ -220,6 +245,31 @@ class Payment(Aggregate):
         if alert:
             self.refund["alerted"] = True
 
+    def refund_blocked(self, error: str, now: datetime) -> None:
+        """The gateway refuses to give the money back by API (no transaction number, too small,
+        a refused token): retries stop until an operator has acted (``unblock_refund``)."""
+        if self.state == "refund_scheduled":
+            assert self.refund is not None
+            self._refund_blocked(error=error[:300], blocked_at=now, refund_id=self.refund["refund_id"],
+                                 deadline=self.refund["deadline"], facts=self.facts())
+
+    @event("RefundBlocked")
+    def _refund_blocked(self, error: str, blocked_at: datetime, refund_id: uuid.UUID, deadline: datetime,
+                        facts: dict[str, Any]) -> None:
+        assert self.refund is not None
+        self.state = "refund_blocked"
+        self.refund.update(last_error=error, blocked_at=blocked_at)
+
+    def unblock_refund(self, now: datetime) -> None:
+        if self.state == "refund_blocked":
+            self._refund_unblocked(at=now)
+
+    @event("RefundUnblocked")
+    def _refund_unblocked(self, at: datetime) -> None:
+        assert self.refund is not None
+        self.state = "refund_scheduled"
+        self.refund.update(next_try_at=at, blocked_at=None)
+
     def refunded(self, refund_reference: str, now: datetime) -> None:
         if self.state != "refund_scheduled":
             return
@@ -237,7 +287,8 @@ class Payment(Aggregate):
     # -- for the reconciler ------------------------------------------------------------------
     @property
     def open(self) -> bool:
-        return self.state in ("pending", "refund_scheduled") or (self.state == "failed" and self.reason == "timeout")
+        return self.state in ("pending", "refund_scheduled", "refund_blocked") or (
+            self.state == "failed" and self.reason == "timeout")
 
 
 def sealed_name(purchase: dict[str, Any], tenant_id: uuid.UUID) -> dict[str, Any]:

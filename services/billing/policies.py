@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from services.billing.application import BillingApplication
 from shared.events.archival import RestoreRequestedV1, TenantDataPurgedV1
+from shared.events.billing import RefundBlockedV1
 from shared.kernel.inbox import Inbound
 from shared.kernel.policies import handle_platform_event, skip_if_handled
 
@@ -16,3 +17,5 @@ def handle(app: BillingApplication, inbound: Inbound) -> None:
         app.open_restore_order(inbound.event, inbound.cause)
     elif isinstance(inbound.event, TenantDataPurgedV1):
         app.forget_business(inbound.event, inbound.cause)
+    elif isinstance(inbound.event, RefundBlockedV1):  # only ever a dead letter an operator replayed
+        app.unblock_refund(inbound.event.payment_id, inbound.cause)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 from typing import Any
@@ -13,12 +14,14 @@ from services.billing import policies
 from services.billing.application import BillingApplication
 from services.billing.catalog import Catalog
 from services.billing.translations import translate
-from services.billing.zarinpal import ZarinpalClient
+from services.billing.zarinpal import DEFAULT_GRAPHQL_URL, ZarinpalClient
 from shared.kernel.config import Settings
 from shared.kernel.inbox import Inbound, inbox
 from shared.kernel.logging import get_logger
 from shared.kernel.nameko_edge import EventSourcedApp, RequestCause, answers, health_of
+from shared.kernel.publisher import ConfirmedPublisher, Outgoing, PublishFailed
 from shared.kernel.store import Cause
+from shared.kernel.topology import dead_exchange
 
 RECONCILE_SECONDS = float(os.environ.get("BILLING_RECONCILE_SECONDS", "10"))
 
@@ -31,7 +34,9 @@ def build_application(settings: Settings) -> BillingApplication:
     gateway = ZarinpalClient(base_url=os.environ.get("PAYMENT_GATEWAY_URL", "http://127.0.0.1:8030"),
                              merchant_id=os.environ.get("PAYMENT_MERCHANT_ID", "00000000-0000-0000-0000-000000000000"),
                              access_token=os.environ.get("PAYMENT_ACCESS_TOKEN", "development"),
-                             timeout=float(os.environ.get("PAYMENT_GATEWAY_TIMEOUT_SECONDS", "10")))
+                             timeout=float(os.environ.get("PAYMENT_GATEWAY_TIMEOUT_SECONDS", "10")),
+                             graphql_url=os.environ.get("PAYMENT_GRAPHQL_URL", DEFAULT_GRAPHQL_URL),
+                             terminal_id=os.environ.get("PAYMENT_TERMINAL_ID", ""))
     return BillingApplication(settings, catalog=Catalog.from_env(), gateway=gateway,
                               public_base_url=os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
                               inquiry_after=_seconds("PAYMENT_INQUIRY_AFTER_SECONDS", "600"),
@@ -107,13 +112,34 @@ class BillingService:
 
     @rpc
     def health(self) -> dict[str, Any]:
-        return health_of(self.name, self.app)
+        return health_of(self.name, self.app) | self.app.refund_health()
 
     @timer(interval=RECONCILE_SECONDS)
     def reconcile(self) -> None:
         done = self.app.reconcile(Cause.new_request())
         if any(done.values()):
             get_logger().info("billing.reconciled", **done)
+        self._dead_letter_blocked_refunds()
+
+    def _dead_letter_blocked_refunds(self) -> None:
+        """Each refund the gateway refused for good goes to billing's dead letters, where
+        operators list and replay them (docs/operations.md). A crash before this publish leaves
+        the log line, the RefundBlocked event on the audit queue and the health figure."""
+        while self.app.blocked_refunds:
+            letter = self.app.blocked_refund_letter(self.app.blocked_refunds[0])
+            if letter is not None:
+                publisher = ConfirmedPublisher(self.app.settings)
+                reason = f"refund blocked: {letter.payload['error']}"
+                try:
+                    publisher.publish_raw(Outgoing(dead_exchange(self.app.settings).name, self.name, {},
+                                                   message_id=str(letter.event_id), headers={"x-dead-reason": reason}),
+                                          json.dumps(letter.to_wire()), "application/json")
+                except PublishFailed:
+                    get_logger().exception("billing.refund_blocked_not_dead_lettered")
+                    return  # tried again after the next reconcile
+                finally:
+                    publisher.close()
+            self.app.blocked_refunds.pop(0)
 
     @inbox
     def handle(self, inbound: Inbound) -> None:

@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 from services.billing.domain import BusinessAccount, Order, Payment, sealed_name, storable
 from services.billing.purchases import Conflict, as_uuid
+from services.billing.translations import refund_blocked
 from services.billing.views import payment_view
-from services.billing.zarinpal import AMOUNT_MISMATCH, GatewayUnavailable
+from services.billing.zarinpal import AMOUNT_MISMATCH, GatewayUnavailable, RefundRefused, Verdict
+from shared.events.base import Envelope
 from shared.events.billing import REFUND_WINDOW
 from shared.kernel.errors import DomainError
 from shared.kernel.logging import get_logger
@@ -62,6 +64,13 @@ class SettlementUseCases:
                     return
                 if status not in CAPTURED:
                     return  # the bank has not answered yet: the reconciler asks again
+                if status == "PAID" and not late and (refused := self._refusal(payment)) is not None:
+                    # Money the order no longer takes is not verified first: it is reversed.
+                    payment.fail(refused, self.clock.now(), captured=True)
+                    self.save_caused(payment, cause=cause)
+                    self._log_outcome(payment)
+                    self._refund(payment.id, cause)
+                    return
                 verdict = self.gateway.verify(payment.authority, payment.amount_rials)
             except GatewayUnavailable as exc:
                 get_logger().warning("billing.gateway_unavailable", payment_id=str(payment_id), error=str(exc)[:200])
@@ -70,23 +79,30 @@ class SettlementUseCases:
 
         self._retrying(attempt)
 
-    def _record_verdict(self: BillingApplication, payment: Payment, verdict: Any, late: bool, cause: Cause) -> None:
+    def _refusal(self: BillingApplication, payment: Payment) -> str | None:
+        order: Order = self._get(payment.order_id)
+        return order.refusal_of(payment.id, payment.invoice_id)
+
+    def _record_verdict(self: BillingApplication, payment: Payment, verdict: Verdict, late: bool,
+                        cause: Cause) -> None:
         now = self.clock.now()
+        receipt = verdict.receipt() if verdict.paid else None
         if late:
-            payment.fail("late_success", now, captured=True, reference=verdict.ref_id)
+            payment.fail("late_success", now, captured=True, reference=verdict.ref_id, bank_receipt=receipt)
             self.save_caused(payment, cause=cause)
         elif not verdict.paid:
-            reason = "amount_mismatch" if verdict.code == AMOUNT_MISMATCH else "verification_failed"
-            payment.fail(reason, now, captured=True)
+            reason = "amount_mismatch" if verdict.code == AMOUNT_MISMATCH else (
+                "verification_failed" if verdict.captured else "declined")
+            payment.fail(reason, now, captured=verdict.captured)
             self.save_caused(payment, cause=cause)
         else:
             order: Order = self._get(payment.order_id)
             refused = order.mark_paid(payment.id, payment.invoice_id)
             if refused is None:
-                payment.succeed(verdict.ref_id or payment.authority, now)
+                payment.succeed(verdict.ref_id or payment.authority, now, bank_receipt=receipt)
                 self.save_caused(payment, order, self._account_opened_by(payment), cause=cause)
-            else:  # paid twice, or paid for what the order no longer says: this money goes back
-                payment.fail(refused, now, captured=True, reference=verdict.ref_id)
+            else:  # paid twice, or the order changed between our check and verify: this money goes back
+                payment.fail(refused, now, captured=True, reference=verdict.ref_id, bank_receipt=receipt)
                 # Both refusals are final (a paid order stays paid; a revision never comes back).
                 self.save_caused(payment, cause=cause)
         self._log_outcome(payment)
@@ -161,9 +177,20 @@ class SettlementUseCases:
     def _refund(self: BillingApplication, payment_id: uuid.UUID, cause: Cause) -> bool:
         payment: Payment = self._get(payment_id)
         now = self.clock.now()
+        if not payment.refund_due(now):
+            return False
         try:
-            reference = self.gateway.refund(payment.authority, payment.amount_rials,
+            reference = self.gateway.refund(payment.authority, payment.bank_reference, payment.amount_rials,
                                             f"Refund of payment {payment.id} (failed after capture)")
+        except RefundRefused as refused:
+            payment.refund_blocked(str(refused), now)
+            self._save_quietly(payment, cause)
+            if payment.state == "refund_blocked":
+                assert payment.refund is not None
+                get_logger().error("billing.refund_blocked", payment_id=str(payment.id), error=str(refused)[:300],
+                                   deadline=payment.refund["deadline"].isoformat())
+                self.blocked_refunds.append(payment.id)  # the edge dead-letters it for an operator
+            return False
         except GatewayUnavailable as exc:
             if payment.refund_attempt_failed(str(exc), now, self.refund_retry_base):
                 assert payment.refund is not None
@@ -175,6 +202,48 @@ class SettlementUseCases:
         payment.refunded(reference, now)
         self._save_quietly(payment, cause)
         return True
+
+    def unblock_refund(self: BillingApplication, payment_id: object, cause: Cause) -> dict[str, Any]:
+        """An operator fixed what blocked a refund (registered the server's address, renewed
+        the token, refunded by hand and recorded it): try again at once."""
+        def attempt() -> Payment:
+            payment: Payment | None = self._get(as_uuid(payment_id))
+            if not isinstance(payment, Payment):
+                raise DomainError("not_found")
+            payment.unblock_refund(self.clock.now())
+            self.save_caused(payment, cause=cause)
+            return payment
+
+        self._open_payments.add(self._retrying(attempt).id)
+        # The inbox's cause records its message as handled with the unblocking; the refund that
+        # follows is the reconciler's kind of work, under the same correlation.
+        self._refund(as_uuid(payment_id), Cause.new_request(cause.correlation_id))
+        return payment_view(self._get(as_uuid(payment_id)), self.clock.now())
+
+    def blocked_refund_letter(self: BillingApplication, payment_id: uuid.UUID) -> Envelope | None:
+        """The dead letter that puts a blocked refund in front of operators; replaying it (after
+        the cause is fixed) brings it back here as RefundBlocked, which tries the refund again."""
+        payment: Payment | None = self._get(payment_id)
+        if not isinstance(payment, Payment) or payment.state != "refund_blocked" or payment.refund is None:
+            return None
+        refund = payment.refund
+        event = refund_blocked(payment.facts(), refund["refund_id"], refund["last_error"], refund["blocked_at"],
+                               refund["deadline"])
+        return Envelope(event_id=uuid.uuid5(refund["refund_id"], f"blocked:{refund['blocked_at'].isoformat()}"),
+                        type=event.type, version=event.version, occurred_at=refund["blocked_at"], producer=self.name,
+                        producer_position=0, correlation_id=str(payment.id), tenant_id=payment.tenant_id,
+                        payload=event.model_dump(mode="json"))
+
+    def refund_health(self: BillingApplication) -> dict[str, Any]:
+        """The refund promise as operators watch it (BI-2): refunds blocked for a person, and the
+        oldest open refund's deadline."""
+        refunds = [p.refund for p in (self._get(i) for i in sorted(self._open_payments))
+                   if isinstance(p, Payment) and p.refund is not None and p.state in ("refund_scheduled",
+                                                                                       "refund_blocked")]
+        blocked = [r for r in refunds if r.get("blocked_at") is not None]
+        deadlines = sorted(r["deadline"] for r in refunds)
+        return {"refunds_open": len(refunds), "refunds_blocked": len(blocked),
+                "oldest_refund_deadline": deadlines[0].isoformat() if deadlines else None}
 
     def _save_quietly(self: BillingApplication, payment: Payment, cause: Cause) -> None:
         # Another reconciler may have recorded this payment first; the next pass reads its state.

@@ -57,6 +57,9 @@ def translate(domain_event: Any) -> IntegrationEvent | None:
             **_payment(domain_event.facts), refund_id=domain_event.refund_id,
             refund_reference=domain_event.refund_reference, refunded_at=domain_event.refunded_at,
             refund_deadline=domain_event.deadline)
+    if isinstance(domain_event, Payment.RefundBlocked):  # type: ignore[attr-defined]
+        return refund_blocked(domain_event.facts, domain_event.refund_id, domain_event.error,
+                              domain_event.blocked_at, domain_event.deadline)
     if isinstance(domain_event, EducationalApplication.Approved):  # type: ignore[attr-defined]
         facts = domain_event.facts
         return contracts.EducationalLicenceGrantedV1(
@@ -65,3 +68,9 @@ def translate(domain_event: Any) -> IntegrationEvent | None:
             licence_number=facts["licence_number"], period_start=domain_event.period_start,
             period_end=domain_event.period_end, approved_by_user_id=domain_event.support_user_id)
     return None
+
+
+def refund_blocked(facts: dict[str, Any], refund_id: Any, error: str, blocked_at: Any,
+                   deadline: Any) -> contracts.RefundBlockedV1:
+    return contracts.RefundBlockedV1(**_payment(facts), refund_id=refund_id, error=error, blocked_at=blocked_at,
+                                     refund_deadline=deadline)

@@ -29,6 +29,9 @@ def payment_view(payment: Payment, now: datetime) -> dict[str, Any]:
         "amount_rials": payment.amount_rials, "gateway": payment.gateway, "reference": payment.reference,
         "started_at": moment(payment.started_at), "captured_at": moment(payment.captured_at),
         "money_taken": payment.captured_at is not None, "refund": None,
+        # What the bank returned at verification, for the receipt (the card masked by the bank).
+        "bank": {k: (payment.bank_receipt or {}).get(k) for k in ("ref_id", "card_pan", "fee")}
+        if payment.bank_receipt else None,
     }
     if payment.period is not None:
         view["period"] = {"start": moment(payment.period[0]), "end": moment(payment.period[1])}

@@ -212,6 +212,24 @@ class RefundScheduledV1(_Billing):
         return self
 
 
+class RefundBlockedV1(_Billing):
+    """The gateway refused to give a failed payment's money back by API (BI-2): an operator must
+    act before ``refund_deadline``; billing also dead-letters this event so that replaying it,
+    once the cause is fixed, tries the refund again."""
+
+    type: ClassVar[str] = "RefundBlocked"
+    refund_id: uuid.UUID
+    payment_id: uuid.UUID
+    order_id: uuid.UUID
+    tenant_id: uuid.UUID
+    payer_user_id: uuid.UUID
+    amount_rials: Rials
+    gateway: GatewayName
+    error: str = Field(min_length=1, max_length=300)
+    blocked_at: AwareDatetime
+    refund_deadline: AwareDatetime
+
+
 class RefundCompletedV1(_Billing):
     """The gateway returned the money of a failed payment (BI-2); late refunds are reported, not hidden."""
 

@@ -77,6 +77,7 @@ _SPECS: list[EventSpec] = [
     _spec(billing.PaymentFailedV1, consumers=("notifications",)),
     _spec(billing.RefundScheduledV1, consumers=("notifications",)),
     _spec(billing.RefundCompletedV1, consumers=("notifications",)),
+    _spec(billing.RefundBlockedV1, consumers=(OPERATORS,)),
     _spec(billing.EducationalLicenceGrantedV1, consumers=("provisioning", "tenancy", "notifications")),
     # provisioning: tenancy takes the seat count (PR-3) and modules; archival keeps the backups (AR-3).
     _spec(provisioning.TenantProvisionedV1, consumers=("tenancy", "notifications")),

@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 import socket
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import eventlet
@@ -38,9 +38,14 @@ class Client:
                                json={"mobile": self.mobile, "password": "Str0ng!pass", "locale": "fa"}, timeout=30)
         assert answer.status_code == 202, answer.text
         self.user_id = answer.json()["user_id"]
-        private_key = development_signing_keys(platform.settings.var_dir / "keys")[0]
-        token = issue_access_token(private_key, self.user_id, list(roles), datetime.now(UTC))
-        self.headers = {"Authorization": f"Bearer {token}"}
+        self.private_key = development_signing_keys(platform.settings.var_dir / "keys")[0]
+        self.roles = list(roles)
+        self.clock_offset = 0  # seconds the platform clock was moved: tokens are dated by it
+
+    @property
+    def headers(self) -> dict[str, str]:
+        now = datetime.now(UTC) + timedelta(seconds=self.clock_offset)
+        return {"Authorization": f"Bearer {issue_access_token(self.private_key, self.user_id, self.roles, now)}"}
 
     def send(self, method: str, path: str, body: Any = None, **headers: str) -> requests.Response:
         return requests.request(method, f"{self.gateway}{path}", json=body, headers=self.headers | headers, timeout=30)
@@ -186,8 +191,10 @@ def test_after_72_hours_no_captured_failure_is_left_unrefunded(gateway: str, pla
 
     def advance(duration: str, seconds: int) -> None:
         assert requests.post(f"{gateway}/ops/clock", json={"advance": duration}, timeout=10).status_code == 202
-        wait_until(lambda: platform.call("billing", "health")["clock_offset_seconds"] >= seconds,
-                   what="billing to take the moved clock")
+        wait_until(lambda: platform.call("billing", "health")["clock_offset_seconds"] >= seconds
+                   and requests.get(f"{gateway}/health", timeout=10).json()["services"]["gateway"][
+                       "clock_offset_seconds"] >= seconds, what="billing and the gateway to take the moved clock")
+        customer.clock_offset = seconds
 
     advance("PT61H", 61 * 3600)  # within 12 hours of the deadline, the refunds still failing
     wait_until(lambda: all(customer.payment(p["payment_id"])["refund"]["operator_alert"] for p in failed),

@@ -32,8 +32,10 @@ def sandbox_server() -> Iterator[str]:
     server = make_server("127.0.0.1", 0, payment_sandbox.application, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    requests.post(f"{url}/_dev/faults", json={}, timeout=5).raise_for_status()  # in-process: reset any test's faults
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield url
     finally:
         server.shutdown()
 
@@ -41,7 +43,8 @@ def sandbox_server() -> Iterator[str]:
 def billing_app(settings: Settings, sandbox_url: str, **overrides: Any) -> BillingApplication:
     options: dict[str, Any] = {"inquiry_after": timedelta(0), "give_up_after": timedelta(hours=1),
                                "refund_retry_base": timedelta(seconds=30)} | overrides
-    gateway = ZarinpalClient(sandbox_url, MERCHANT, access_token="t", timeout=5, retries=0)
+    gateway = ZarinpalClient(sandbox_url, MERCHANT, access_token="t", timeout=5, retries=0,
+                             graphql_url=f"{sandbox_url}/api/v4/graphql/", terminal_id="sandbox")
     return BillingApplication(settings, catalog=Catalog.from_env({}), gateway=gateway,
                               public_base_url="http://portal.test", **options)
 

@@ -103,7 +103,9 @@ class Platform:
         if service == "notifications":
             extra_env = {"SMS_PROVIDER_URL": self.start_sms_provider()} | extra_env
         if service == "billing":
-            extra_env = {"PAYMENT_GATEWAY_URL": self.start_payment_sandbox()} | extra_env
+            sandbox = self.start_payment_sandbox()
+            extra_env = {"PAYMENT_GATEWAY_URL": sandbox, "PAYMENT_GRAPHQL_URL": f"{sandbox}/api/v4/graphql/",
+                         "PAYMENT_TERMINAL_ID": "sandbox"} | extra_env
         self._runs += 1
         log_path = self.logs / f"{service}.{self._runs}.log"
         with open(log_path, "wb") as log:
