@@ -35,6 +35,7 @@ def main() -> int:
         cwd=ROOT, env=env, stdout=sandbox_log, stderr=subprocess.STDOUT)
     print(f"started {'payment-sandbox':14} pid {procs['payment-sandbox'].pid:6}  http://{PAYMENT_SANDBOX_ADDRESS}")
     env = env | {"SMS_PROVIDER_URL": env.get("SMS_PROVIDER_URL", f"http://{SMS_ADDRESS}"),
+                 "SMS_STATUS_CHECK_SECONDS": env.get("SMS_STATUS_CHECK_SECONDS", "5"),  # delivery reports, sooner
                  "PAYMENT_GATEWAY_URL": env.get("PAYMENT_GATEWAY_URL", f"http://{PAYMENT_SANDBOX_ADDRESS}"),
                  # the sandbox serves the GraphQL API too (production: its own host, the client's default)
                  "PAYMENT_GRAPHQL_URL": env.get("PAYMENT_GRAPHQL_URL",

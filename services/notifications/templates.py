@@ -1,15 +1,46 @@
-"""SMS texts in Persian (default) and English, with Jalali dates and Persian digits (NO-1)."""
+"""SMS texts in Persian (default) and English, with Jalali dates and Persian digits (NO-1).
+
+Persian texts hold no English words and no raw identifiers (gateway references such as
+`reverse-A000…` mean nothing to a customer and read as a scam); a number a person may need
+(an amount, a bank's tracking number) is written in Persian digits."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from shared.kernel.i18n import jalali_date, persian_digits
 
+PRODUCT_NAME = {"fa": "حسابداری ابری", "en": "Cloud Accounting"}  # as the portal names itself
+
+
+@dataclass(frozen=True)
+class SupportLine:
+    """Where texts send people who need help: from configuration (SUPPORT_PHONE,
+    SUPPORT_PHONE_EN); the defaults are the number the FAQ gives."""
+
+    phone_fa: str = "021-86034665 داخلی 101"
+    phone_en: str = "021-86034665 ext. 101"
+
+    def phone(self, locale: str) -> str:
+        return self.phone_en if locale == "en" else persian_digits(self.phone_fa)
+
 
 def verification_code(code: str, purpose: str, expires_at: datetime, locale: str) -> str:
+    """The code on the first line, with nothing else numeric there (people and tests read it
+    from that line); the product's name, so a code is not taken for another service's; and the
+    warning that whoever asks for the code is not us."""
     if locale == "en":
         what = "sign-up" if purpose == "signup" else "password reset"
-        return f"Your {what} code: {code}\nValid until {jalali_date(expires_at, 'en')}."
+        return (f"{PRODUCT_NAME['en']} {what} code: {code}\n"
+                "Do not share this code with anyone; we never ask for it.\n"
+                f"Valid until {jalali_date(expires_at, 'en')}.")
     what = "ثبت‌نام" if purpose == "signup" else "بازیابی رمز عبور"
-    return f"کد {what} شما: {persian_digits(code)}\nمعتبر تا {jalali_date(expires_at, 'fa')}"
+    return (f"کد {what} شما در {PRODUCT_NAME['fa']}: {persian_digits(code)}\n"
+            "این کد را به هیچ‌کس ندهید؛ ما هرگز آن را از شما نمی‌خواهیم.\n"
+            f"معتبر تا {jalali_date(expires_at, 'fa')}")
+
+
+def latin_digits(text: str) -> str:
+    """The code as Kavenegar's lookup token: Latin digits, whatever digits it was written in."""
+    return text.translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789"))

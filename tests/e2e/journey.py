@@ -113,7 +113,13 @@ class Person:
         self.token = ""
 
     def ask(self, method: str, path: str, body: Any = None, **headers: str) -> requests.Response:
-        return self.gateway.ask(method, path, body, token=self.token, **headers)
+        answer = self.gateway.ask(method, path, body, token=self.token, **headers)
+        if answer.status_code == 401 and self.token:
+            # An access token lives 15 minutes of the platform clock, which these journeys move
+            # by days: log in again, as the portal sends a person back to the login page.
+            self.log_in()
+            answer = self.gateway.ask(method, path, body, token=self.token, **headers)
+        return answer
 
     def sign_up(self) -> None:
         answer = self.gateway.ask("POST", "/identity/registrations", {"mobile": self.mobile, "password": PASSWORD})

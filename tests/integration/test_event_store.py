@@ -41,6 +41,9 @@ class RecordingSms:
         self.sent.append((receptor, message, local_id))
         return Receipt(str(len(self.sent)), "queued")
 
+    def lookup(self, receptor: str, template: str, token: str, message_id: str) -> Receipt:
+        return self.send(receptor, f"{template}:{token}", message_id)
+
 
 def notifications_app(settings_for: SettingsFor) -> NotificationsApplication:
     settings = settings_for("notifications")

@@ -61,7 +61,7 @@ def golden(model: type[IntegrationEvent], **changes: Any) -> Any:
 # -- events -------------------------------------------------------------------------------
 def test_a_streams_events_are_decoded_with_personal_data_sealed_until_revealed(
         identity: IdentityApplication) -> None:
-    user_id = identity.register("09121234567", "Str0ng!pass", Cause("test"))
+    user_id = identity.register("09121234567", "Str0ng!pass", Cause("test")).user_id
     code, out = run(identity.settings, "events", "identity", str(user_id))
     assert code == 0
     assert "User.Registered" in out and "User.VerificationCodeIssued" in out

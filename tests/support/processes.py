@@ -101,7 +101,8 @@ class Platform:
 
     def start(self, service: str, **extra_env: str) -> subprocess.Popen[bytes]:
         if service == "notifications":
-            extra_env = {"SMS_PROVIDER_URL": self.start_sms_provider()} | extra_env
+            # Delivery reports are followed every half second here (30 s in production).
+            extra_env = {"SMS_PROVIDER_URL": self.start_sms_provider(), "SMS_STATUS_CHECK_SECONDS": "0.5"} | extra_env
         if service == "billing":
             sandbox = self.start_payment_sandbox()
             extra_env = {"PAYMENT_GATEWAY_URL": sandbox, "PAYMENT_GRAPHQL_URL": f"{sandbox}/api/v4/graphql/",

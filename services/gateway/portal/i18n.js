@@ -162,6 +162,8 @@ const STRINGS = {
   seconds: ["{n} ثانیه", "{n} seconds"],
   minutes: ["{n} دقیقه", "{n} minutes"],
   recover_title: ["بازیابی رمز عبور", "Recover your password"],
+  recover_sent: ["اگر این شماره ثبت‌نام شده باشد، کد بازیابی پیامک شد. کدها دست‌کم یک دقیقه فاصله دارند.",
+                 "If this number is registered, a recovery code was sent by SMS. Codes are at least a minute apart."],
   recover_intro: ["شمارهٔ موبایل را وارد کنید تا کد بازیابی پیامک شود.",
                   "Enter your mobile number and we will text you a recovery code."],
   recover_send: ["ارسال کد بازیابی", "Send the recovery code"],

@@ -87,6 +87,7 @@ function resendButton(mobile, purpose, status) {
       if (error.body?.retry_after) countdown(Number(error.body.retry_after));
     }
   });
+  button.countdown = countdown;  // a page that just asked for a code starts the gap itself
   return button;
 }
 
@@ -163,15 +164,19 @@ export function recover(main, { go }) {
   const password = passwordField({ name: "new_password", label: t("new_password") });
   const confirm = h("button", { type: "submit" }, t("recover_confirm"));
   const status = h("div", { class: "status" });
+  const resend = resendButton(() => latinDigits(mobile.input.value.trim()), "password_reset", status);
   const setForm = h("form", { novalidate: true, hidden: true }, code.wrap, password.block,
-    h("div", { class: "actions" }, confirm, resendButton(() => latinDigits(mobile.input.value.trim()),
-                                                         "password_reset", status)), status);
+    h("div", { class: "actions" }, confirm, resend), status);
   askForm.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearErrors(askForm);
     await busy(send, async () => {
       try {
+        // Answered alike for every number (a registered one is not told apart), so the page
+        // says "if registered" and waits the minute between codes before offering another.
         await api("POST", "/identity/password-resets", { mobile: latinDigits(mobile.input.value.trim()) });
+        status.replaceChildren(note(t("recover_sent")));
+        resend.countdown(60);
         setForm.hidden = false;
         mobile.input.readOnly = true;
         code.input.focus();

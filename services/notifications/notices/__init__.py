@@ -4,7 +4,8 @@ it produces. Each producer's notices live in their own module here (billing.py, 
 
 A notice names the *user* to tell, not a number: notifications knows each user's mobile and
 language from identity's UserRegistered (its contact directory), so other services never
-carry a mobile number just to have someone told."""
+carry a mobile number just to have someone told. A text that sends people to support gives
+the configured support line (templates.SupportLine), passed to every producer."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from services.notifications.templates import SupportLine
 from shared.events.base import IntegrationEvent
 
 
@@ -23,7 +25,7 @@ class Notice:
     text: Callable[[str], str]  # locale ("fa" | "en") → the message, Persian digits and Jalali dates in "fa"
 
 
-NoticesOf = Callable[[Any], list[Notice]]
+NoticesOf = Callable[[Any, SupportLine], list[Notice]]
 
 
 def _registry() -> dict[type[IntegrationEvent], NoticesOf]:
@@ -40,6 +42,6 @@ def _registry() -> dict[type[IntegrationEvent], NoticesOf]:
 NOTICES = _registry()
 
 
-def notices_for(event: IntegrationEvent) -> list[Notice]:
+def notices_for(event: IntegrationEvent, support: SupportLine | None = None) -> list[Notice]:
     produce = NOTICES.get(type(event))
-    return produce(event) if produce is not None else []
+    return produce(event, support or SupportLine()) if produce is not None else []

@@ -4,12 +4,13 @@ ready export, a completed restore. Persian digits and Jalali dates in Persian.""
 from __future__ import annotations
 
 from services.notifications.notices import Notice, NoticesOf
+from services.notifications.templates import SupportLine
 from shared.events.archival import ArchivalScheduledV1, DeletionReminderV1, ExportReadyV1, RestoreCompletedV1
 from shared.events.base import IntegrationEvent
 from shared.kernel.i18n import jalali_date, persian_digits
 
 
-def _scheduled(event: ArchivalScheduledV1) -> list[Notice]:
+def _scheduled(event: ArchivalScheduledV1, _support: SupportLine) -> list[Notice]:
     def text(locale: str) -> str:
         if locale == "en":
             return (f"The data of {event.business_name} will be deleted on {jalali_date(event.deletion_due_at, 'en')}. "
@@ -19,7 +20,7 @@ def _scheduled(event: ArchivalScheduledV1) -> list[Notice]:
     return [Notice(event.admin_user_id, "archival.scheduled", text)]
 
 
-def _reminder(event: DeletionReminderV1) -> list[Notice]:
+def _reminder(event: DeletionReminderV1, _support: SupportLine) -> list[Notice]:
     def text(locale: str) -> str:
         if locale == "en":
             return (f"Reminder: the data of {event.business_name} will be deleted in {event.days_before} day(s), on "
@@ -29,17 +30,23 @@ def _reminder(event: DeletionReminderV1) -> list[Notice]:
     return [Notice(event.admin_user_id, f"archival.reminder_{event.days_before}", text)]
 
 
-def _export_ready(event: ExportReadyV1) -> list[Notice]:
+# A format's name as people say it: no Latin letters in a Persian text.
+FORMAT_NAMES = {"xlsx": ("اکسل", "Excel"), "csv": ("سی‌اس‌وی", "CSV"), "json": ("جی‌سان", "JSON")}
+
+
+def _export_ready(event: ExportReadyV1, _support: SupportLine) -> list[Notice]:
+    format_fa, format_en = FORMAT_NAMES[event.format]
+
     def text(locale: str) -> str:
         if locale == "en":
-            return (f"Your {event.format} export is ready to download until "
+            return (f"Your {format_en} export is ready to download until "
                     f"{jalali_date(event.available_until, 'en')}.")
-        return (f"فایل خروجی {event.format} شما آماده است و تا {jalali_date(event.available_until, 'fa')} "
+        return (f"فایل خروجی {format_fa} شما آماده است و تا {jalali_date(event.available_until, 'fa')} "
                 "قابل دریافت است.")
     return [Notice(event.requested_by_user_id, "archival.export_ready", text)]
 
 
-def _restored(event: RestoreCompletedV1) -> list[Notice]:
+def _restored(event: RestoreCompletedV1, _support: SupportLine) -> list[Notice]:
     def text(locale: str) -> str:
         if locale == "en":
             return (f"The data of {event.business_name} was restored from the backup of "

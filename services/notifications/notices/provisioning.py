@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.notifications.notices import Notice, NoticesOf
+from services.notifications.templates import SupportLine
 from shared.events.base import IntegrationEvent
 from shared.events.provisioning import TenantProvisionedV1
 from shared.kernel.i18n import jalali_date, persian_digits
@@ -15,7 +16,7 @@ CHART_NAMES = {
 }
 
 
-def _provisioned(event: TenantProvisionedV1) -> list[Notice]:
+def _provisioned(event: TenantProvisionedV1, _support: SupportLine) -> list[Notice]:
     chart_fa, chart_en = CHART_NAMES[event.chart_of_accounts]
     accounts = event.chart_account_count
 

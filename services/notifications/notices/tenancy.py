@@ -4,6 +4,7 @@ with Persian digits and Jalali dates, English too (NO-1)."""
 from __future__ import annotations
 
 from services.notifications.notices import Notice, NoticesOf
+from services.notifications.templates import SupportLine
 from shared.events.base import IntegrationEvent
 from shared.events.tenancy import (
     LimitsRaisedV1,
@@ -15,7 +16,7 @@ from shared.events.tenancy import (
 from shared.kernel.i18n import jalali_date, persian_digits
 
 
-def _lapsed(event: TenantLapsedV1) -> list[Notice]:
+def _lapsed(event: TenantLapsedV1, _support: SupportLine) -> list[Notice]:
     def text(locale: str) -> str:
         if locale == "en":
             return (f"The subscription of {event.business_name} ended on {jalali_date(event.lapsed_at, 'en')}. "
@@ -25,7 +26,7 @@ def _lapsed(event: TenantLapsedV1) -> list[Notice]:
     return [Notice(event.admin_user_id, "tenancy.tenant_lapsed", text)]
 
 
-def _member_added(event: MemberAddedV1) -> list[Notice]:
+def _member_added(event: MemberAddedV1, _support: SupportLine) -> list[Notice]:
     # The admin seated at activation hears of the payment instead; a change of rights is not news by SMS.
     if event.added_by_user_id is None or event.reason != "added":
         return []
@@ -37,7 +38,7 @@ def _member_added(event: MemberAddedV1) -> list[Notice]:
     return [Notice(event.user_id, "tenancy.member_added", text)]
 
 
-def _limits_raised(event: LimitsRaisedV1) -> list[Notice]:
+def _limits_raised(event: LimitsRaisedV1, _support: SupportLine) -> list[Notice]:
     if event.admin_user_id is None:
         return []
     name = event.business_name or ""
@@ -53,7 +54,7 @@ def _limits_raised(event: LimitsRaisedV1) -> list[Notice]:
     return [Notice(event.admin_user_id, "tenancy.limits_raised", text)]
 
 
-def _extended(event: SubscriptionExtendedV1) -> list[Notice]:
+def _extended(event: SubscriptionExtendedV1, _support: SupportLine) -> list[Notice]:
     if event.admin_user_id is None:
         return []
 
@@ -65,7 +66,7 @@ def _extended(event: SubscriptionExtendedV1) -> list[Notice]:
     return [Notice(event.admin_user_id, "tenancy.subscription_extended", text)]
 
 
-def _reactivated(event: TenantReactivatedV1) -> list[Notice]:
+def _reactivated(event: TenantReactivatedV1, _support: SupportLine) -> list[Notice]:
     def text(locale: str) -> str:
         if locale == "en":
             return (f"{event.business_name} is active again until {jalali_date(event.subscription_ends_at, 'en')}; "
