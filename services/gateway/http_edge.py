@@ -6,12 +6,16 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 import uuid
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
 import eventlet
+from amqp.exceptions import ConnectionError as AmqpConnectionError
+from kombu.exceptions import OperationalError as KombuOperationalError
+from nameko.exceptions import UnknownService
 from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
 from pydantic import BaseModel, ValidationError
@@ -24,6 +28,11 @@ from shared.kernel.logging import bind_correlation, get_logger
 from shared.kernel.tokens import InvalidToken, verify_access_token
 
 RPC_TIMEOUT_SECONDS = 10
+RPC_RECONNECT_SECONDS = 5  # how long a call waits for an unreachable broker or service to come back
+RETRY_AFTER_SECONDS = 5
+# What the RPC proxy raises while the broker restarts or no instance of a service is up: the
+# request was not delivered, so asking again is safe.
+UNREACHABLE = (OSError, KombuOperationalError, AmqpConnectionError, UnknownService)
 _CORRELATION = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 Model = TypeVar("Model", bound=BaseModel)
 MAX_BODY_BYTES = int(os.environ.get("GATEWAY_MAX_BODY_BYTES", str(1024 * 1024)))
@@ -159,12 +168,23 @@ class Claims:
 
 
 def call(proxy: RpcProxy, method: str, *args: Any, **kwargs: Any) -> Any:
-    """One RPC, bounded in time; a service's DomainError answer becomes an HttpError."""
-    try:
-        with eventlet.Timeout(RPC_TIMEOUT_SECONDS):
-            answer = getattr(proxy, method)(*args, **kwargs)
-    except eventlet.Timeout:
-        raise HttpError("service_unavailable") from None
+    """One RPC, bounded in time; a service's DomainError answer becomes an HttpError. A broker
+    or service it cannot reach (a broker restart, a service with no instance) is asked again for
+    a few seconds, then answered 503 with Retry-After — never a 500 (issue #20)."""
+    deadline, delay = time.monotonic() + RPC_RECONNECT_SECONDS, 0.25
+    while True:
+        try:
+            with eventlet.Timeout(RPC_TIMEOUT_SECONDS):
+                answer = getattr(proxy, method)(*args, **kwargs)
+            break
+        except eventlet.Timeout:
+            raise HttpError("service_unavailable", retry_after=RETRY_AFTER_SECONDS) from None
+        except UNREACHABLE as exc:
+            if time.monotonic() + delay > deadline:
+                get_logger().warning("gateway.service_unreachable", method=method, error=str(exc)[:200])
+                raise HttpError("service_unavailable", retry_after=RETRY_AFTER_SECONDS) from None
+            eventlet.sleep(delay)
+            delay *= 2
     if isinstance(answer, dict) and "error" in answer:
         raise HttpError(answer["error"], **answer.get("details", {}))
     return answer["ok"] if isinstance(answer, dict) and "ok" in answer else answer

@@ -171,9 +171,14 @@ def test_fifty_callbacks_tampering_and_strangers(gateway: str, platform: Platfor
     assert customer.payment(tampered["payment_id"])["reason"] == "amount_mismatch"
 
     # Unknown ids and other people's payments are not found; no token, no payment view.
-    unknown = requests.get(f"{gateway}/billing/payments/{uuid.uuid4()}/callback?Authority=A1&Status=OK",
-                           timeout=10)
+    nobody = uuid.uuid4()
+    unknown = requests.get(f"{gateway}/billing/payments/{nobody}/callback?Authority=A1&Status=OK",
+                           headers={"Accept": "application/json"}, timeout=10)
     assert unknown.status_code == 404 and unknown.json()["error"] == "not_found"
+    # A browser is never shown JSON by the bank's redirect: the portal's page says "not found".
+    browser = requests.get(f"{gateway}/billing/payments/{nobody}/callback?Authority=A1&Status=OK",
+                           allow_redirects=False, timeout=10)
+    assert browser.status_code == 303 and browser.headers["Location"] == f"/#/payments/{nobody}"
     assert stranger.send("GET", f"/billing/payments/{started['payment_id']}").status_code == 404
     assert requests.get(f"{gateway}/billing/payments/{started['payment_id']}", timeout=10).status_code == 401
     assert stranger.send("POST", "/billing/educational-applications/x/approve").status_code == 403

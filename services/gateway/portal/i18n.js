@@ -303,6 +303,8 @@ const STRINGS = {
   save_changes: ["ذخیرهٔ تغییرات", "Save the changes"],
   payment_title: ["نتیجهٔ پرداخت", "Payment result"],
   payment_pending: ["پرداخت در حال بررسی است…", "The payment is being checked…"],
+  payment_confirming: ["پرداخت شما در حال تأیید است؛ این صفحه را نبندید، چند لحظهٔ دیگر نتیجه را نشان می‌دهد.",
+                       "Your payment is being confirmed; keep this page open, it shows the result in a moment."],
   payment_succeeded: ["پرداخت با موفقیت انجام شد. کسب‌وکار شما در حال فعال‌سازی است.",
                       "The payment succeeded. Your business is being activated."],
   payment_failed: ["پرداخت ناموفق بود.", "The payment failed."],

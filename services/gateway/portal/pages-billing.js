@@ -207,21 +207,28 @@ function renderInvoice(main, ctx, o, message = null) {
 // amount_rials, money_taken, order_id, refund: {deadline, refunded_at} | null}; times as {iso, jalali, …}.
 export async function payment(main, { params, current }) {
   const [id] = params;
-  for (let attempt = 0; attempt < 30; attempt += 1) {
+  // Look every 2 s for five minutes: the bank may not have answered yet (billing asks it again by
+  // itself), or the platform may be restarting right after the customer paid (503 or no answer):
+  // then the page says the payment is being confirmed, never an error (issue #20).
+  for (let attempt = 0; attempt < 150; attempt += 1) {
     let result;
     try {
       result = await api("GET", `/billing/payments/${encodeURIComponent(id)}`, undefined, { auth: true });
     } catch (error) {
-      if (current()) main.replaceChildren(h("h1", {}, t("payment_title")), note(errorMessage(error), "error"));
-      return;
+      if (!current()) return;
+      if (error.status !== 503 && error.status !== 0) {
+        main.replaceChildren(h("h1", {}, t("payment_title")), note(errorMessage(error), "error"));
+        return;
+      }
+      result = { state: "confirming" };
     }
     if (!current()) return;
-    if (result.state !== "pending") {
+    if (result.state !== "pending" && result.state !== "confirming") {
       showPayment(main, result);
       return;
     }
-    // The bank has not answered yet; billing asks it again by itself. Look every 2 s for a minute.
-    main.replaceChildren(h("h1", {}, t("payment_title")), note(t("payment_pending")));
+    main.replaceChildren(h("h1", {}, t("payment_title")),
+                         note(t(result.state === "confirming" ? "payment_confirming" : "payment_pending")));
     await new Promise((resolve) => setTimeout(resolve, 2000));
     if (!current()) return;
   }

@@ -9,6 +9,7 @@ from nameko.messaging import consume
 from pydantic import BaseModel
 
 from services.gateway.http_edge import Authenticator, Correlation
+from services.gateway.missed_callbacks import MissedCallbacksProvider
 from shared.kernel.config import Settings
 from shared.kernel.tokens import development_signing_keys
 from shared.kernel.topology import gateway_streams
@@ -27,6 +28,7 @@ def _public_key() -> str:
 class GatewayBase:
     correlation_id: str = Correlation()
     claims = Authenticator(_public_key)
+    missed_callbacks = MissedCallbacksProvider()  # bank callbacks billing could not take yet
 
     # The gateway's memory (services/gateway/memory.py), fed from two streams; a message it
     # cannot read is logged and acked inside learn, never redelivered in a loop.

@@ -4,9 +4,11 @@ verifies server to server; the browser is sent on to the portal's result page.""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from nameko.rpc import RpcProxy
+from nameko.timer import timer
 from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
@@ -14,7 +16,10 @@ from services.gateway.http_edge import API_HEADERS, HttpError, call, endpoint, j
 from services.gateway.routes.base import GatewayBase, Route
 from shared.http.billing import EducationalApplicationRequest, OrderChange, OrderRequest, RejectionRequest
 from shared.http.errors import error_body
+from shared.kernel.logging import get_logger
 
+MISSED_CALLBACK_RETRY_SECONDS = 3
+_PAYMENT_ID = re.compile(r"[0-9a-fA-F-]{32,36}")
 _ORDER_ERRORS = ("invalid_json", "invalid_request", "unauthorized", "invalid_order_kind", "invalid_products",
                  "accounting_required", "educational_requires_application", "invalid_period", "invalid_number",
                  "invalid_business_type", "invalid_business_name", "business_not_found", "service_unavailable")
@@ -35,7 +40,8 @@ ROUTES: list[Route] = [
       "idempotency_key_reused", "invalid_idempotency_key", "gateway_unavailable", "service_unavailable")),
     ("GET", "/billing/payments/<payment_id>/callback", "The payment gateway sends the browser back here "
      "(Authority, Status); verified server to server, then 303 to the portal's result page "
-     "(or, asked for JSON, only {payment_id, state})", None, 303,
+     "(errors and outages too: the portal page confirms the payment; asked for JSON, only {payment_id, state})",
+     None, 303,
      ("not_found", "service_unavailable")),
     ("POST", "/billing/payments/<payment_id>/callback", "The same callback, posted", None, 303,
      ("not_found", "service_unavailable")),
@@ -105,18 +111,41 @@ class BillingRoutes(GatewayBase):
 
     def _payment_callback(self, request: Request, payment_id: str) -> Response:
         values = request.values  # the query string, or a posted form
+        authority, status = values.get("Authority", "")[:100], values.get("Status", "")[:10]
+        browser = request.accept_mimetypes.best != "application/json"
         try:
-            state = call(self.billing, "payment_callback", payment_id, values.get("Authority", "")[:100],
-                         values.get("Status", "")[:10])
+            state = call(self.billing, "payment_callback", payment_id, authority, status)
         except HttpError as error:
-            status, body = error_body(error.code, error.details)
-            return json_response(status, body, self.correlation_id)
+            if error.code == "service_unavailable" and _PAYMENT_ID.fullmatch(payment_id):
+                self.missed_callbacks.remember(payment_id, authority, status)  # handed over when billing is back
+            if browser:
+                # The bank's redirect always ends on the portal's payment page, which says the
+                # payment is being confirmed and asks again; never a JSON error after paying.
+                return Response("", 303, headers={**API_HEADERS, "Location": f"/#/payments/{payment_id[:40]}"})
+            code, body = error_body(error.code, error.details)
+            response = json_response(code, body, self.correlation_id)
+            if "retry_after" in body:
+                response.headers["Retry-After"] = str(body["retry_after"])
+            return response
         # Whoever holds the link may call this (no token): it tells only the state; the payer
         # reads the payment itself with a token (GET /billing/payments/{id}).
-        if request.accept_mimetypes.best == "application/json":
+        if not browser:
             return json_response(200, {"payment_id": state["payment_id"], "state": state["state"]},
                                  self.correlation_id)
         return Response("", 303, headers={**API_HEADERS, "Location": f"/#/payments/{state['payment_id']}"})
+
+    @timer(interval=MISSED_CALLBACK_RETRY_SECONDS)
+    def hand_over_missed_callbacks(self) -> None:
+        def deliver(payment_id: str, authority: str, status: str) -> bool:
+            try:
+                call(self.billing, "payment_callback", payment_id, authority, status)
+            except HttpError as error:
+                return error.code != "service_unavailable"  # taken, or refused for good (not_found)
+            return True
+
+        if len(self.missed_callbacks):
+            waiting = self.missed_callbacks.hand_over(deliver)
+            get_logger().info("gateway.missed_callbacks", waiting=waiting)
 
     @http("GET", "/billing/payments/<payment_id>")
     @endpoint

@@ -89,7 +89,7 @@ class OpsRoutes(GatewayBase):
                 return {"status": "unreachable"}
 
         report = dict(zip(services, eventlet.GreenPool(len(services) or 1).imap(ask, services), strict=True))
-        report["gateway"] = self.claims.memory.health()
+        report["gateway"] = self.claims.memory.health() | {"missed_callbacks": len(self.missed_callbacks)}
         healthy = all(answer.get("status") != "unreachable" for answer in report.values())
         return json_response(200 if healthy else 503, {"status": "ok" if healthy else "degraded",
                                                       "services": report})
