@@ -15,7 +15,7 @@ from nameko.extensions import DependencyProvider
 
 from shared.kernel import topology
 from shared.kernel.inbox import settings_from_config
-from shared.kernel.logging import bind_correlation, configure
+from shared.kernel.logging import bind_correlation, configure, get_logger
 from shared.kernel.relay import Relay, Translate
 from shared.kernel.store import Cause, ServiceApplication
 
@@ -72,10 +72,17 @@ class RequestCause(DependencyProvider):  # type: ignore[misc]
         return Cause(correlation_id=str(correlation), causation_id=worker_ctx.data.get("causation_id"))
 
 
+STORE_RETRY_AFTER_SECONDS = 5
+
+
 def answers(method: Callable[..., Any]) -> Callable[..., Any]:
     """An RPC method's result as an answer the gateway can map: {"ok": …} or
-    {"error": code, "details": …}. Anything else is a bug and propagates."""
+    {"error": code, "details": …}. A store that cannot be reached (PostgreSQL restarting, its
+    connections cut) is a temporary unavailability, answered so (503 with Retry-After at the
+    gateway, issue #20); anything else is a bug and propagates."""
     from functools import wraps
+
+    from eventsourcing.persistence import InterfaceError, OperationalError
 
     from shared.kernel.errors import DomainError
 
@@ -85,6 +92,9 @@ def answers(method: Callable[..., Any]) -> Callable[..., Any]:
             return {"ok": method(*args, **kwargs)}
         except DomainError as error:
             return error.as_answer()
+        except (OperationalError, InterfaceError) as outage:
+            get_logger().warning("rpc.store_unavailable", method=method.__name__, error=str(outage)[:200])
+            return DomainError("service_unavailable", retry_after=STORE_RETRY_AFTER_SECONDS).as_answer()
 
     return wrapper
 

@@ -99,11 +99,16 @@ def _again_if_crowded(call: Any) -> Any:
     on the same server may hold many for a moment) is made again."""
     for attempt in range(20):
         try:
-            return call()
-        except RemoteError as refused:
+            answer = call()
+        except RemoteError as refused:  # a service from before stores answered their outages
             if "too many clients" not in str(refused) or attempt == 19:
                 raise
-            eventlet.sleep(1)
+        else:
+            # A store that refused the connection is answered "service_unavailable" (issue #20).
+            if not (isinstance(answer, dict) and answer.get("error") == "service_unavailable") or attempt == 19:
+                return answer
+        eventlet.sleep(1)
+    raise AssertionError("unreachable")
 
 
 def _register(rpc: Any, each: Onboarding) -> None:

@@ -73,3 +73,30 @@ def test_missed_callbacks_are_handed_over_until_taken() -> None:
     billing_back.add("p2")
     assert missed.hand_over(deliver) == 0 and len(missed) == 0
     assert handed == [("p1", "A1", "OK"), ("p2", "A2", "NOK"), ("p2", "A2", "NOK")]
+
+
+def test_a_store_that_cannot_be_reached_is_answered_as_unavailable_not_as_a_bug() -> None:
+    from eventsourcing.persistence import OperationalError as StoreUnreachable
+
+    from shared.kernel.nameko_edge import answers
+
+    @answers
+    def payment(payment_id: str) -> dict[str, Any]:
+        raise StoreUnreachable("server closed the connection unexpectedly")
+
+    @answers
+    def buggy(payment_id: str) -> dict[str, Any]:
+        raise KeyError("a bug")
+
+    answer = payment("p")
+    assert answer["error"] == "service_unavailable" and answer["details"]["retry_after"] > 0
+
+    class Billing:
+        def payment(self, *args: Any) -> dict[str, Any]:
+            return answer
+
+    with pytest.raises(HttpError) as refused:
+        call(Billing(), "payment", "p")  # type: ignore[arg-type]
+    assert refused.value.code == "service_unavailable" and refused.value.details["retry_after"] > 0
+    with pytest.raises(KeyError):
+        buggy("p")  # a bug still propagates (a 500 the log explains)
