@@ -16,6 +16,7 @@ from shared.kernel.subject_keys import Personal, business_subject
 
 ALERT_BEFORE_DEADLINE = timedelta(hours=12)  # an operator is told while there is still time
 REFUND_RETRY_LONGEST = timedelta(hours=1)
+REFUND_CLAIM = timedelta(minutes=5)  # a refund try longer than this died with its process
 NAMESPACE = uuid.UUID("6d1b4c8e-2f0a-4d5e-9b7c-3a8e1f2d4c60")
 
 
@@ -224,6 +225,24 @@ class Payment(Aggregate):
     def refund_due(self, now: datetime) -> bool:
         return self.state == "refund_scheduled" and self.refund is not None and now >= self.refund["next_try_at"]
 
+    def claim_refund(self, now: datetime) -> bool:
+        """Take the next refund try: one replica at a time asks the bank (the refund API has
+        no idempotency key). A claim left by a crash lapses after REFUND_CLAIM; the next try
+        then asks the bank first whether the money went back."""
+        if not self.refund_due(now):
+            return False
+        assert self.refund is not None
+        started = self.refund.get("attempt_started_at")
+        if started is not None and now - started < REFUND_CLAIM:
+            return False
+        self._refund_attempt_started(at=now)
+        return True
+
+    @event("RefundAttemptStarted")
+    def _refund_attempt_started(self, at: datetime) -> None:
+        assert self.refund is not None
+        self.refund["attempt_started_at"] = at
+
     def refund_attempt_failed(self, error: str, now: datetime, base_delay: timedelta) -> bool:
         """Record a failed refund try with back-off; True when it raised the operator alert."""
         assert self.refund is not None
@@ -241,7 +260,7 @@ class Payment(Aggregate):
     @event("RefundAttemptFailed")
     def _refund_attempt_failed(self, error: str, attempts: int, next_try_at: datetime, alert: bool) -> None:
         assert self.refund is not None
-        self.refund.update(attempts=attempts, next_try_at=next_try_at, last_error=error)
+        self.refund.update(attempts=attempts, next_try_at=next_try_at, last_error=error, attempt_started_at=None)
         if alert:
             self.refund["alerted"] = True
 
@@ -258,7 +277,7 @@ class Payment(Aggregate):
                         facts: dict[str, Any]) -> None:
         assert self.refund is not None
         self.state = "refund_blocked"
-        self.refund.update(last_error=error, blocked_at=blocked_at)
+        self.refund.update(last_error=error, blocked_at=blocked_at, attempt_started_at=None)
 
     def unblock_refund(self, now: datetime) -> None:
         if self.state == "refund_blocked":
@@ -268,7 +287,7 @@ class Payment(Aggregate):
     def _refund_unblocked(self, at: datetime) -> None:
         assert self.refund is not None
         self.state = "refund_scheduled"
-        self.refund.update(next_try_at=at, blocked_at=None)
+        self.refund.update(next_try_at=at, blocked_at=None, attempt_started_at=None)
 
     def refunded(self, refund_reference: str, now: datetime) -> None:
         if self.state != "refund_scheduled":

@@ -177,7 +177,11 @@ class SettlementUseCases:
     def _refund(self: BillingApplication, payment_id: uuid.UUID, cause: Cause) -> bool:
         payment: Payment = self._get(payment_id)
         now = self.clock.now()
-        if not payment.refund_due(now):
+        if not payment.claim_refund(now):
+            return False
+        try:
+            self.save_caused(payment, cause=cause)  # the store decides which replica asks the bank
+        except Conflict:
             return False
         try:
             reference = self.gateway.refund(payment.authority, payment.bank_reference, payment.amount_rials,

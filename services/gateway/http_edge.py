@@ -30,9 +30,11 @@ from shared.kernel.tokens import InvalidToken, verify_access_token
 RPC_TIMEOUT_SECONDS = 10
 RPC_RECONNECT_SECONDS = 5  # how long a call waits for an unreachable broker or service to come back
 RETRY_AFTER_SECONDS = 5
-# What the RPC proxy raises while the broker restarts or no instance of a service is up: the
-# request was not delivered, so asking again is safe.
-UNREACHABLE = (OSError, KombuOperationalError, AmqpConnectionError, UnknownService)
+# What the RPC proxy raises when it could not deliver the request (no connection to the broker,
+# no instance of the service): asking again is safe. Other transport errors may come after the
+# broker took the request, so they are answered 503 at once, never asked twice.
+UNDELIVERED = (ConnectionRefusedError, KombuOperationalError, UnknownService)
+UNREACHABLE = (OSError, AmqpConnectionError)
 _CORRELATION = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 Model = TypeVar("Model", bound=BaseModel)
 MAX_BODY_BYTES = int(os.environ.get("GATEWAY_MAX_BODY_BYTES", str(1024 * 1024)))
@@ -179,12 +181,15 @@ def call(proxy: RpcProxy, method: str, *args: Any, **kwargs: Any) -> Any:
             break
         except eventlet.Timeout:
             raise HttpError("service_unavailable", retry_after=RETRY_AFTER_SECONDS) from None
-        except UNREACHABLE as exc:
+        except UNDELIVERED as exc:
             if time.monotonic() + delay > deadline:
                 get_logger().warning("gateway.service_unreachable", method=method, error=str(exc)[:200])
                 raise HttpError("service_unavailable", retry_after=RETRY_AFTER_SECONDS) from None
             eventlet.sleep(delay)
             delay *= 2
+        except UNREACHABLE as exc:
+            get_logger().warning("gateway.service_unreachable", method=method, error=str(exc)[:200])
+            raise HttpError("service_unavailable", retry_after=RETRY_AFTER_SECONDS) from None
     if isinstance(answer, dict) and "error" in answer:
         raise HttpError(answer["error"], **answer.get("details", {}))
     return answer["ok"] if isinstance(answer, dict) and "ok" in answer else answer

@@ -8,6 +8,7 @@ import hmac
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 from eventsourcing.domain import Aggregate, event
 
@@ -36,6 +37,13 @@ class User(Aggregate):
     """A mobile number and, once it is verified, the password of the registration attempt
     whose code verified it. Until then nothing is reserved: each attempt brings its own
     password and code, and a later attempt supersedes the earlier one (issue #13)."""
+
+    # Defaults for what users restored from snapshots taken before issue #13 do not carry.
+    attempt_id: str = ""
+    attempt_password_hash: str | None = None
+    code_attempt_id: str | None = None
+    password_changed_at: datetime | None = None
+    SESSIONS_PER_EVENT: ClassVar[int] = 1000  # SessionsEndedV1's bound
 
     @event("Registered")
     def __init__(self, user_id: uuid.UUID, mobile: Personal, password_hash: str, locale: str,
@@ -152,14 +160,19 @@ class User(Aggregate):
 
     # -- passwords -------------------------------------------------------------------------
     def change_password(self, password_hash: str, now: datetime) -> None:
-        if self.sessions:  # every session ends with the old password (ID-4)
-            self._sessions_ended(session_ids=sorted(self.sessions), reason="password_changed", at=now)
+        # Every session ends with the old password (ID-4); the gateway is told of those whose
+        # tokens could still be valid, in events of at most SESSIONS_PER_EVENT.
+        live = sorted(sid for sid, session in self.sessions.items() if session.expires_at > now)
+        for start in range(0, len(live), self.SESSIONS_PER_EVENT):
+            self._sessions_ended(session_ids=live[start:start + self.SESSIONS_PER_EVENT], reason="password_changed",
+                                 at=now)
         self._password_changed(password_hash=password_hash, at=now)
 
     @event("PasswordChanged")
     def _password_changed(self, password_hash: str, at: datetime | None = None) -> None:
         self.password_hash = password_hash
         self.password_changed_at = at
+        self.sessions = {}  # also for PasswordChanged written before SessionsEnded existed
 
     # -- sessions --------------------------------------------------------------------------
     def start_session(self, session_id: str, refresh_hash: str, now: datetime) -> None:
@@ -189,6 +202,15 @@ class User(Aggregate):
     def end_session(self, session_id: str, now: datetime) -> None:
         if session_id in self.sessions:
             self._sessions_ended(session_ids=[session_id], reason="logout", at=now)
+
+    # Written before issue #13: kept so that users who logged out or mistyped then still load.
+    @event("SessionRevoked")
+    def _session_revoked(self, session_id: str, reason: str) -> None:
+        self.sessions.pop(session_id, None)
+
+    @event("LoginFailed")
+    def _login_failed(self, failures: int, locked_until: datetime | None) -> None:
+        """Failed logins now live in LoginThrottle (per number and address)."""
 
     @event("SessionsEnded")
     def _sessions_ended(self, session_ids: list[str], reason: str, at: datetime) -> None:
@@ -223,9 +245,12 @@ class LoginThrottle(Aggregate):
         raise DomainError("account_locked", retry_after=max(1, int((self.locked_until - now).total_seconds()) + 1))
 
     def record_failure(self, now: datetime, password_changed_at: datetime | None) -> None:
-        failures, locks = (0, 0) if self._outdated_by(password_changed_at) else (self.failures, self.locks)
+        outdated = self._outdated_by(password_changed_at)
+        failures, locks = (0, 0) if outdated else (self.failures, self.locks)
         failures += 1
-        locked_until = None
+        # A guess that passed the check just before a parallel one locked the pair keeps the lock.
+        in_force = not outdated and self.locked_until is not None and now < self.locked_until
+        locked_until = self.locked_until if in_force else None
         if failures >= LOGIN_FAILURES_BEFORE_LOCK:
             locked_until = now + min(FIRST_LOCK * 2 ** locks, LONGEST_LOCK)
             failures, locks = 0, locks + 1

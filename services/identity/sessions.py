@@ -53,10 +53,15 @@ class SessionUseCases:
         except (VerificationError, InvalidHashError):
             correct = False
         if not correct:
-            throttle.record_failure(now, changed_at)
-            if client is not None:
-                client.record_login_failure(now)
-            self.save_caused(throttle, client, cause=cause)
+            def record_failure() -> None:
+                # Re-read on every try: parallel guesses each count, none is lost to a conflict.
+                failed, from_address = self._throttle(e164, client_address), self._client(client_address)
+                failed.record_failure(now, changed_at)
+                if from_address is not None:
+                    from_address.record_login_failure(now)
+                self.save_caused(failed, from_address, cause=cause)
+
+            self._saved_with_retry(record_failure)
             raise DomainError("invalid_credentials")
         assert user is not None
         session_id = uuid.uuid4().hex

@@ -217,3 +217,24 @@ def test_a_code_verifies_only_the_attempt_it_was_sent_for(app: IdentityApplicati
     app.register(MOBILE, "Attack3r!pass", CAUSE)  # the attacker's later attempt: its code reaches the owner
     refused("invalid_code", lambda: app.verify(MOBILE, last_code(app), CAUSE, registration_id=owner.registration_id))
     refused("mobile_not_verified", lambda: app.login(MOBILE, "Attack3r!pass", None, CAUSE))  # nothing activated
+
+
+def test_parallel_wrong_guesses_each_count(app: IdentityApplication) -> None:
+    """Guesses made at once all pass the lock check together; each failure is still recorded
+    (re-read and saved again on a conflict), so they lock the pair and brake the address."""
+    import eventlet
+
+    verified_user(app)
+
+    def guess(i: int) -> str:
+        try:
+            app.login(MOBILE, f"Wr0ng!{i}", "203.0.113.9", CAUSE)
+        except DomainError as refused_guess:
+            return refused_guess.code
+        return "ok"
+
+    answers = list(eventlet.GreenPool(12).imap(guess, range(12)))
+    assert set(answers) <= {"invalid_credentials", "account_locked"}, answers
+    client = app._client("203.0.113.9")
+    assert client is not None and len(client.login_failures) == answers.count("invalid_credentials")
+    refused("account_locked", lambda: app.login(MOBILE, "Str0ng!pass", "203.0.113.9", CAUSE))

@@ -61,3 +61,18 @@ def test_refund_back_off_alerts_once_within_12_hours_of_the_deadline() -> None:
     assert alerts == 1 and failed.refund["alerted"]
     failed.refunded("reverse-A1", now)
     assert failed.state == "refunded" and not failed.refund_due(now + timedelta(hours=1))
+
+
+def test_one_refund_try_at_a_time_and_a_dead_try_lapses() -> None:
+    """AddRefund has no idempotency key: replicas take turns through a claim the store decides."""
+    from services.billing.domain import REFUND_CLAIM
+
+    p = payment()
+    p.fail("order_changed", T0, captured=True)
+    assert p.claim_refund(T0) and not p.claim_refund(T0 + timedelta(seconds=1))  # another replica waits
+    assert p.claim_refund(T0 + REFUND_CLAIM)  # the first died mid-call: its claim lapsed
+    p.refund_attempt_failed("outage", T0 + REFUND_CLAIM, timedelta(seconds=30))
+    assert not p.claim_refund(T0 + REFUND_CLAIM)  # backing off
+    assert p.claim_refund(T0 + REFUND_CLAIM + timedelta(seconds=30))
+    p.refunded("reversed", T0 + REFUND_CLAIM + timedelta(seconds=31))
+    assert not p.claim_refund(T0 + timedelta(days=1)) and p.state == "refunded"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -120,3 +121,45 @@ def test_a_password_change_outdates_the_lock() -> None:
     assert _locked_for(throttle, T0 + timedelta(seconds=10), changed_at) is None
     throttle.record_failure(T0 + timedelta(seconds=10), changed_at)  # counting starts again after the reset
     assert throttle.failures == 1 and throttle.locks == 0
+
+
+def _replayed(user: User) -> User:
+    rebuilt: Any = None
+    for stored in user.collect_events():
+        rebuilt = stored.mutate(rebuilt)
+    return rebuilt  # type: ignore[no-any-return]
+
+
+def test_users_written_before_issue_13_still_load_and_their_resets_still_end_sessions() -> None:
+    user = _attempt("hash", "a", "code")
+    assert _code(user, "code", "a", T0) is None
+    user.start_session("s1", "r1", T0)
+    user.start_session("s2", "r2", T0)
+    user._session_revoked(session_id="s1", reason="logout")  # the pre-#13 logout event
+    user._login_failed(failures=1, locked_until=None)  # the pre-#13 failure event
+    user._password_changed(password_hash="new-hash")  # a pre-#13 reset: no SessionsEnded before it
+    rebuilt = _replayed(user)
+    assert rebuilt.sessions == {} and rebuilt.password_hash == "new-hash"
+    assert rebuilt.password_changed_at is None and rebuilt.code_attempt_id is None
+
+
+def test_a_reset_tells_of_live_sessions_only_in_bounded_events() -> None:
+    user = _attempt("hash", "a", "code")
+    assert _code(user, "code", "a", T0) is None
+    for i in range(User.SESSIONS_PER_EVENT + 5):
+        user.start_session(f"s{i}", "r", T0)
+    user.start_session("old", "r", T0 - timedelta(days=40))  # expired long ago
+    user.collect_events()
+    user.change_password("new", T0 + timedelta(hours=1))
+    ended = [e for e in user.collect_events() if type(e).__name__ == "SessionsEnded"]
+    assert [len(e.session_ids) for e in ended] == [User.SESSIONS_PER_EVENT, 5]
+    assert "old" not in {sid for e in ended for sid in e.session_ids} and user.sessions == {}
+
+
+def test_a_failure_recorded_during_a_lock_keeps_the_lock() -> None:
+    """Parallel guesses pass the check together; the ones recorded after the lock must not lift it."""
+    throttle = _throttle()
+    for _ in range(5):
+        throttle.record_failure(T0, None)
+    throttle.record_failure(T0 + timedelta(seconds=1), None)
+    assert _locked_for(throttle, T0 + timedelta(seconds=2)) is not None

@@ -113,15 +113,19 @@ class BillingRoutes(GatewayBase):
         values = request.values  # the query string, or a posted form
         authority, status = values.get("Authority", "")[:100], values.get("Status", "")[:10]
         browser = request.accept_mimetypes.best != "application/json"
+        # The bank's redirect always ends on the portal's payment page, which says the payment is
+        # being confirmed and asks again: never a JSON error, never a 500, after paying.
+        portal = f"/#/payments/{payment_id}" if _PAYMENT_ID.fullmatch(payment_id) else "/#/"
         try:
             state = call(self.billing, "payment_callback", payment_id, authority, status)
-        except HttpError as error:
+        except Exception as failure:  # noqa: BLE001 - a customer who paid must not see a 500 page
+            error = failure if isinstance(failure, HttpError) else HttpError("internal_error")
+            if not isinstance(failure, HttpError):
+                get_logger().exception("gateway.callback_failed", payment_id=payment_id[:40])
             if error.code == "service_unavailable" and _PAYMENT_ID.fullmatch(payment_id):
                 self.missed_callbacks.remember(payment_id, authority, status)  # handed over when billing is back
             if browser:
-                # The bank's redirect always ends on the portal's payment page, which says the
-                # payment is being confirmed and asks again; never a JSON error after paying.
-                return Response("", 303, headers={**API_HEADERS, "Location": f"/#/payments/{payment_id[:40]}"})
+                return Response("", 303, headers={**API_HEADERS, "Location": portal})
             code, body = error_body(error.code, error.details)
             response = json_response(code, body, self.correlation_id)
             if "retry_after" in body:
