@@ -208,11 +208,16 @@ def endpoint(handler: Callable[..., tuple[int, Any]]) -> Callable[..., Response]
         except Exception:  # noqa: BLE001 - the client gets a clean 500; the log gets the trace
             get_logger().exception("gateway.unhandled", path=request.path)
             status, body = error_body("internal_error")
-        response = json_response(status, body, correlation)
-        if status == 413:
-            response.headers["Connection"] = "close"  # the rest of that body is never read
-        if isinstance(body, dict) and "retry_after" in body:
-            response.headers["Retry-After"] = str(body["retry_after"])
-        return response
+        return answer(status, body, correlation)
 
     return wrapper
+
+
+def answer(status: int, body: Any, correlation_id: str | None = None) -> Response:
+    """A JSON answer with the headers its status calls for (every route's, the callback's too)."""
+    response = json_response(status, body, correlation_id)
+    if status == 413:
+        response.headers["Connection"] = "close"  # the rest of that body is never read
+    if isinstance(body, dict) and "retry_after" in body:
+        response.headers["Retry-After"] = str(body["retry_after"])
+    return response

@@ -12,7 +12,7 @@ from nameko.timer import timer
 from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
-from services.gateway.http_edge import API_HEADERS, HttpError, call, endpoint, json_response, parse_body
+from services.gateway.http_edge import API_HEADERS, HttpError, answer, call, endpoint, json_response, parse_body
 from services.gateway.routes.base import GatewayBase, Route
 from shared.http.billing import EducationalApplicationRequest, OrderChange, OrderRequest, RejectionRequest
 from shared.http.errors import error_body
@@ -126,11 +126,7 @@ class BillingRoutes(GatewayBase):
                 self.missed_callbacks.remember(payment_id, authority, status)  # handed over when billing is back
             if browser:
                 return Response("", 303, headers={**API_HEADERS, "Location": portal})
-            code, body = error_body(error.code, error.details)
-            response = json_response(code, body, self.correlation_id)
-            if "retry_after" in body:
-                response.headers["Retry-After"] = str(body["retry_after"])
-            return response
+            return answer(*error_body(error.code, error.details), self.correlation_id)
         # Whoever holds the link may call this (no token): it tells only the state; the payer
         # reads the payment itself with a token (GET /billing/payments/{id}).
         if not browser:
