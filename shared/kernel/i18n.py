@@ -26,3 +26,16 @@ def jalali_datetime(moment: datetime, locale: str = "fa") -> str:
     local = jdatetime.datetime.fromgregorian(datetime=moment.astimezone(TEHRAN))
     text = local.strftime("%Y/%m/%d %H:%M")
     return persian_digits(text) if locale == "fa" else text
+
+
+def when(moment: datetime | str | None, locale: str | None = None) -> dict[str, str] | None:
+    """A moment as people and programs read it: ISO 8601 (UTC) and the Jalali date in
+    ``locale``; without a locale, in both (``jalali`` in Persian digits, ``jalali_latin``)."""
+    if moment is None:
+        return None
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    if locale is None:
+        return {"utc": moment.isoformat(), "jalali": jalali_date(moment, "fa"),
+                "jalali_latin": jalali_date(moment, "en")}
+    return {"utc": moment.isoformat(), "jalali": jalali_date(moment, locale)}

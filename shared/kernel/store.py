@@ -87,6 +87,13 @@ def store_environment(settings: Settings) -> dict[str, str]:
     }
 
 
+def memory_environment() -> dict[str, str]:
+    """The event store in this process's memory (eventsourcing's POPO persistence): the same
+    applications and rules, without a database — for the use-case tests and nothing else."""
+    return {"PERSISTENCE_MODULE": "eventsourcing.popo", "SINGLE_ROW_TRACKING": "f",
+            "AGGREGATE_CACHE_MAXSIZE": str(AGGREGATE_CACHE_SIZE)}
+
+
 def subject_keys_for(settings: Settings) -> SubjectKeys:
     if settings.event_store == "postgres":
         dbname = f"{settings.postgres_dbname}_keys"

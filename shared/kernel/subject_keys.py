@@ -69,6 +69,11 @@ class SubjectKeys:
         self._tombstones_seen = self._execute("SELECT COALESCE(MAX(seq), 0) FROM subject_keys_forgotten")[0][0]
         self._next_recheck = time.monotonic() + recheck_seconds
 
+    @classmethod
+    def in_memory(cls) -> SubjectKeys:
+        """A vault in this process's memory (SQLite's :memory:), for tests of the use cases."""
+        return cls(sqlite_path=Path(":memory:"))
+
     def _create_tables(self) -> None:
         serial = "INTEGER PRIMARY KEY AUTOINCREMENT" if self._pg_dsn is None else "BIGSERIAL PRIMARY KEY"
         for sql in ("CREATE TABLE IF NOT EXISTS subject_keys (subject TEXT PRIMARY KEY, key_b64 TEXT NOT NULL)",

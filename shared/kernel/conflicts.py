@@ -1,0 +1,51 @@
+"""The one way a use case runs get → change → save again when another process saved the
+same aggregate first (optimistic concurrency, X-3).
+
+The store refuses the second writer of a version. SQLite says so with an IntegrityError;
+PostgreSQL pipelines the insert and may say it as an aborted pipeline (OperationalError).
+A duplicate inbound event is not a conflict: the store raises AlreadyHandled for it, which
+goes straight to the caller. Losers pause for a short random time that grows with each try,
+so they do not collide again in lockstep."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from eventsourcing.persistence import IntegrityError, OperationalError
+
+from shared.kernel.errors import DomainError
+
+T = TypeVar("T")
+
+CONFLICTS = (IntegrityError, OperationalError)
+DEFAULT_TRIES = 30
+# The longest pause grows to MAX_PAUSE_SECONDS after ten tries: thirty tries wait at most ~1.2 s.
+BASE_PAUSE_SECONDS = 0.002
+MAX_PAUSE_SECONDS = 0.05
+
+
+def pause_before(attempt: int) -> float:
+    """A random pause before try number ``attempt`` (1 = the first retry): full jitter under a
+    ceiling that doubles with each try up to MAX_PAUSE_SECONDS."""
+    ceiling = min(MAX_PAUSE_SECONDS, BASE_PAUSE_SECONDS * 2 ** min(attempt - 1, 10))
+    return random.uniform(0, ceiling)
+
+
+def retry_on_conflict(change: Callable[[], T], *, tries: int = DEFAULT_TRIES,
+                      sleep: Callable[[float], None] = time.sleep, give_up: Callable[[], T] | None = None) -> T:
+    """``change()`` until the store takes it. After ``tries`` conflicts: ``give_up()`` when given
+    (a consumer lets the last conflict reach its inbox, which retries later), else the caller
+    is told ``busy_try_again`` (HTTP 503)."""
+    for attempt in range(tries):
+        if attempt:
+            sleep(pause_before(attempt))
+        try:
+            return change()
+        except CONFLICTS:
+            continue
+    if give_up is not None:
+        return give_up()
+    raise DomainError("busy_try_again")

@@ -1,0 +1,20 @@
+"""Applications built in memory: eventsourcing's POPO store and an in-memory key vault, so a
+use case's rules are tested without a broker or a database (tests/unit/<service>/)."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from shared.kernel.clock import PlatformClock
+from shared.kernel.config import Settings
+from shared.kernel.store import ServiceApplication, memory_environment
+from shared.kernel.subject_keys import SubjectKeys
+
+A = TypeVar("A", bound=ServiceApplication)
+
+
+def in_memory(application: type[A], service: str, *, clock: PlatformClock | None = None, **collaborators: Any) -> A:
+    """``application`` for ``service`` on a store and a vault of its own, with ``collaborators``
+    (fakes of what lies outside the service) passed as its constructor's keywords."""
+    return application(Settings(service=service, event_store="memory"), keys=SubjectKeys.in_memory(),
+                       clock=clock or PlatformClock(), env=memory_environment(), **collaborators)
