@@ -113,8 +113,8 @@ def backup_keys_for(settings: Settings) -> SubjectKeys:
     """Provisioning writes backups and archival reads and destroys their keys: both must reach
     the same vault. BACKUP_KEYS_DSN names it where each service has a database server of its own
     (production); otherwise it is `<prefix>_backup_keys` beside the service's store."""
-    if dsn := os.environ.get("BACKUP_KEYS_DSN"):
-        return SubjectKeys(postgres_dsn=dsn)
+    if settings.backup_keys_dsn:
+        return SubjectKeys(postgres_dsn=settings.backup_keys_dsn)
     if settings.event_store == "postgres":
         from shared.kernel.store import ensure_postgres_database, postgres_dsn
 

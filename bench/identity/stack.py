@@ -4,13 +4,13 @@ and the gateway as their own processes, started by the tests' Platform, driven o
 from __future__ import annotations
 
 import re
-import socket
 import time
 from typing import Any
 
 import requests
 
 from bench.identity.env import BenchEnv
+from tests.support.network import free_port
 from tests.support.processes import Platform
 
 PASSWORD = "Str0ng!pass-bench"
@@ -18,11 +18,6 @@ PERSIAN_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")
 # Every bench request comes from 127.0.0.1: identity's per-address cap on codes must not apply.
 IDENTITY_ENV = {"CODES_PER_CLIENT_ADDRESS_PER_HOUR": "1000000"}
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def start(env: BenchEnv) -> tuple[Platform, str]:

@@ -5,7 +5,6 @@ load needs, prepared through the gateway before anything is timed."""
 
 from __future__ import annotations
 
-import socket
 import sys
 import time
 from collections.abc import Callable
@@ -18,6 +17,7 @@ import requests
 
 from bench.lifecycle.env import SERVICES, LifecycleEnv
 from shared.kernel.tokens import development_signing_keys, issue_access_token
+from tests.support.network import free_port
 from tests.support.processes import Platform
 
 PASSWORD = "Str0ng!pass-bench"
@@ -30,11 +30,6 @@ PREPARE_CONCURRENCY = 4
 # take turns beyond that), plus its relay's and its key vault's: 6 × 12 = 72 at most.
 POOL_ENV = {"POSTGRES_POOL_SIZE": "4", "POSTGRES_MAX_OVERFLOW": "6"}
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def start(env: LifecycleEnv, store: str = "postgres") -> tuple[Platform, str]:

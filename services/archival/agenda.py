@@ -10,16 +10,12 @@ from datetime import datetime
 
 from eventsourcing.domain import Aggregate, event
 
-NAMESPACE = uuid.UUID("0c3f4b7a-91d2-4e58-8a6b-5d2e7f1a9c30")
-SHARDS = 16
+from shared.kernel.shards import Shards
 
-
-def shard_of(tenant_id: uuid.UUID) -> int:
-    return tenant_id.int % SHARDS
-
-
-def agenda_id(shard: int) -> uuid.UUID:
-    return uuid.uuid5(NAMESPACE, f"agenda:{shard}")
+INDEX = Shards(uuid.UUID("0c3f4b7a-91d2-4e58-8a6b-5d2e7f1a9c30"), "agenda")
+SHARDS = INDEX.count
+shard_of = INDEX.of
+agenda_id = INDEX.id
 
 
 class Agenda(Aggregate):

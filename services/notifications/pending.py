@@ -14,16 +14,12 @@ from datetime import datetime
 
 from eventsourcing.domain import Aggregate, event
 
-NAMESPACE = uuid.UUID("6b0e2f7c-5a41-4c93-9d1e-8f2a7c3b5e64")
-SHARDS = 16
+from shared.kernel.shards import Shards
 
-
-def shard_of(message_id: uuid.UUID) -> int:
-    return message_id.int % SHARDS
-
-
-def pending_id(shard: int) -> uuid.UUID:
-    return uuid.uuid5(NAMESPACE, f"pending-deliveries:{shard}")
+INDEX = Shards(uuid.UUID("6b0e2f7c-5a41-4c93-9d1e-8f2a7c3b5e64"), "pending-deliveries")
+SHARDS = INDEX.count
+shard_of = INDEX.of
+pending_id = INDEX.id
 
 
 @dataclass(frozen=True)

@@ -12,16 +12,12 @@ from datetime import datetime
 
 from eventsourcing.domain import Aggregate, event
 
-NAMESPACE = uuid.UUID("3c1a9e52-7b4d-4f60-8e21-0d9c6b5a4f13")
-SHARDS = 16
+from shared.kernel.shards import Shards
 
-
-def shard_of(tenant_id: uuid.UUID) -> int:
-    return tenant_id.int % SHARDS
-
-
-def calendar_id(shard: int) -> uuid.UUID:
-    return uuid.uuid5(NAMESPACE, f"calendar:{shard}")
+INDEX = Shards(uuid.UUID("3c1a9e52-7b4d-4f60-8e21-0d9c6b5a4f13"), "calendar")
+SHARDS = INDEX.count
+shard_of = INDEX.of
+calendar_id = INDEX.id
 
 
 class SubscriptionCalendar(Aggregate):

@@ -43,6 +43,18 @@ class Settings:
     relay_batch: int = field(default_factory=lambda: int(_env("RELAY_BATCH", "200")))
     relay_poll_seconds: float = field(default_factory=lambda: float(_env("RELAY_POLL_SECONDS", "0.05")))
     subject_key_secret: str = field(default_factory=lambda: _env("SUBJECT_ID_SECRET", "dev-only-subject-id-secret"))
+    log_level: str = field(default_factory=lambda: _env("LOG_LEVEL", "INFO"))
+    # nameko's web server (the gateway's HTTP port); empty: nameko's default.
+    web_server_address: str = field(default_factory=lambda: _env("WEB_SERVER_ADDRESS", ""))
+    # Where the runner writes the health file the probes read; empty: var/health/<service>.json.
+    health_file: str = field(default_factory=lambda: _env("HEALTH_FILE", ""))
+    # The backup key vault shared by provisioning and archival where each has a server of its own.
+    backup_keys_dsn: str = field(default_factory=lambda: _env("BACKUP_KEYS_DSN", ""))
+    # Production passes the keys from Secrets; empty: development keys created under var/keys/.
+    jwt_private_key: str = field(default_factory=lambda: _env("JWT_PRIVATE_KEY", ""))
+    jwt_public_key: str = field(default_factory=lambda: _env("JWT_PUBLIC_KEY", ""))
+    sealing_private_key: str = field(default_factory=lambda: _env("SEALING_PRIVATE_KEY", ""))
+    sealing_public_key: str = field(default_factory=lambda: _env("SEALING_PUBLIC_KEY", ""))
 
     @property
     def production(self) -> bool:
@@ -55,6 +67,10 @@ class Settings:
     @property
     def sqlite_path(self) -> Path:
         return self.var_dir / f"{self.service}.sqlite"
+
+    @property
+    def health_path(self) -> Path:
+        return Path(self.health_file) if self.health_file else self.var_dir / "health" / f"{self.service}.json"
 
     @property
     def keys_path(self) -> Path:

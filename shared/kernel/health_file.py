@@ -15,8 +15,7 @@ INTERVAL_SECONDS = 5.0
 
 
 def health_path(settings: Settings) -> Path:
-    override = os.environ.get("HEALTH_FILE")
-    return Path(override) if override else settings.var_dir / "health" / f"{settings.service}.json"
+    return settings.health_path
 
 
 def write(path: Path, state: str) -> None:

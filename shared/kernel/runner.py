@@ -22,7 +22,6 @@ from shared.kernel import green  # noqa: E402
 green.monkey_patch()  # before anything imports socket or threading
 
 import importlib  # noqa: E402
-import os  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 from typing import Any  # noqa: E402
@@ -56,12 +55,12 @@ def main(argv: list[str]) -> int:
     module_name = argv[1]
     service_cls = find_service_class(module_name)
     settings = Settings(service=service_cls.name)
-    configure(settings.service, os.environ.get("LOG_LEVEL", "INFO"))
+    configure(settings.service, settings.log_level)
     log = get_logger()
     topology.declare(settings)
     extra = {}
-    if "WEB_SERVER_ADDRESS" in os.environ:
-        extra["WEB_SERVER_ADDRESS"] = os.environ["WEB_SERVER_ADDRESS"]
+    if settings.web_server_address:
+        extra["WEB_SERVER_ADDRESS"] = settings.web_server_address
     draining.install_for_rpc()  # a graceful stop answers and acks the calls in flight
     container = ServiceContainer(service_cls, nameko_config(settings, **extra))
     health = health_file.health_path(settings)

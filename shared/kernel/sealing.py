@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from shared.kernel.config import Settings
 from shared.kernel.dev_keys import create_once
 
 _RAW = serialization.Encoding.Raw, serialization.PublicFormat.Raw
@@ -41,11 +42,16 @@ def unseal(private_b64: str, token: str) -> str:
     return AESGCM(key).decrypt(nonce, sealed, None).decode()
 
 
+def sealing_keypair(settings: Settings) -> tuple[str, str]:
+    """(private, public) base64: SEALING_PRIVATE_KEY / SEALING_PUBLIC_KEY from a Secret in
+    production, else the development pair under var/keys/."""
+    if settings.sealing_public_key:
+        return settings.sealing_private_key, settings.sealing_public_key
+    return development_keypair(settings.var_dir / "keys")
+
+
 def development_keypair(directory: Path) -> tuple[str, str]:
-    """(private, public) base64 for development, created once under var/keys/.
-    Production passes SEALING_PRIVATE_KEY / SEALING_PUBLIC_KEY from a Secret instead."""
-    if os.environ.get("SEALING_PUBLIC_KEY"):
-        return os.environ.get("SEALING_PRIVATE_KEY", ""), os.environ["SEALING_PUBLIC_KEY"]
+    """(private, public) base64 for development, created once in ``directory``."""
     private_b64 = create_once(directory / "sealing.key", lambda: base64.b64encode(
         X25519PrivateKey.generate().private_bytes(
             serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()))

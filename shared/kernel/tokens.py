@@ -3,7 +3,6 @@ public key alone."""
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from shared.kernel.config import Settings
 from shared.kernel.dev_keys import create_once
 
 ISSUER = "identity"
@@ -43,10 +43,16 @@ def verify_access_token(public_pem: str, token: str, now: datetime) -> dict[str,
     return claims
 
 
+def signing_keys(settings: Settings) -> tuple[str, str]:
+    """(private PEM, public PEM): from JWT_PRIVATE_KEY / JWT_PUBLIC_KEY in production, else the
+    development pair under var/keys/."""
+    if settings.jwt_public_key:
+        return settings.jwt_private_key, settings.jwt_public_key
+    return development_signing_keys(settings.var_dir / "keys")
+
+
 def development_signing_keys(directory: Path) -> tuple[str, str]:
-    """(private PEM, public PEM). Production passes JWT_PRIVATE_KEY / JWT_PUBLIC_KEY."""
-    if os.environ.get("JWT_PUBLIC_KEY"):
-        return os.environ.get("JWT_PRIVATE_KEY", ""), os.environ["JWT_PUBLIC_KEY"]
+    """(private PEM, public PEM), created once in ``directory``."""
     private_pem = create_once(directory / "jwt-ed25519.pem", lambda: Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())).decode()
     key = serialization.load_pem_private_key(private_pem.encode(), password=None)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +26,7 @@ from tests.support.infrastructure import (
     missing_tool,
     require_infrastructure,
 )
+from tests.support.network import free_port
 from tests.support.processes import Platform, wait_until
 
 SCREENS = REPO_ROOT / "docs" / "screens"
@@ -46,11 +46,6 @@ def chromium_paths() -> tuple[str, str]:
     missing_tool("headless Chromium is missing: apt-get install -y chromium chromium-driver (.ci/run installs them)")
     raise AssertionError("unreachable")
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="package")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import re
-import socket
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -16,6 +15,7 @@ import eventlet
 import requests
 from openpyxl import load_workbook
 
+from tests.support.network import free_port
 from tests.support.processes import Platform, wait_until
 
 PASSWORD = "Str0ng!pass"
@@ -36,9 +36,7 @@ SERVICE_ENV: dict[str, dict[str, str]] = {
 
 
 def free_address() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return f"127.0.0.1:{s.getsockname()[1]}"
+    return f"127.0.0.1:{free_port()}"
 
 
 def expect(answer: requests.Response, status: int, step: str) -> Any:

@@ -24,9 +24,9 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from shared.kernel.config import REPO_ROOT
 from shared.kernel.draining import DrainingQueueConsumer
 from shared.kernel.subject_ids import stable_id
-from tests.fault.test_kernel_faults import assert_exactly_once, register_chunk, register_many
 from tests.support.infrastructure import AMQP_URI
 from tests.support.processes import Platform, e164, mobile_number, wait_until
+from tests.support.registrations import assert_exactly_once, register_chunk, register_many
 from tools.ops.k8s import TARGETS, render
 from tools.ops.stores import open_store
 

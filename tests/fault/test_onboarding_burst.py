@@ -38,8 +38,8 @@ from shared.kernel.config import Settings
 from shared.kernel.deadletters import DeadLetters
 from shared.kernel.store import postgres_dsn
 from shared.kernel.subject_ids import stable_id
-from tests.integration.test_billing_gateway import free_port
 from tests.support.billing import NEW_ORDER
+from tests.support.network import free_port
 from tests.support.processes import Platform, e164, mobile_number, wait_until
 from tools.ops.stores import open_store
 

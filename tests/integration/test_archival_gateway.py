@@ -5,7 +5,6 @@ readable behind in archival's store, logs or books, and is restored once the res
 from __future__ import annotations
 
 import io
-import socket
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,13 +26,8 @@ from tests.support.archival import (
     seed_books,
     token_for,
 )
+from tests.support.network import free_port
 from tests.support.processes import Platform, wait_until
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_a_lapsed_business_exports_is_reminded_deleted_and_restored(platform: Platform) -> None:

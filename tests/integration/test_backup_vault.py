@@ -32,6 +32,7 @@ def test_provisioning_and_archival_share_the_vault_named_by_backup_keys_dsn(
     vault = f"{written.postgres_db_prefix}_shared_backup_keys"
     ensure_postgres_database(written, vault)
     monkeypatch.setenv("BACKUP_KEYS_DSN", postgres_dsn(written, vault))
+    written = settings_for("provisioning")  # settings are read from the environment once, when made
     tenant, backup = uuid.uuid4(), uuid.uuid4()
     TenantBackups(written).write(tenant, backup, b"SQLite format 3\x00 the books")
     reader = TenantBackups(copy_of_the_files(written, tmp_path / "archival-var"))

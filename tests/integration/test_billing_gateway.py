@@ -6,7 +6,6 @@ callbacks, tampered amounts and unknown ids, and the clock moved past 72 hours."
 from __future__ import annotations
 
 import random
-import socket
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,16 +15,12 @@ import pytest
 import requests
 
 from shared.kernel.tokens import development_signing_keys, issue_access_token
+from tests.support.network import free_port
 from tests.support.processes import Platform, wait_until
 
 ORDER = {"business_name": "کافه نارنج", "business_type": "trading", "products": ["accounting"],
          "period_months": "۱۲"}
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Client:

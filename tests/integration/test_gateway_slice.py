@@ -3,7 +3,6 @@ identity and notifications processes on the real broker (ID-1, ID-2, ID-3, NO-1,
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 
 import pytest
@@ -12,13 +11,8 @@ import requests
 from services.gateway.openapi import ROUTES
 from shared.events.catalog import SERVICES
 from tests.support.broker import confirmed_publisher
+from tests.support.network import free_port
 from tests.support.processes import Platform, wait_until
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

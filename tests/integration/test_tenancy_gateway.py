@@ -5,7 +5,6 @@ the business and each person's role; the moved clock lapses it once."""
 
 from __future__ import annotations
 
-import socket
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,14 +14,9 @@ import pytest
 import requests
 
 from shared.kernel.tokens import development_signing_keys, issue_access_token
+from tests.support.network import free_port
 from tests.support.processes import Platform, wait_until
 from tests.support.tenancy import drain, new_business_paid, publish
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Client:

@@ -7,7 +7,6 @@ import contextlib
 import ctypes
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from shared.kernel.config import REPO_ROOT, Settings
 from shared.kernel.green import STACKS_MARKER
+from tests.support.network import free_port
 
 _LIBC = ctypes.CDLL("libc.so.6", use_errno=True)  # loaded here: nothing to import or dlopen after fork
 
@@ -71,9 +71,7 @@ class Platform:
     def start_sms_provider(self) -> str:
         """The development SMS provider (Kavenegar's API on loopback), started once."""
         if self.sms_provider is None:
-            with socket.socket() as s:
-                s.bind(("127.0.0.1", 0))
-                port = s.getsockname()[1]
+            port = free_port()
             log = open(self.logs / "sms-provider.log", "wb")  # noqa: SIM115 - lives as long as the child
             self.sms_provider = subprocess.Popen([sys.executable, "-m", "tools.dev_sms_provider", f"127.0.0.1:{port}"],
                                                  cwd=REPO_ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT)
@@ -84,9 +82,7 @@ class Platform:
     def start_payment_sandbox(self) -> str:
         """The payment-gateway sandbox (Zarinpal's API on loopback), started once."""
         if self.payment_sandbox is None:
-            with socket.socket() as s:
-                s.bind(("127.0.0.1", 0))
-                port = s.getsockname()[1]
+            port = free_port()
             log = open(self.logs / "payment-sandbox.log", "wb")  # noqa: SIM115 - lives as long as the child
             self.payment_sandbox = subprocess.Popen(
                 [sys.executable, "-m", "tools.payment_sandbox", f"127.0.0.1:{port}"],

@@ -11,7 +11,8 @@ import pytest
 from cryptography.exceptions import InvalidTag
 from eventlet.green import threading as green_threading
 
-from shared.kernel.sealing import development_keypair, seal, unseal
+from shared.kernel.config import Settings
+from shared.kernel.sealing import development_keypair, seal, sealing_keypair, unseal
 
 # Opening a token that is not genuine fails in cryptography: a wrong tag, or an invalid point.
 REFUSED = (InvalidTag, ValueError)
@@ -108,8 +109,14 @@ def test_environment_keys_win(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     private, public = development_keypair(tmp_path / "made")
     monkeypatch.setenv("SEALING_PUBLIC_KEY", public)
     monkeypatch.setenv("SEALING_PRIVATE_KEY", private)
-    assert development_keypair(tmp_path / "unused") == (private, public)
+    assert sealing_keypair(Settings(service="identity", var_dir=tmp_path / "unused")) == (private, public)
     assert not (tmp_path / "unused").exists()
+
+
+def test_without_them_the_development_pair_is_made_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SEALING_PUBLIC_KEY", raising=False)
+    settings = Settings(service="identity", var_dir=tmp_path / "var")
+    assert sealing_keypair(settings) == development_keypair(tmp_path / "var" / "keys")
 
 
 def _concurrent_keypairs(threading_module: object, directory: Path, count: int) -> tuple[list[tuple[str, str]],

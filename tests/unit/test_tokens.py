@@ -14,12 +14,14 @@ import eventlet.patcher
 import jwt
 import pytest
 
+from shared.kernel.config import Settings
 from shared.kernel.tokens import (
     AUDIENCE,
     ISSUER,
     InvalidToken,
     development_signing_keys,
     issue_access_token,
+    signing_keys,
     verify_access_token,
 )
 
@@ -207,3 +209,11 @@ def test_concurrent_os_threads_get_the_same_signing_key(tmp_path: Path) -> None:
         assert errors == []
         assert len(set(results)) == 1
         assert development_signing_keys(directory) == results[0]
+
+
+def test_production_keys_come_from_the_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    private, public = development_signing_keys(tmp_path / "secret")
+    monkeypatch.setenv("JWT_PRIVATE_KEY", private)
+    monkeypatch.setenv("JWT_PUBLIC_KEY", public)
+    assert signing_keys(Settings(service="identity", var_dir=tmp_path / "var")) == (private, public)
+    assert not (tmp_path / "var").exists()  # no development pair is made beside them
