@@ -29,9 +29,11 @@ from pydantic import ValidationError
 from shared.events.base import Envelope, IntegrationEvent
 from shared.events.catalog import UnknownEvent, parse_payload
 from shared.kernel.config import Settings
+from shared.kernel.degradation import DEGRADATION
 from shared.kernel.draining import DrainingQueueConsumer
 from shared.kernel.logging import get_logger
 from shared.kernel.publisher import ConfirmedPublisher, Outgoing, PublishFailed
+from shared.kernel.relay import STORE_UNAVAILABLE
 from shared.kernel.store import AlreadyHandled, Cause
 from shared.kernel.topology import dead_exchange, retry_queue_name, work_queue
 
@@ -150,11 +152,14 @@ class Inbox(Consumer):  # type: ignore[misc]
             self._log.info("inbox.handled", event_id=str(inbound.envelope.event_id), type=inbound.envelope.type,
                            correlation_id=inbound.envelope.correlation_id, lag_ms=round(lag_ms, 2))
             self.queue_consumer.ack_message(message)
+            DEGRADATION.recovered("inbox")
         elif isinstance(exc_info[1], AlreadyHandled):
             self._log.info("inbox.duplicate", event_id=str(inbound.envelope.event_id), type=inbound.envelope.type)
             self.queue_consumer.ack_message(message)
             exc_info = None
         else:
+            if isinstance(exc_info[1], STORE_UNAVAILABLE):
+                DEGRADATION.degraded("inbox", "store_failing")
             self._settle_failure(message, inbound.attempt, _short(exc_info[1]), retryable=True)
         return result, exc_info
 
@@ -182,6 +187,7 @@ class Inbox(Consumer):  # type: ignore[misc]
             with self._publisher_lock:
                 self._publisher.publish_raw(target, message.body, message.content_type or "application/json")
         except PublishFailed as exc:
+            DEGRADATION.degraded("inbox", "broker_unavailable")
             self._log.warning("inbox.settle_failed", error=str(exc))
             self.queue_consumer.requeue_message(message)
             return

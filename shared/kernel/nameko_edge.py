@@ -14,6 +14,7 @@ import eventlet
 from nameko.extensions import DependencyProvider
 
 from shared.kernel import topology
+from shared.kernel.degradation import DEGRADATION
 from shared.kernel.inbox import settings_from_config
 from shared.kernel.logging import bind_correlation, configure, get_logger
 from shared.kernel.relay import Relay, Translate
@@ -106,4 +107,6 @@ def health_of(service: str, app: ServiceApplication) -> dict[str, Any]:
         "relay_lag": relay.lag() if relay is not None else None,
         "relay_published": relay.published_total if relay is not None else None,
         "clock_offset_seconds": app.clock.offset_seconds,
+        # {} when all is well; else each degraded component, why and for how long.
+        "degraded": DEGRADATION.figure(),
     }

@@ -29,6 +29,7 @@ from eventsourcing.persistence import OperationalError as StoreOperationalError
 
 from shared.events.base import Envelope, IntegrationEvent, event_id_for
 from shared.kernel.config import Settings
+from shared.kernel.degradation import DEGRADATION
 from shared.kernel.logging import get_logger
 from shared.kernel.publisher import ConfirmedPublisher, Outgoing, PublishFailed
 from shared.kernel.schema import create_table_in_turn
@@ -209,6 +210,7 @@ class Relay:
         return False
 
     def _store_unavailable(self, exc: Exception) -> None:
+        DEGRADATION.degraded("relay", "store_unavailable")
         self._log.warning("relay.store_unavailable", error=str(exc)[:300], retry_in=1.0)
         self._stopping.wait(1.0)
         try:
@@ -223,9 +225,11 @@ class Relay:
                 while self.publish_next_batch():
                     if self._stopping.is_set():
                         return
+                DEGRADATION.recovered("relay")
                 backoff = 0.1
                 self._report_lag()
             except PublishFailed as exc:
+                DEGRADATION.degraded("relay", "broker_unavailable")
                 self._log.warning("relay.publish_failed", error=str(exc), retry_in=backoff)
                 self._stopping.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
