@@ -15,8 +15,8 @@ from typing import Any
 # (category, a piece of a frame as py-spy writes it); the first that matches takes the sample.
 CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("argon2id verify (C, holds the process)", ("argon2/",)),
-    ("login: load the user (replay its events)", ("_user (services/identity/application.py",)),
-    ("login: load the client address (replay its events)", ("_client (services/identity/sessions.py",)),
+    ("login: load the user (replay its events)", ("user (services/identity/records.py",)),
+    ("login: load the client address (replay its events)", ("client (services/identity/records.py",)),
     ("login: save SessionStarted", ("save_caused (shared/kernel/store.py",)),
     ("login: sign the tokens", ("_tokens (services/identity/sessions.py",)),
     ("login: the rest of the use case", ("login (services/identity/sessions.py",)),

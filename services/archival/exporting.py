@@ -1,4 +1,3 @@
-# mypy: disable-error-code="misc"
 """Exports (AR-4, AR-2): asked for by a member of the business (or support), built in the
 background from a consistent copy of the books, streamed to disk with progress recorded,
 announced by ExportReady, and handed out in chunks to the gateway."""
@@ -11,21 +10,22 @@ import hashlib
 import time
 import uuid
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, OperationalError
 
 from services.archival.books import read_only_copy, table_names
+from services.archival.businesses import Businesses, Unit
 from services.archival.domain import LIVE
 from services.archival.export_files import MEDIA_TYPE, SUFFIX, count_rows, write_export
 from services.archival.export_job import Export
 from shared.kernel.errors import DomainError
+from shared.kernel.ids import parse_id
 from shared.kernel.logging import get_logger
-from shared.kernel.store import Cause
-
-if TYPE_CHECKING:
-    from services.archival.application import ArchivalApplication, Unit
+from shared.kernel.store import Cause, ServiceApplication
+from shared.tenant_books import TenantBooks
 
 FORMATS = ("xlsx", "csv", "json")
 EXPORT_KEPT = timedelta(days=7)  # a ready export stays downloadable this long (or until deletion)
@@ -34,10 +34,12 @@ PROGRESS_STEPS = 10  # progress is recorded about every tenth of the rows
 
 
 class Exporting:
-    def request_export(self: ArchivalApplication, tenant_id: object, user_id: str, roles: list[str],
-                       fmt: object, cause: Cause) -> dict[str, Any]:
-        from services.archival.application import parse_id
+    def __init__(self, store: ServiceApplication, businesses: Businesses, *, books: TenantBooks,
+                 exports_dir: Path) -> None:
+        self.store, self.businesses, self.books, self.exports_dir = store, businesses, books, exports_dir
+        self.clock = store.clock
 
+    def request(self, tenant_id: object, user_id: str, roles: list[str], fmt: object, cause: Cause) -> dict[str, Any]:
         if fmt not in FORMATS:
             raise DomainError("invalid_export_format", formats=list(FORMATS))
         tid, export_id = parse_id(tenant_id), uuid.uuid4()
@@ -51,19 +53,17 @@ class Exporting:
             unit.agenda.export_queued(str(export_id), str(tid))
             unit.others.append(Export(export_id, tid, user_id, str(fmt), self.clock.now()))
 
-        self._change(tid, mutate, cause)
+        self.businesses.change(tid, mutate, cause)
         return {"export_id": str(export_id), "status": "queued"}
 
-    def _export(self: ArchivalApplication, export_id: object) -> Export:
-        from services.archival.application import parse_id
-
+    def _export(self, export_id: object) -> Export:
         try:
-            found: Export = self.repository.get(parse_id(export_id))
+            found: Export = self.store.repository.get(parse_id(export_id))
         except AggregateNotFoundError:
             raise DomainError("not_found") from None
         return found
 
-    def build_export(self: ArchivalApplication, export_id: uuid.UUID) -> None:
+    def build(self, export_id: uuid.UUID) -> None:
         """Build one export to the end; a second builder of the same export loses at save."""
         export = self._export(export_id)
         if export.settled():
@@ -81,13 +81,13 @@ class Exporting:
             export.failed("internal_error")
             self._settle_export(export)
 
-    def _write_export(self: ArchivalApplication, export: Export) -> None:
+    def _write_export(self, export: Export) -> None:
         books = read_only_copy(self.books, export.tenant_id)
         try:
             tables = table_names(books)
             total = count_rows(books, tables)
             export.progressed(0, total)
-            self.save_caused(export, cause=Cause(f"export:{export.id}"))
+            self.store.save_caused(export, cause=Cause(f"export:{export.id}"))
             step = max(1, total // PROGRESS_STEPS)
 
             def progress(done: int) -> None:
@@ -95,7 +95,7 @@ class Exporting:
                     time.sleep(0)  # let other green threads run during a long export
                 if done % step == 0 and done < total:
                     export.progressed(done, total)
-                    self.save_caused(export, cause=Cause(f"export:{export.id}"))
+                    self.store.save_caused(export, cause=Cause(f"export:{export.id}"))
 
             folder = self.exports_dir / str(export.tenant_id)
             folder.mkdir(parents=True, exist_ok=True)
@@ -111,7 +111,7 @@ class Exporting:
             for block in iter(lambda: written.read(1 << 20), b""):
                 digest.update(block)
         partial.rename(target)
-        business = self._business(export.tenant_id)
+        business = self.businesses.get(export.tenant_id)
         now = self.clock.now()
         if business is None or business.state not in LIVE:  # the purge began meanwhile
             target.unlink(missing_ok=True)
@@ -125,13 +125,13 @@ class Exporting:
                              requested_by=export.requested_by, format=export.format)
         self._settle_export(export)
 
-    def _settle_export(self: ArchivalApplication, export: Export) -> None:
-        agenda = self._agenda(export.tenant_id)
+    def _settle_export(self, export: Export) -> None:
+        agenda = self.businesses.agenda(export.tenant_id)
         agenda.export_settled(str(export.id))
-        self.save_caused(export, agenda, cause=Cause(f"export:{export.id}"))
-        self._snapshot_agenda(agenda)
+        self.store.save_caused(export, agenda, cause=Cause(f"export:{export.id}"))
+        self.businesses.snapshot_agenda(agenda)
 
-    def sweep_expired_exports(self: ArchivalApplication) -> int:
+    def sweep_expired(self) -> int:
         """Delete the files of exports past their ``available_until``; returns how many."""
         now, swept = self.clock.now(), 0
         for path in self.exports_dir.glob("*/*") if self.exports_dir.exists() else ():
@@ -143,15 +143,14 @@ class Exporting:
                 path.unlink(missing_ok=True)
                 export.deleted(now)
                 with contextlib.suppress(IntegrityError, OperationalError):  # swept elsewhere meanwhile
-                    self.save_caused(export, cause=Cause(f"export:{export.id}"))
+                    self.store.save_caused(export, cause=Cause(f"export:{export.id}"))
                 swept += 1
         return swept
 
     # -- handing it out ----------------------------------------------------------------------
-    def export_status(self: ArchivalApplication, export_id: object, user_id: str, roles: list[str]
-                      ) -> dict[str, Any]:
+    def status(self, export_id: object, user_id: str, roles: list[str]) -> dict[str, Any]:
         export = self._export(export_id)
-        business = self._business(export.tenant_id)
+        business = self.businesses.get(export.tenant_id)
         if business is None:
             raise DomainError("forbidden")
         business.check_may_see(user_id, roles)
@@ -172,9 +171,8 @@ class Exporting:
             answer["reason"] = export.failure
         return answer
 
-    def export_chunk(self: ArchivalApplication, export_id: object, user_id: str, roles: list[str],
-                     offset: int) -> dict[str, Any]:
-        status = self.export_status(export_id, user_id, roles)
+    def chunk(self, export_id: object, user_id: str, roles: list[str], offset: int) -> dict[str, Any]:
+        status = self.status(export_id, user_id, roles)
         if status["status"] != "ready":
             raise DomainError("export_not_ready", status=status["status"])
         export = self._export(export_id)

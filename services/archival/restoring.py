@@ -1,4 +1,3 @@
-# mypy: disable-error-code="misc"
 """Restore from backup after deletion, a separately priced service (AR-3): the request
 becomes billing's order (RestoreRequested); its PaymentSucceeded (kind "restore") brings the
 latest retained backup back as new books (RestoreCompleted)."""
@@ -6,36 +5,39 @@ latest retained backup back as new books (RestoreCompleted)."""
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING, Any
+import uuid
+from typing import Any
 
-from services.archival.backups import BackupUnreadable
+from services.archival.backups import BackupFiles, BackupUnreadable
+from services.archival.businesses import Businesses, Unit
 from shared.events.billing import PaymentSucceededV1
+from shared.kernel.clock import PlatformClock
+from shared.kernel.ids import parse_id
 from shared.kernel.logging import get_logger
 from shared.kernel.store import Cause
-
-if TYPE_CHECKING:
-    from services.archival.application import ArchivalApplication, Unit
+from shared.kernel.subject_keys import SubjectKeys
+from shared.tenant_books import TenantBooks
 
 
 class Restoring:
-    def request_restore(self: ArchivalApplication, tenant_id: object, user_id: str, roles: list[str],
-                        cause: Cause) -> dict[str, Any]:
-        import uuid
+    def __init__(self, businesses: Businesses, *, books: TenantBooks, backup_files: BackupFiles, keys: SubjectKeys,
+                 clock: PlatformClock, price_rials: int) -> None:
+        self.businesses, self.books, self.backup_files = businesses, books, backup_files
+        self.keys, self.clock, self.price_rials = keys, clock, price_rials
 
-        from services.archival.application import parse_id
-
+    def request(self, tenant_id: object, user_id: str, roles: list[str], cause: Cause) -> dict[str, Any]:
         tid, restore_id = parse_id(tenant_id), uuid.uuid4()
 
         def mutate(unit: Unit) -> dict[str, Any]:
             restore = unit.business.request_restore(restore_id, user_id, roles, self.clock.now())
             backup = unit.business.backups[restore.backup_id]
             return {"restore_id": restore.restore_id, "order_id": restore.order_id, "backup_id": backup.backup_id,
-                    "backup_taken_at": backup.taken_at.isoformat(), "price_rials": self.restore_price_rials,
+                    "backup_taken_at": backup.taken_at.isoformat(), "price_rials": self.price_rials,
                     "status": "awaiting_payment"}
 
-        return self._change(tid, mutate, cause)
+        return self.businesses.change(tid, mutate, cause)
 
-    def complete_restore(self: ArchivalApplication, payment: PaymentSucceededV1, cause: Cause) -> None:
+    def complete(self, payment: PaymentSucceededV1, cause: Cause) -> None:
         """A restore order's payment (the policy routes no other kind here)."""
         tid = payment.tenant_id
 
@@ -62,7 +64,7 @@ class Restoring:
             business.complete_restore(payment.amount_rials, self.clock.now())
             return restorable
 
-        restored = self._change(tid, mutate, cause)
+        restored = self.businesses.change(tid, mutate, cause)
         if restored is not None:
             # Saved: the name lives under the business's own key again; its restore-time copy goes.
             self.keys.forget(restored)

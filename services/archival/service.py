@@ -4,6 +4,7 @@ and exports built in background green threads."""
 from __future__ import annotations
 
 import os
+import signal
 from typing import Any
 
 from nameko.extensions import DependencyProvider
@@ -12,6 +13,8 @@ from nameko.timer import timer
 
 from services.archival import policies
 from services.archival.application import ArchivalApplication
+from services.archival.clock_work import AfterPurgeStep
+from services.archival.settings import ArchivalSettings
 from services.archival.translations import translate
 from shared.events.ops import ClockAdvancedV1
 from shared.kernel.config import Settings
@@ -20,11 +23,26 @@ from shared.kernel.logging import get_logger
 from shared.kernel.nameko_edge import EventSourcedApp, RequestCause, answers, health_of
 from shared.kernel.store import Cause
 
-TICK_SECONDS = float(os.environ.get("ARCHIVAL_TICK_SECONDS", "30"))
+TICK_SECONDS = ArchivalSettings.from_env().tick_seconds  # nameko's timer is declared at import
 
 
 def build_application(settings: Settings) -> ArchivalApplication:
-    return ArchivalApplication(settings)
+    own = ArchivalSettings.from_env()
+    return ArchivalApplication(settings, restore_price_rials=own.restore_price_rials,
+                               after_purge_step=killed_after(own.kill_after_purge_step))
+
+
+def killed_after(step: str | None) -> AfterPurgeStep | None:
+    """The fault tests' hook: this process dies by SIGKILL right after ``step``'s effect, before
+    its record (tests/fault/test_archival_purge_restart.py). None, and so no hook, in production."""
+    if step is None:
+        return None
+
+    def after_purge_step(done: str) -> None:
+        if done == step:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return after_purge_step
 
 
 class Background(DependencyProvider):  # type: ignore[misc]
@@ -42,7 +60,7 @@ class Background(DependencyProvider):  # type: ignore[misc]
 
             def run() -> None:
                 try:
-                    app.build_export(export_id)
+                    app.exports.build(export_id)
                 except Exception:  # noqa: BLE001 - a managed thread that raises kills the container
                     get_logger().exception("archival.export_thread_failed", export_id=key)
                 finally:
@@ -67,35 +85,35 @@ class ArchivalService:
     @rpc
     @answers
     def request_export(self, tenant_id: Any, user_id: str, roles: list[str], format: Any) -> dict[str, Any]:
-        answer = self.app.request_export(tenant_id, user_id, roles, format, self.cause)
+        answer = self.app.exports.request(tenant_id, user_id, roles, format, self.cause)
         self.build(self.app, answer["export_id"])
         return answer
 
     @rpc
     @answers
     def export_status(self, export_id: Any, user_id: str, roles: list[str]) -> dict[str, Any]:
-        return self.app.export_status(export_id, user_id, roles)
+        return self.app.exports.status(export_id, user_id, roles)
 
     @rpc
     @answers
     def export_chunk(self, export_id: Any, user_id: str, roles: list[str], offset: int) -> dict[str, Any]:
-        return self.app.export_chunk(export_id, user_id, roles, offset)
+        return self.app.exports.chunk(export_id, user_id, roles, offset)
 
     @rpc
     @answers
     def request_restore(self, tenant_id: Any, user_id: str, roles: list[str]) -> dict[str, Any]:
-        return self.app.request_restore(tenant_id, user_id, roles, self.cause)
+        return self.app.restores.request(tenant_id, user_id, roles, self.cause)
 
     @rpc
     @answers
     def opening_balances_template(self) -> str:
-        return self.app.opening_balances_template()
+        return self.app.opening_balances.template()
 
     @rpc
     @answers
     def import_opening_balances(self, tenant_id: Any, user_id: str, roles: list[str], content_b64: str
                                 ) -> dict[str, Any]:
-        return self.app.import_opening_balances(tenant_id, user_id, roles, content_b64)
+        return self.app.opening_balances.import_workbook(tenant_id, user_id, roles, content_b64)
 
     @rpc
     def health(self) -> dict[str, Any]:
@@ -103,7 +121,7 @@ class ArchivalService:
 
     @inbox
     def handle(self, inbound: Inbound) -> None:
-        policies.handle(self.app, inbound)
+        policies.handle(self.app, self.app, inbound)
         if isinstance(inbound.event, ClockAdvancedV1):
             self._tick()  # the moved clock may have made deadlines due
 
@@ -113,7 +131,7 @@ class ArchivalService:
 
     def _tick(self) -> None:
         try:
-            for export_id in self.app.tick():
+            for export_id in self.app.clock_work.tick():
                 self.build(self.app, export_id)
         except Exception:  # noqa: BLE001 - the next tick tries again
             get_logger().exception("archival.tick_failed")

@@ -1,96 +1,63 @@
-"""Billing's use cases: the catalog, orders and their invoices (BI-1), starting a payment,
-and restore orders from archival (AR-3). Settling payments and refunds is in settlement.py,
-educational licences in educational.py."""
+"""Billing's application: the catalog, orders and their invoices (BI-1), starting a payment,
+and restore orders from archival (AR-3) are its own methods; settling payments and refunds
+(``self.settlement``, settlement.py) and educational licences (``self.educational``,
+educational.py) are use-case groups it builds, sharing its store through ``Records``."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
-from typing import Any, TypeVar
-
-from eventsourcing.application import AggregateNotFoundError
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
 
 from services.billing.catalog import Catalog
 from services.billing.domain import BusinessAccount, Order, Payment, business_subject, keyed_id, sealed_name, storable
-from services.billing.educational import EducationalUseCases
-from services.billing.purchases import Conflict, as_uuid, fingerprint, idempotency_key, purchase_from, tenant_named
-from services.billing.settlement import SettlementUseCases
+from services.billing.educational import Educational
+from services.billing.gateway import GatewayUnavailable, PaymentGateway
+from services.billing.purchases import (
+    changed_order,
+    fingerprint,
+    idempotency_key,
+    parsed,
+    purchase_from,
+    tenant_named,
+)
+from services.billing.records import Records
+from services.billing.settlement import Settlement
 from services.billing.views import order_view, payment_view
-from services.billing.zarinpal import GATEWAY_NAME, GatewayUnavailable
+from services.billing.zarinpal import GATEWAY_NAME
 from shared.events.archival import RestoreRequestedV1, TenantDataPurgedV1
+from shared.http.billing import OrderRequest
 from shared.kernel.errors import DomainError
+from shared.kernel.ids import parse_id
 from shared.kernel.store import Cause, ServiceApplication
 from shared.kernel.subject_keys import Personal
 
-CONFLICT_RETRIES = 30
-T = TypeVar("T")
 
+class BillingApplication(ServiceApplication):
+    name = "billing"
 
-class BillingApplication(SettlementUseCases, EducationalUseCases, ServiceApplication):
-    name = "billing"  # type: ignore[misc]
-
-    def __init__(self, *args: Any, catalog: Catalog, gateway: Any, public_base_url: str,
+    def __init__(self, *args: Any, catalog: Catalog, gateway: PaymentGateway, public_base_url: str,
                  inquiry_after: timedelta = timedelta(minutes=10), give_up_after: timedelta = timedelta(hours=1),
                  refund_retry_base: timedelta = timedelta(seconds=30), **kwargs: Any) -> None:
         self.catalog = catalog
-        self.gateway = gateway  # services.billing.zarinpal.ZarinpalClient or anything speaking like it
+        self.gateway = gateway
         self.public_base_url = public_base_url.rstrip("/")
-        self.inquiry_after, self.give_up_after = inquiry_after, give_up_after
-        self.refund_retry_base = refund_retry_base
         super().__init__(*args, **kwargs)
-        self._open_payments: set[uuid.UUID] = set()
-        self._log_position: int = 0
-        self._last_inquiry: dict[uuid.UUID, datetime] = {}  # the reconciler's pace per unknown payment
-        self.blocked_refunds: list[uuid.UUID] = []  # blocked in this process, for the edge to dead-letter
-
-    # -- shared helpers ----------------------------------------------------------------------
-    def _get(self, aggregate_id: uuid.UUID) -> Any:
-        try:
-            return self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
-
-    def _order_of(self, user_id: object, order_id: object) -> Order:
-        order: Order | None = self._get(as_uuid(order_id))
-        if not isinstance(order, Order):
-            raise DomainError("not_found")
-        order.check_customer(as_uuid(user_id))
-        return order
-
-    def _retrying(self, change: Callable[[], T]) -> T:
-        """get → mutate → save again when another request changed the aggregate first."""
-        for _ in range(CONFLICT_RETRIES):
-            try:
-                return change()
-            except Conflict:
-                continue
-        raise DomainError("busy_try_again")
-
-    def _created_once(self, aggregate_id: uuid.UUID, print_: str, create: Callable[[], T],
-                      answer: Callable[[Any], T]) -> T:
-        """Create what an Idempotency-Key names once: a repeat with the same body gets the same
-        answer, with another body 422. The store decides (the id collides), not a read."""
-        existing = self._get(aggregate_id)
-        if existing is None:
-            try:
-                return create()
-            except Conflict:
-                existing = self._get(aggregate_id)
-                if existing is None:
-                    raise
-        if getattr(existing, "fingerprint", None) != print_:
-            raise DomainError("idempotency_key_reused")
-        return answer(existing)
+        self.records = Records(self)
+        self.settlement = Settlement(self.records, gateway, inquiry_after=inquiry_after,
+                                     give_up_after=give_up_after, refund_retry_base=refund_retry_base)
+        self.educational = Educational(self.records, catalog)
 
     # -- catalog and orders (BI-1) -----------------------------------------------------------
     def catalog_view(self) -> dict[str, Any]:
         return self.catalog.public()
 
     def place_order(self, user_id: object, body: Mapping[str, Any], key: object, cause: Cause) -> dict[str, Any]:
-        customer = as_uuid(user_id)
-        purchase = self._purchase_for(customer, body)
-        tenant_id = uuid.uuid4() if purchase["kind"] == "new" else tenant_named(body)
+        customer = parse_id(user_id)
+        request = parsed(OrderRequest, body)
+        purchase = self._purchase_for(customer, request)
+        tenant_id = uuid.uuid4() if purchase["kind"] == "new" else tenant_named(request)
         purchase = sealed_name(purchase, tenant_id)
         key = idempotency_key(key)
         order_id = keyed_id("order", customer, key) if key else uuid.uuid4()
@@ -103,12 +70,12 @@ class BillingApplication(SettlementUseCases, EducationalUseCases, ServiceApplica
             self.save_caused(order, cause=cause)
             return order_view(order)
 
-        return self._created_once(order_id, print_, create, order_view)
+        return self.records.created_once(order_id, print_, create, order_view)
 
-    def _purchase_for(self, customer: uuid.UUID, body: Mapping[str, Any], kind: str | None = None) -> dict[str, Any]:
-        purchase = purchase_from(body, self.catalog, kind)
+    def _purchase_for(self, customer: uuid.UUID, request: OrderRequest) -> dict[str, Any]:
+        purchase = purchase_from(request, self.catalog)
         if purchase["kind"] != "new":
-            account: BusinessAccount | None = self._get(tenant_named(body))
+            account = self.records.get(tenant_named(request))
             if not isinstance(account, BusinessAccount) or account.owner_user_id != customer:
                 raise DomainError("business_not_found")
             if isinstance(account.business_name, Personal) and account.business_name.forgotten:
@@ -119,29 +86,28 @@ class BillingApplication(SettlementUseCases, EducationalUseCases, ServiceApplica
     def change_order(self, user_id: object, order_id: object, body: Mapping[str, Any], cause: Cause
                      ) -> dict[str, Any]:
         def attempt() -> dict[str, Any]:
-            order = self._order_of(user_id, order_id)
+            order = self.records.order_of(user_id, order_id)
             if order.kind == "restore":
                 raise DomainError("order_kind_fixed")
-            merged = {"tenant_id": str(order.tenant_id)} | dict(body)
-            order.change(sealed_name(self._purchase_for(order.customer_user_id, merged, kind=order.kind),
-                                     order.tenant_id))
+            request = changed_order(order.kind, order.tenant_id, body)
+            order.change(sealed_name(self._purchase_for(order.customer_user_id, request), order.tenant_id))
             self.save_caused(order, cause=cause)
             return order_view(order)
 
-        return self._retrying(attempt)
+        return self.records.retrying(attempt)
 
     def calculate_invoice(self, user_id: object, order_id: object, cause: Cause) -> dict[str, Any]:
         def attempt() -> dict[str, Any]:
-            order = self._order_of(user_id, order_id)
+            order = self.records.order_of(user_id, order_id)
             order.check_open()
             order.issue_invoice(uuid.uuid4(), self.catalog.invoice_for(order.purchase))
             self.save_caused(order, cause=cause)
             return order_view(order)
 
-        return self._retrying(attempt)
+        return self.records.retrying(attempt)
 
     def order(self, user_id: object, order_id: object) -> dict[str, Any]:
-        return order_view(self._order_of(user_id, order_id))
+        return order_view(self.records.order_of(user_id, order_id))
 
     def forget_business(self, purged: TenantDataPurgedV1, cause: Cause) -> None:
         """AR-1: the business's name in billing's events becomes unreadable with its data. The
@@ -152,7 +118,7 @@ class BillingApplication(SettlementUseCases, EducationalUseCases, ServiceApplica
 
     def open_restore_order(self, event: RestoreRequestedV1, cause: Cause) -> None:
         """Archival asked for a paid restore (AR-3): an order with the id it chose, priced now."""
-        if self._get(event.order_id) is not None:
+        if self.records.get(event.order_id) is not None:
             self.save_caused(cause=cause)  # made before (a second request): only mark the event handled
             return
         purchase = sealed_name({"kind": "restore", "products": [], "period_months": 1, "extra_organizations": 0,
@@ -161,14 +127,14 @@ class BillingApplication(SettlementUseCases, EducationalUseCases, ServiceApplica
         order = Order(order_id=event.order_id, customer_user_id=event.requested_by_user_id, tenant_id=event.tenant_id,
                       purchase=purchase, fingerprint=f"restore:{event.restore_id}")
         order.issue_invoice(uuid.uuid4(), self.catalog.invoice_for(purchase))
-        account = self._get(event.tenant_id)
+        account = self.records.get(event.tenant_id)
         if isinstance(account, BusinessAccount):
             account.restored_as(purchase["business_name"])
         self.save_caused(order, *([account] if isinstance(account, BusinessAccount) else []), cause=cause)
 
     # -- paying (BI-1: only the current invoice) ---------------------------------------------
     def start_payment(self, user_id: object, order_id: object, key: object, cause: Cause) -> dict[str, Any]:
-        order = self._order_of(user_id, order_id)
+        order = self.records.order_of(user_id, order_id)
         invoice = order.check_payable()
         if storable(order.purchase) is not order.purchase:
             raise DomainError("business_purged")  # its name went with its data (AR-1): nothing to pay for
@@ -190,17 +156,17 @@ class BillingApplication(SettlementUseCases, EducationalUseCases, ServiceApplica
                               vat_rials=invoice["vat_rials"], gateway=GATEWAY_NAME, authority=authority,
                               redirect_url=redirect, fingerprint=print_, started_at=self.clock.now())
             self.save_caused(payment, cause=cause)
-            self._open_payments.add(payment_id)
+            self.settlement.watch(payment_id)
             return self._started(payment)
 
-        return self._created_once(payment_id, print_, create, self._started)
+        return self.records.created_once(payment_id, print_, create, self._started)
 
     def _started(self, payment: Payment) -> dict[str, Any]:
         return {"payment_id": str(payment.id), "redirect_url": payment.redirect_url,
                 "amount_rials": payment.amount_rials, "state": payment.state}
 
     def payment(self, user_id: object | None, payment_id: object) -> dict[str, Any]:
-        payment: Payment | None = self._get(as_uuid(payment_id))
-        if not isinstance(payment, Payment) or (user_id is not None and payment.customer_user_id != as_uuid(user_id)):
+        payment = self.records.payment(payment_id)
+        if user_id is not None and payment.customer_user_id != parse_id(user_id):
             raise DomainError("not_found")
         return payment_view(payment, self.clock.now())

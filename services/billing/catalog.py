@@ -4,7 +4,6 @@ catalog always give the same invoice."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,10 +48,10 @@ class Catalog:
     periods: tuple[int, ...] = field(default=PERIODS)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Catalog:
+    def from_env(cls, env: Mapping[str, str]) -> Catalog:
         """PRICE_<PRODUCT>_<N>M, VAT_PERCENT, PRICE_EXTRA_ORGANIZATION_RIALS,
-        PRICE_EXTRA_CONCURRENT_USER_RIALS, RESTORE_PRICE_RIALS (see docs/configuration.md)."""
-        env = os.environ if env is None else env
+        PRICE_EXTRA_CONCURRENT_USER_RIALS, RESTORE_PRICE_RIALS (see docs/configuration.md); the
+        service passes its environment (service.build_application)."""
         prices = {(product, months): _rials(env, f"PRICE_{product.upper()}_{months}M", default)
                   for (product, months), default in DEFAULT_PRICES.items()}
         vat = _rials(env, "VAT_PERCENT", 10)

@@ -5,6 +5,7 @@ concurrency on each aggregate, ids derived from idempotency keys)."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,6 +36,22 @@ def add_months(moment: datetime, months: int) -> datetime:
         except ValueError:
             continue
     raise AssertionError("unreachable")
+
+
+@dataclass(frozen=True)
+class Refund:
+    """A scheduled refund as the payment's events made it (state only: events carry scalars)."""
+
+    refund_id: uuid.UUID
+    deadline: datetime  # capture + 72 hours (BI-2)
+    next_try_at: datetime
+    attempts: int = 0
+    alerted: bool = False  # the operator alert was raised (once)
+    refunded_at: datetime | None = None
+    refund_reference: str | None = None
+    last_error: str | None = None
+    blocked_at: datetime | None = None
+    attempt_started_at: datetime | None = None  # a replica's claim on the next try
 
 
 class Order(Aggregate):
@@ -151,7 +168,7 @@ class Payment(Aggregate):
         self.reference: str | None = None
         self.captured_at: datetime | None = None
         self.period: tuple[datetime, datetime] | None = None
-        self.refund: dict[str, Any] | None = None
+        self.refund: Refund | None = None
         self.bank_receipt: dict[str, Any] | None = None  # what verification returned: ref_id, card, fee
 
     @staticmethod
@@ -218,12 +235,11 @@ class Payment(Aggregate):
     def _refund_scheduled(self, refund_id: uuid.UUID, reference: str, captured_at: datetime, deadline: datetime,
                           reason: str, facts: dict[str, Any]) -> None:
         self.state, self.captured_at, self.reference = "refund_scheduled", captured_at, reference
-        self.refund = {"refund_id": refund_id, "deadline": deadline, "next_try_at": captured_at, "attempts": 0,
-                       "alerted": False, "refunded_at": None, "refund_reference": None, "last_error": None}
+        self.refund = Refund(refund_id=refund_id, deadline=deadline, next_try_at=captured_at)
 
     # -- refunds -----------------------------------------------------------------------------
     def refund_due(self, now: datetime) -> bool:
-        return self.state == "refund_scheduled" and self.refund is not None and now >= self.refund["next_try_at"]
+        return self.state == "refund_scheduled" and self.refund is not None and now >= self.refund.next_try_at
 
     def claim_refund(self, now: datetime) -> bool:
         """Take the next refund try: one replica at a time asks the bank (the refund API has
@@ -232,7 +248,7 @@ class Payment(Aggregate):
         if not self.refund_due(now):
             return False
         assert self.refund is not None
-        started = self.refund.get("attempt_started_at")
+        started = self.refund.attempt_started_at
         if started is not None and now - started < REFUND_CLAIM:
             return False
         self._refund_attempt_started(at=now)
@@ -241,43 +257,42 @@ class Payment(Aggregate):
     @event("RefundAttemptStarted")
     def _refund_attempt_started(self, at: datetime) -> None:
         assert self.refund is not None
-        self.refund["attempt_started_at"] = at
+        self.refund = replace(self.refund, attempt_started_at=at)
 
     def refund_attempt_failed(self, error: str, now: datetime, base_delay: timedelta) -> bool:
         """Record a failed refund try with back-off; True when it raised the operator alert."""
         assert self.refund is not None
-        attempts = self.refund["attempts"] + 1
+        attempts = self.refund.attempts + 1
         delay = min(base_delay * 2 ** min(attempts - 1, 20), REFUND_RETRY_LONGEST)  # capped: no overflow
-        deadline = self.refund["deadline"]
+        deadline = self.refund.deadline
         alert_point = deadline - ALERT_BEFORE_DEADLINE
         # Never wait past the alert point without trying again; at or past it, keep backing off (a try
         # scheduled for `now` again would spin).
         next_try = min(now + delay, alert_point) if now < alert_point else now + delay
-        alert = not self.refund["alerted"] and now >= alert_point
+        alert = not self.refund.alerted and now >= alert_point
         self._refund_attempt_failed(error=error[:300], attempts=attempts, next_try_at=next_try, alert=alert)
         return alert
 
     @event("RefundAttemptFailed")
     def _refund_attempt_failed(self, error: str, attempts: int, next_try_at: datetime, alert: bool) -> None:
         assert self.refund is not None
-        self.refund.update(attempts=attempts, next_try_at=next_try_at, last_error=error, attempt_started_at=None)
-        if alert:
-            self.refund["alerted"] = True
+        self.refund = replace(self.refund, attempts=attempts, next_try_at=next_try_at, last_error=error,
+                              attempt_started_at=None, alerted=self.refund.alerted or alert)
 
     def refund_blocked(self, error: str, now: datetime) -> None:
         """The gateway refuses to give the money back by API (no transaction number, too small,
         a refused token): retries stop until an operator has acted (``unblock_refund``)."""
         if self.state == "refund_scheduled":
             assert self.refund is not None
-            self._refund_blocked(error=error[:300], blocked_at=now, refund_id=self.refund["refund_id"],
-                                 deadline=self.refund["deadline"], facts=self.facts())
+            self._refund_blocked(error=error[:300], blocked_at=now, refund_id=self.refund.refund_id,
+                                 deadline=self.refund.deadline, facts=self.facts())
 
     @event("RefundBlocked")
     def _refund_blocked(self, error: str, blocked_at: datetime, refund_id: uuid.UUID, deadline: datetime,
                         facts: dict[str, Any]) -> None:
         assert self.refund is not None
         self.state = "refund_blocked"
-        self.refund.update(last_error=error, blocked_at=blocked_at, attempt_started_at=None)
+        self.refund = replace(self.refund, last_error=error, blocked_at=blocked_at, attempt_started_at=None)
 
     def unblock_refund(self, now: datetime) -> None:
         if self.state == "refund_blocked":
@@ -287,21 +302,21 @@ class Payment(Aggregate):
     def _refund_unblocked(self, at: datetime) -> None:
         assert self.refund is not None
         self.state = "refund_scheduled"
-        self.refund.update(next_try_at=at, blocked_at=None, attempt_started_at=None)
+        self.refund = replace(self.refund, next_try_at=at, blocked_at=None, attempt_started_at=None)
 
     def refunded(self, refund_reference: str, now: datetime) -> None:
         if self.state != "refund_scheduled":
             return
         assert self.refund is not None
-        self._refunded(refund_reference=refund_reference, refunded_at=now, refund_id=self.refund["refund_id"],
-                       deadline=self.refund["deadline"], facts=self.facts())
+        self._refunded(refund_reference=refund_reference, refunded_at=now, refund_id=self.refund.refund_id,
+                       deadline=self.refund.deadline, facts=self.facts())
 
     @event("Refunded")
     def _refunded(self, refund_reference: str, refunded_at: datetime, refund_id: uuid.UUID, deadline: datetime,
                   facts: dict[str, Any]) -> None:
         assert self.refund is not None
         self.state = "refunded"
-        self.refund.update(refund_reference=refund_reference, refunded_at=refunded_at)
+        self.refund = replace(self.refund, refund_reference=refund_reference, refunded_at=refunded_at)
 
     # -- for the reconciler ------------------------------------------------------------------
     @property

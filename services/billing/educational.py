@@ -1,5 +1,3 @@
-# mypy: disable-error-code="misc"
-# (the mixin's methods take `self: BillingApplication`, which mypy cannot see is its subclass)
 """Educational licences (BI-4): an institution applies; support approves (a zero-price
 invoice and EducationalLicenceGranted, which provisioning treats like an accounting
 purchase of the educational edition) or rejects."""
@@ -9,9 +7,9 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from services.billing.catalog import DESCRIPTIONS
+from services.billing.catalog import DESCRIPTIONS, Catalog
 from services.billing.domain import (
     BusinessAccount,
     EducationalApplication,
@@ -20,14 +18,14 @@ from services.billing.domain import (
     name_of,
     sealed_name,
 )
-from services.billing.purchases import as_uuid, business_name, fingerprint, idempotency_key
+from services.billing.purchases import fingerprint, idempotency_key, parsed
+from services.billing.records import Records
+from shared.http.billing import EducationalApplicationRequest
 from shared.kernel.errors import DomainError
+from shared.kernel.ids import parse_id
 from shared.kernel.mobile import normalize_mobile, to_latin_digits
 from shared.kernel.store import Cause
 from shared.kernel.subject_keys import Personal
-
-if TYPE_CHECKING:
-    from services.billing.application import BillingApplication
 
 LICENCE_MONTHS = 12
 _LICENCE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z/_-]{0,49}$")
@@ -39,15 +37,18 @@ def application_view(app: EducationalApplication) -> dict[str, Any]:
             "invoice": app.invoice}
 
 
-class EducationalUseCases:
-    def apply_for_educational(self: BillingApplication, user_id: object, body: Mapping[str, Any],
-                              key: object, cause: Cause) -> dict[str, Any]:
-        applicant = as_uuid(user_id)
-        institution = business_name(body.get("institution_name"))
-        licence = to_latin_digits(str(body.get("licence_number", ""))).strip()
+class Educational:
+    def __init__(self, records: Records, catalog: Catalog) -> None:
+        self.records, self.catalog = records, catalog
+
+    def apply(self, user_id: object, body: Mapping[str, Any], key: object, cause: Cause) -> dict[str, Any]:
+        applicant = parse_id(user_id)
+        request = parsed(EducationalApplicationRequest, body)
+        institution = request.institution_name
+        licence = to_latin_digits(request.licence_number).strip()
         if not _LICENCE.fullmatch(licence):
             raise DomainError("invalid_licence_number")
-        contact = normalize_mobile(body.get("contact_mobile"))
+        contact = normalize_mobile(request.contact_mobile)
         key = idempotency_key(key)
         application_id = keyed_id("educational", applicant, key) if key else uuid.uuid4()
         print_ = fingerprint(dict(body))
@@ -58,28 +59,20 @@ class EducationalUseCases:
                 application_id=application_id, applicant_user_id=applicant,
                 institution_name=Personal(business_subject(tenant_id), institution), licence_number=licence,
                 contact=Personal(f"user:{applicant}", contact), tenant_id=tenant_id, fingerprint=print_)
-            self.save_caused(application, cause=cause)
+            self.records.save(application, cause=cause)
             return application_view(application)
 
-        return self._created_once(application_id, print_, create, application_view)
+        return self.records.created_once(application_id, print_, create, application_view)
 
-    def _application(self: BillingApplication, application_id: object) -> EducationalApplication:
-        found = self._get(as_uuid(application_id))
-        if not isinstance(found, EducationalApplication):
-            raise DomainError("not_found")
-        return found
-
-    def educational_application(self: BillingApplication, user_id: object, application_id: object,
-                                support: bool) -> dict[str, Any]:
-        found = self._application(application_id)
-        if not support and found.applicant_user_id != as_uuid(user_id):
+    def application(self, user_id: object, application_id: object, support: bool) -> dict[str, Any]:
+        found = self.records.application(application_id)
+        if not support and found.applicant_user_id != parse_id(user_id):
             raise DomainError("not_found")
         return application_view(found)
 
-    def approve_educational(self: BillingApplication, support_user_id: object, application_id: object,
-                            cause: Cause) -> dict[str, Any]:
+    def approve(self, support_user_id: object, application_id: object, cause: Cause) -> dict[str, Any]:
         def attempt() -> dict[str, Any]:
-            found = self._application(application_id)
+            found = self.records.application(application_id)
             if found.state == "approved":
                 return application_view(found)
             # BI-4: free whatever the price list says; VAT on nothing is nothing.
@@ -88,22 +81,22 @@ class EducationalUseCases:
             invoice = {"invoice_id": str(uuid.uuid5(found.id, "invoice")), "kind": "educational", "lines": [line],
                        "subtotal_rials": 0, "discount_rials": 0, "vat_percent": self.catalog.vat_percent,
                        "vat_rials": 0, "total_rials": 0}
-            found.approve(as_uuid(support_user_id), invoice, self.clock.now(), LICENCE_MONTHS)
+            found.approve(parse_id(support_user_id), invoice, self.records.now(), LICENCE_MONTHS)
             account = BusinessAccount(tenant_id=found.tenant_id, owner_user_id=found.applicant_user_id,
                                       business_name=sealed_name({"business_name": found.institution_name},
                                                                 found.tenant_id)["business_name"],
                                       business_type="educational")
-            self.save_caused(found, account, cause=cause)
+            self.records.save(found, account, cause=cause)
             return application_view(found)
 
-        return self._retrying(attempt)
+        return self.records.retrying(attempt)
 
-    def reject_educational(self: BillingApplication, support_user_id: object, application_id: object,
-                           reason: object, cause: Cause) -> dict[str, Any]:
+    def reject(self, support_user_id: object, application_id: object, reason: object, cause: Cause
+               ) -> dict[str, Any]:
         def attempt() -> dict[str, Any]:
-            found = self._application(application_id)
-            found.reject(as_uuid(support_user_id), str(reason or "")[:300])
-            self.save_caused(found, cause=cause)
+            found = self.records.application(application_id)
+            found.reject(parse_id(support_user_id), str(reason or "")[:300])
+            self.records.save(found, cause=cause)
             return application_view(found)
 
-        return self._retrying(attempt)
+        return self.records.retrying(attempt)

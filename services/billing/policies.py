@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
-from services.billing.application import BillingApplication
+from typing import Protocol
+
+from services.billing.settlement import Settlement
 from shared.events.archival import RestoreRequestedV1, TenantDataPurgedV1
 from shared.events.billing import RefundBlockedV1
 from shared.kernel.inbox import Inbound
 from shared.kernel.policies import handle_platform_event, skip_if_handled
+from shared.kernel.store import Cause, ServiceApplication
 
 
-def handle(app: BillingApplication, inbound: Inbound) -> None:
-    skip_if_handled(app, inbound)
-    if handle_platform_event(app, inbound):
+class UseCases(Protocol):
+    """What the inbox reaches of billing (BillingApplication is one)."""
+
+    @property
+    def settlement(self) -> Settlement: ...
+
+    def open_restore_order(self, event: RestoreRequestedV1, cause: Cause) -> None: ...
+
+    def forget_business(self, purged: TenantDataPurgedV1, cause: Cause) -> None: ...
+
+
+def handle(store: ServiceApplication, use_cases: UseCases, inbound: Inbound) -> None:
+    skip_if_handled(store, inbound)
+    if handle_platform_event(store, inbound):
         return
     if isinstance(inbound.event, RestoreRequestedV1):
-        app.open_restore_order(inbound.event, inbound.cause)
+        use_cases.open_restore_order(inbound.event, inbound.cause)
     elif isinstance(inbound.event, TenantDataPurgedV1):
-        app.forget_business(inbound.event, inbound.cause)
+        use_cases.forget_business(inbound.event, inbound.cause)
     elif isinstance(inbound.event, RefundBlockedV1):  # only ever a dead letter an operator replayed
-        app.unblock_refund(inbound.event.payment_id, inbound.cause)
+        use_cases.settlement.unblock_refund(inbound.event.payment_id, inbound.cause)

@@ -1,5 +1,10 @@
 """What a customer typed → a checked purchase (BI-1, X-3): kinds, products, periods, business
-names and types; Persian or Arabic-Indic digits accepted wherever a number is typed."""
+names and types; Persian or Arabic-Indic digits accepted wherever a number is typed.
+
+A body is validated once, by its shared/http model (the gateway checked the same model
+before sending it; an RPC caller that skips the gateway is answered with billing's own error
+codes, mapped here from the model's field). What the model cannot know (which products a kind
+of order buys, the periods on sale, ranges, whether a business exists) is checked after."""
 
 from __future__ import annotations
 
@@ -7,28 +12,49 @@ import hashlib
 import json
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
-from eventsourcing.persistence import IntegrityError, OperationalError
+from pydantic import BaseModel, ValidationError
 
 from services.billing.catalog import SOLD, Catalog
+from shared.http.billing import OrderChange, OrderRequest
 from shared.kernel.errors import DomainError
-from shared.kernel.mobile import to_latin_digits
-from shared.kernel.text import plain_line
+from shared.kernel.mobile import EXPECTED_FORM
 
 CUSTOMER_KINDS = ("new", "renewal", "add_on", "limits")  # "restore" comes from archival (AR-3)
 BUSINESS_TYPES = ("service", "manufacturing", "trading")  # "educational" only through BI-4
 ADD_ONS = ("payroll", "fixed_assets")
-# What the store raises when another request changed the aggregate first (PostgreSQL may
-# surface it as an aborted pipeline).
-Conflict = (IntegrityError, OperationalError)
+RANGES = {"period_months": (1, 36), "extra_organizations": (0, 1000), "extra_concurrent_users": (0, 1000)}
+M = TypeVar("M", bound=BaseModel)
+
+# A refused field → billing's answer, in the order the checks have always run (the first wins).
+_REFUSALS: dict[str, DomainError] = {
+    "kind": DomainError("invalid_order_kind", allowed=list(CUSTOMER_KINDS)),
+    "products": DomainError("invalid_products", allowed=list(SOLD)),
+    **{field: DomainError("invalid_number", field=field, low=low, high=high) for field, (low, high) in RANGES.items()},
+    "business_type": DomainError("invalid_business_type", allowed=list(BUSINESS_TYPES)),
+    "business_name": DomainError("invalid_business_name"),
+    "institution_name": DomainError("invalid_business_name"),
+    "licence_number": DomainError("invalid_licence_number"),
+    "contact_mobile": DomainError("invalid_mobile", expected=EXPECTED_FORM),
+    "tenant_id": DomainError("business_not_found"),
+}
 
 
-def as_uuid(value: object) -> uuid.UUID:
+def parsed(model: type[M], body: Mapping[str, Any]) -> M:
+    """``body`` (a dict, as the RPC receives it) as ``model``, or the DomainError billing
+    answers for its first refused field."""
+    if not isinstance(body, Mapping):
+        raise DomainError("invalid_request", fields=[{"field": "", "problem": "dict_type"}])
     try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise DomainError("not_found") from None
+        return model.model_validate(dict(body))
+    except ValidationError as exc:
+        fields = {str(err["loc"][0]) if err["loc"] else "" for err in exc.errors()}
+        for field, refusal in _REFUSALS.items():
+            if field in fields:
+                raise DomainError(refusal.code, **refusal.details) from None
+        problems = [{"field": ".".join(str(p) for p in err["loc"]), "problem": err["type"]} for err in exc.errors()]
+        raise DomainError("invalid_request", fields=problems) from None
 
 
 def idempotency_key(key: object) -> str | None:
@@ -39,49 +65,36 @@ def idempotency_key(key: object) -> str | None:
     return key
 
 
-def number(value: object, field: str, low: int, high: int) -> int:
-    """An integer typed as a number or as digits in any script; never a float or a bool."""
-    if isinstance(value, (bool, float)):
-        raise DomainError("invalid_number", field=field)
-    text = to_latin_digits(value.strip()) if isinstance(value, str) else value
-    try:
-        parsed = int(text) if isinstance(text, (int, str)) and str(text).isascii() else None
-    except ValueError:
-        parsed = None
-    if parsed is None or not low <= parsed <= high:
+def within(value: int, field: str) -> int:
+    low, high = RANGES[field]
+    if not low <= value <= high:
         raise DomainError("invalid_number", field=field, low=low, high=high)
-    return parsed
-
-
-def business_name(value: object) -> str:
-    name = plain_line(value, max_length=200)
-    if name is None:
-        raise DomainError("invalid_business_name")
-    return name
+    return value
 
 
 def fingerprint(*parts: object) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def purchase_from(body: Mapping[str, Any], catalog: Catalog, kind: str | None = None) -> dict[str, Any]:
-    """The purchase an order body describes; for renewal, add-on and limits the business's
-    name and type come from billing's account of it, filled in by the application."""
-    kind = kind or str(body.get("kind", "new"))
-    if kind not in CUSTOMER_KINDS:
-        raise DomainError("invalid_order_kind", allowed=list(CUSTOMER_KINDS))
-    raw_products = body.get("products") or []
-    if not isinstance(raw_products, (list, tuple)) or not all(isinstance(p, str) for p in raw_products):
-        raise DomainError("invalid_products", allowed=list(SOLD))
-    products = list(raw_products)
+def changed_order(kind: str, tenant_id: uuid.UUID, body: Mapping[str, Any]) -> OrderRequest:
+    """A change of an order as the order it describes now (its kind and business stay)."""
+    change = parsed(OrderChange, body)
+    return OrderRequest.model_validate({"kind": kind, "tenant_id": str(tenant_id)}
+                                       | change.model_dump(exclude_unset=True))
+
+
+def purchase_from(order: OrderRequest, catalog: Catalog) -> dict[str, Any]:
+    """The purchase an order describes; for renewal, add-on and limits the business's name and
+    type come from billing's account of it, filled in by the application."""
+    kind, products = order.kind, list(order.products)
     if "educational" in products:
         raise DomainError("educational_requires_application")
     if any(p not in SOLD for p in products) or len(set(products)) != len(products):
         raise DomainError("invalid_products", allowed=list(SOLD))
-    months = number(body.get("period_months", 12), "period_months", 1, 36)
+    months = within(order.period_months, "period_months")
     catalog.check_period(months)
-    extra_orgs = number(body.get("extra_organizations", 0), "extra_organizations", 0, 1000)
-    extra_users = number(body.get("extra_concurrent_users", 0), "extra_concurrent_users", 0, 1000)
+    extra_orgs = within(order.extra_organizations, "extra_organizations")
+    extra_users = within(order.extra_concurrent_users, "extra_concurrent_users")
     if kind == "limits":
         if products or not (extra_orgs or extra_users):
             raise DomainError("invalid_products", hint="a limits order buys extra organizations or users only")
@@ -96,15 +109,16 @@ def purchase_from(body: Mapping[str, Any], catalog: Catalog, kind: str | None = 
     purchase: dict[str, Any] = {"kind": kind, "products": products, "period_months": months,
                                 "extra_organizations": extra_orgs, "extra_concurrent_users": extra_users}
     if kind == "new":
-        if body.get("business_type") not in BUSINESS_TYPES:
+        if order.business_type not in BUSINESS_TYPES:
             raise DomainError("invalid_business_type", allowed=list(BUSINESS_TYPES))
-        purchase |= {"business_name": business_name(body.get("business_name")),
-                     "business_type": body["business_type"]}
+        if order.business_name is None:
+            raise DomainError("invalid_business_name")
+        purchase |= {"business_name": order.business_name, "business_type": order.business_type}
     return purchase
 
 
-def tenant_named(body: Mapping[str, Any]) -> uuid.UUID:
+def tenant_named(order: OrderRequest) -> uuid.UUID:
     try:
-        return uuid.UUID(str(body.get("tenant_id")))
+        return uuid.UUID(str(order.tenant_id))
     except ValueError:
         raise DomainError("business_not_found") from None

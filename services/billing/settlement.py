@@ -1,5 +1,3 @@
-# mypy: disable-error-code="misc"
-# (the mixin's methods take `self: BillingApplication`, which mypy cannot see is its subclass)
 """Settling payments (BI-2, BI-3): the callback is never trusted — billing asks the gateway
 server to server about the authority and amount it stored. The store decides races: 50
 callbacks at once all verify, one saves the payment's outcome, the others conflict on its
@@ -15,59 +13,75 @@ from __future__ import annotations
 import contextlib
 import uuid
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from services.billing.domain import BusinessAccount, Order, Payment, sealed_name, storable
-from services.billing.purchases import Conflict, as_uuid
+from services.billing.gateway import (
+    AMOUNT_MISMATCH,
+    CAPTURED,
+    NOT_CAPTURED,
+    GatewayUnavailable,
+    PaymentGateway,
+    RefundRefused,
+    Verdict,
+)
+from services.billing.records import Records
 from services.billing.translations import refund_blocked
 from services.billing.views import payment_view
-from services.billing.zarinpal import AMOUNT_MISMATCH, GatewayUnavailable, RefundRefused, Verdict
 from shared.events.base import Envelope
 from shared.events.billing import REFUND_WINDOW
-from shared.kernel.errors import DomainError
+from shared.kernel.conflicts import CONFLICTS
+from shared.kernel.ids import parse_id
 from shared.kernel.logging import get_logger
 from shared.kernel.store import Cause
 
-if TYPE_CHECKING:
-    from services.billing.application import BillingApplication
-
-CAPTURED = ("PAID", "VERIFIED")  # inquiry.json: the customer's money was taken
-NOT_CAPTURED = ("FAILED", "REVERSED")
 INQUIRY_LONGEST_GAP = timedelta(minutes=10)
 
 
-class SettlementUseCases:
-    def payment_callback(self: BillingApplication, payment_id: object, authority: object, status: object, cause: Cause
+class Settlement:
+    def __init__(self, records: Records, gateway: PaymentGateway, *, inquiry_after: timedelta,
+                 give_up_after: timedelta, refund_retry_base: timedelta) -> None:
+        self.records, self.gateway = records, gateway
+        self.inquiry_after, self.give_up_after = inquiry_after, give_up_after
+        self.refund_retry_base = refund_retry_base
+        self._open_payments: set[uuid.UUID] = set()
+        self._log_position: int = 0
+        self._last_inquiry: dict[uuid.UUID, datetime] = {}  # the reconciler's pace per unknown payment
+        self.blocked_refunds: list[uuid.UUID] = []  # blocked in this process, for the edge to dead-letter
+
+    def watch(self, payment_id: uuid.UUID) -> None:
+        """A payment just started: the reconciler follows it from now on."""
+        self._open_payments.add(payment_id)
+
+    def payment_callback(self, payment_id: object, authority: object, status: object, cause: Cause
                          ) -> dict[str, Any]:
-        pid = as_uuid(payment_id)
-        payment: Payment | None = self._get(pid)
-        if not isinstance(payment, Payment):
-            raise DomainError("not_found")
+        pid = parse_id(payment_id)
+        payment = self.records.payment(pid)
         if authority != payment.authority:
             # Someone's callback names another transaction: ignored, we ask about our own.
             get_logger().warning("billing.callback_authority_mismatch", payment_id=str(pid))
         self.settle(pid, cause, hint="NOK" if status == "NOK" else "OK")
-        return payment_view(self._get(pid), self.clock.now())
+        return payment_view(self.records.payment(pid), self.records.now())
 
-    def settle(self: BillingApplication, payment_id: uuid.UUID, cause: Cause, hint: str = "OK") -> None:
+    def settle(self, payment_id: uuid.UUID, cause: Cause, hint: str = "OK") -> None:
         """Ask the gateway and record the outcome once; an unknown outcome stays pending."""
         def attempt() -> None:
-            payment: Payment = self._get(payment_id)
+            payment = self.records.payment(payment_id)
             late = payment.state == "failed" and payment.reason == "timeout" and payment.refund is None
             if payment.state != "pending" and not late:
                 return
             try:
                 status = self.gateway.inquiry(payment.authority)
                 if status in NOT_CAPTURED and not late:
-                    payment.fail("cancelled_by_customer" if hint == "NOK" else "declined", self.clock.now())
-                    self.save_caused(payment, cause=cause)
+                    payment.fail("cancelled_by_customer" if hint == "NOK" else "declined", self.records.now())
+                    self.records.save(payment, cause=cause)
                     return
                 if status not in CAPTURED:
                     return  # the bank has not answered yet: the reconciler asks again
                 if status == "PAID" and not late and (refused := self._refusal(payment)) is not None:
                     # Money the order no longer takes is not verified first: it is reversed.
-                    payment.fail(refused, self.clock.now(), captured=True)
-                    self.save_caused(payment, cause=cause)
+                    payment.fail(refused, self.records.now(), captured=True)
+                    self.records.save(payment, cause=cause)
                     self._log_outcome(payment)
                     self._refund(payment.id, cause)
                     return
@@ -77,52 +91,52 @@ class SettlementUseCases:
                 return
             self._record_verdict(payment, verdict, late, cause)
 
-        self._retrying(attempt)
+        self.records.retrying(attempt)
 
-    def _refusal(self: BillingApplication, payment: Payment) -> str | None:
-        order: Order = self._get(payment.order_id)
+    def _refusal(self, payment: Payment) -> str | None:
+        order = self.records.one(Order, payment.order_id)
         return order.refusal_of(payment.id, payment.invoice_id)
 
-    def _record_verdict(self: BillingApplication, payment: Payment, verdict: Verdict, late: bool,
+    def _record_verdict(self, payment: Payment, verdict: Verdict, late: bool,
                         cause: Cause) -> None:
-        now = self.clock.now()
+        now = self.records.now()
         receipt = verdict.receipt() if verdict.paid else None
         if late:
             payment.fail("late_success", now, captured=True, reference=verdict.ref_id, bank_receipt=receipt)
-            self.save_caused(payment, cause=cause)
+            self.records.save(payment, cause=cause)
         elif not verdict.paid:
             reason = "amount_mismatch" if verdict.code == AMOUNT_MISMATCH else (
                 "verification_failed" if verdict.captured else "declined")
             payment.fail(reason, now, captured=verdict.captured)
-            self.save_caused(payment, cause=cause)
+            self.records.save(payment, cause=cause)
         else:
-            order: Order = self._get(payment.order_id)
+            order = self.records.one(Order, payment.order_id)
             refused = order.mark_paid(payment.id, payment.invoice_id)
             if refused is None:
                 payment.succeed(verdict.ref_id or payment.authority, now, bank_receipt=receipt)
-                self.save_caused(payment, order, self._account_opened_by(payment), cause=cause)
+                self.records.save(payment, order, self._account_opened_by(payment), cause=cause)
             else:  # paid twice, or the order changed between our check and verify: this money goes back
                 payment.fail(refused, now, captured=True, reference=verdict.ref_id, bank_receipt=receipt)
                 # Both refusals are final (a paid order stays paid; a revision never comes back).
-                self.save_caused(payment, cause=cause)
+                self.records.save(payment, cause=cause)
         self._log_outcome(payment)
 
-    def _account_opened_by(self: BillingApplication, payment: Payment) -> BusinessAccount | None:
+    def _account_opened_by(self, payment: Payment) -> BusinessAccount | None:
         if payment.purchase["kind"] != "new":
             return None
         purchase = storable(sealed_name(payment.purchase, payment.tenant_id))  # a payment from before names were sealed
         return BusinessAccount(tenant_id=payment.tenant_id, owner_user_id=payment.customer_user_id,
                                business_name=purchase["business_name"], business_type=purchase["business_type"])
 
-    def _log_outcome(self: BillingApplication, payment: Payment) -> None:
+    def _log_outcome(self, payment: Payment) -> None:
         get_logger().info("billing.payment_settled", payment_id=str(payment.id), state=payment.state,
                           reason=payment.reason)
 
     # -- the reconciler ----------------------------------------------------------------------
-    def reconcile(self: BillingApplication, cause: Cause) -> dict[str, int]:
+    def reconcile(self, cause: Cause) -> dict[str, int]:
         """One pass over open payments, reading the clock once; safe to run anywhere, any
         number of times (each change is decided by the store)."""
-        now = self.clock.now()
+        now = self.records.now()
         done = {"settled": 0, "gave_up": 0, "refunded": 0, "refund_failures": 0}
         for payment_id in sorted(self._open_payment_ids()):
             try:
@@ -131,14 +145,14 @@ class SettlementUseCases:
                 get_logger().exception("billing.reconcile_failed", payment_id=str(payment_id))
         return done
 
-    def _reconcile_one(self: BillingApplication, payment_id: uuid.UUID, now: datetime, done: dict[str, int],
+    def _reconcile_one(self, payment_id: uuid.UUID, now: datetime, done: dict[str, int],
                        cause: Cause) -> None:
-        payment: Payment = self._get(payment_id)
+        payment = self.records.payment(payment_id)
         if not self._inquiry_due(payment, now):
             pass
         elif payment.state == "pending" and now - payment.started_at >= self.inquiry_after:
             self.settle(payment_id, cause)
-            payment = self._get(payment_id)
+            payment = self.records.payment(payment_id)
             if payment.state != "pending":
                 done["settled"] += 1
             elif now - payment.started_at >= self.give_up_after:
@@ -146,15 +160,15 @@ class SettlementUseCases:
                 done["gave_up"] += 1
         elif payment.state == "failed" and now - payment.started_at < REFUND_WINDOW:
             self.settle(payment_id, cause)  # a timed-out payment whose money may still arrive
-        payment = self._get(payment_id)
-        if payment.refund_due(self.clock.now()):  # a refund scheduled just above is due at once
+        payment = self.records.payment(payment_id)
+        if payment.refund_due(self.records.now()):  # a refund scheduled just above is due at once
             done["refunded" if self._refund(payment_id, cause) else "refund_failures"] += 1
-        if not self._get(payment_id).open or (payment.state == "failed" and now - payment.started_at
+        if not self.records.payment(payment_id).open or (payment.state == "failed" and now - payment.started_at
                                               >= REFUND_WINDOW):
             self._open_payments.discard(payment_id)
             self._last_inquiry.pop(payment_id, None)
 
-    def _inquiry_due(self: BillingApplication, payment: Payment, now: datetime) -> bool:
+    def _inquiry_due(self, payment: Payment, now: datetime) -> bool:
         """Ask about an unknown payment less often as it ages (a tenth of its age, at most every
         ten minutes): abandoned payments must not flood the gateway. Kept in memory: a restart
         only asks once more."""
@@ -166,22 +180,22 @@ class SettlementUseCases:
         self._last_inquiry[payment.id] = now
         return True
 
-    def _give_up(self: BillingApplication, payment_id: uuid.UUID, cause: Cause) -> None:
+    def _give_up(self, payment_id: uuid.UUID, cause: Cause) -> None:
         def attempt() -> None:
-            payment: Payment = self._get(payment_id)
-            payment.fail("timeout", self.clock.now())
-            self.save_caused(payment, cause=cause)
+            payment = self.records.payment(payment_id)
+            payment.fail("timeout", self.records.now())
+            self.records.save(payment, cause=cause)
 
-        self._retrying(attempt)
+        self.records.retrying(attempt)
 
-    def _refund(self: BillingApplication, payment_id: uuid.UUID, cause: Cause) -> bool:
-        payment: Payment = self._get(payment_id)
-        now = self.clock.now()
+    def _refund(self, payment_id: uuid.UUID, cause: Cause) -> bool:
+        payment = self.records.payment(payment_id)
+        now = self.records.now()
         if not payment.claim_refund(now):
             return False
         try:
-            self.save_caused(payment, cause=cause)  # the store decides which replica asks the bank
-        except Conflict:
+            self.records.save(payment, cause=cause)  # the store decides which replica asks the bank
+        except CONFLICTS:
             return False
         try:
             reference = self.gateway.refund(payment.authority, payment.bank_reference, payment.amount_rials,
@@ -192,73 +206,73 @@ class SettlementUseCases:
             if payment.state == "refund_blocked":
                 assert payment.refund is not None
                 get_logger().error("billing.refund_blocked", payment_id=str(payment.id), error=str(refused)[:300],
-                                   deadline=payment.refund["deadline"].isoformat())
+                                   deadline=payment.refund.deadline.isoformat())
                 self.blocked_refunds.append(payment.id)  # the edge dead-letters it for an operator
             return False
         except GatewayUnavailable as exc:
             if payment.refund_attempt_failed(str(exc), now, self.refund_retry_base):
                 assert payment.refund is not None
                 get_logger().error("billing.refund_alert", payment_id=str(payment.id),
-                                   deadline=payment.refund["deadline"].isoformat(),
-                                   attempts=payment.refund["attempts"], error=str(exc)[:200])
+                                   deadline=payment.refund.deadline.isoformat(),
+                                   attempts=payment.refund.attempts, error=str(exc)[:200])
             self._save_quietly(payment, cause)
             return False
         payment.refunded(reference, now)
         self._save_quietly(payment, cause)
         return True
 
-    def unblock_refund(self: BillingApplication, payment_id: object, cause: Cause) -> dict[str, Any]:
+    def unblock_refund(self, payment_id: object, cause: Cause) -> dict[str, Any]:
         """An operator fixed what blocked a refund (registered the server's address, renewed
         the token, refunded by hand and recorded it): try again at once."""
         def attempt() -> Payment:
-            payment: Payment | None = self._get(as_uuid(payment_id))
-            if not isinstance(payment, Payment):
-                raise DomainError("not_found")
-            payment.unblock_refund(self.clock.now())
-            self.save_caused(payment, cause=cause)
+            payment = self.records.payment(payment_id)
+            payment.unblock_refund(self.records.now())
+            self.records.save(payment, cause=cause)
             return payment
 
-        self._open_payments.add(self._retrying(attempt).id)
+        self._open_payments.add(self.records.retrying(attempt).id)
         # The inbox's cause records its message as handled with the unblocking; the refund that
         # follows is the reconciler's kind of work, under the same correlation.
-        self._refund(as_uuid(payment_id), Cause.new_request(cause.correlation_id))
-        return payment_view(self._get(as_uuid(payment_id)), self.clock.now())
+        self._refund(parse_id(payment_id), Cause.new_request(cause.correlation_id))
+        return payment_view(self.records.payment(payment_id), self.records.now())
 
-    def blocked_refund_letter(self: BillingApplication, payment_id: uuid.UUID) -> Envelope | None:
+    def blocked_refund_letter(self, payment_id: uuid.UUID) -> Envelope | None:
         """The dead letter that puts a blocked refund in front of operators; replaying it (after
         the cause is fixed) brings it back here as RefundBlocked, which tries the refund again."""
-        payment: Payment | None = self._get(payment_id)
+        payment = self.records.get(payment_id)
         if not isinstance(payment, Payment) or payment.state != "refund_blocked" or payment.refund is None:
             return None
         refund = payment.refund
-        event = refund_blocked(payment.facts(), refund["refund_id"], refund["last_error"], refund["blocked_at"],
-                               refund["deadline"])
-        return Envelope(event_id=uuid.uuid5(refund["refund_id"], f"blocked:{refund['blocked_at'].isoformat()}"),
-                        type=event.type, version=event.version, occurred_at=refund["blocked_at"], producer=self.name,
+        assert refund.blocked_at is not None and refund.last_error is not None
+        event = refund_blocked(payment.facts(), refund.refund_id, refund.last_error, refund.blocked_at,
+                               refund.deadline)
+        return Envelope(event_id=uuid.uuid5(refund.refund_id, f"blocked:{refund.blocked_at.isoformat()}"),
+                        type=event.type, version=event.version, occurred_at=refund.blocked_at,
+                        producer=self.records.name,
                         producer_position=0, correlation_id=str(payment.id), tenant_id=payment.tenant_id,
                         payload=event.model_dump(mode="json"))
 
-    def refund_health(self: BillingApplication) -> dict[str, Any]:
+    def refund_health(self) -> dict[str, Any]:
         """The refund promise as operators watch it (BI-2): refunds blocked for a person, and the
         oldest open refund's deadline."""
-        refunds = [p.refund for p in (self._get(i) for i in sorted(self._open_payments))
+        refunds = [p.refund for p in (self.records.get(i) for i in sorted(self._open_payments))
                    if isinstance(p, Payment) and p.refund is not None and p.state in ("refund_scheduled",
                                                                                        "refund_blocked")]
-        blocked = [r for r in refunds if r.get("blocked_at") is not None]
-        deadlines = sorted(r["deadline"] for r in refunds)
+        blocked = [r for r in refunds if r.blocked_at is not None]
+        deadlines = sorted(r.deadline for r in refunds)
         return {"refunds_open": len(refunds), "refunds_blocked": len(blocked),
                 "oldest_refund_deadline": deadlines[0].isoformat() if deadlines else None}
 
-    def _save_quietly(self: BillingApplication, payment: Payment, cause: Cause) -> None:
+    def _save_quietly(self, payment: Payment, cause: Cause) -> None:
         # Another reconciler may have recorded this payment first; the next pass reads its state.
-        with contextlib.suppress(*Conflict):
-            self.save_caused(payment, cause=cause)
+        with contextlib.suppress(*CONFLICTS):
+            self.records.save(payment, cause=cause)
 
-    def _open_payment_ids(self: BillingApplication) -> set[uuid.UUID]:
+    def _open_payment_ids(self) -> set[uuid.UUID]:
         """Payments that may still need the reconciler, from the event log (a read model kept
         in memory and rebuilt from the log at start)."""
         while True:
-            batch = self.recorder.select_notifications(self._log_position + 1, 500)
+            batch = self.records.store.recorder.select_notifications(self._log_position + 1, 500)
             if not batch:
                 return set(self._open_payments)
             for notification in batch:

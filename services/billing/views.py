@@ -38,12 +38,12 @@ def payment_view(payment: Payment, now: datetime) -> dict[str, Any]:
     if payment.refund is not None:
         refund = payment.refund
         view["refund"] = {
-            "refund_id": str(refund["refund_id"]), "deadline": moment(refund["deadline"]),
-            "attempts": refund["attempts"], "refunded_at": moment(refund["refunded_at"]),
-            "refund_reference": refund["refund_reference"],
+            "refund_id": str(refund.refund_id), "deadline": moment(refund.deadline),
+            "attempts": refund.attempts, "refunded_at": moment(refund.refunded_at),
+            "refund_reference": refund.refund_reference,
             # The operator alert: a refund still open within 12 hours of its 72-hour deadline.
-            "operator_alert": refund["alerted"] or (refund["refunded_at"] is None
-                                                    and now >= refund["deadline"] - ALERT_BEFORE_DEADLINE),
-            "last_error": refund["last_error"],
+            "operator_alert": refund.alerted or (refund.refunded_at is None
+                                                 and now >= refund.deadline - ALERT_BEFORE_DEADLINE),
+            "last_error": refund.last_error,
         }
     return view

@@ -11,17 +11,17 @@ account's access token, and knows a transaction by its numeric session id, not b
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import requests
 
+from services.billing.gateway import ALREADY_VERIFIED, PAID, GatewayUnavailable, RefundRefused, Verdict
 from shared.kernel.logging import get_logger
+
+__all__ = ["GatewayUnavailable", "RefundRefused", "Verdict", "ZarinpalClient"]
 
 GATEWAY_NAME = "zarinpal"
 DEFAULT_GRAPHQL_URL = "https://next.zarinpal.com/api/v4/graphql/"
-PAID, ALREADY_VERIFIED = 100, 101  # verify's two successes: 101 = verified before (counts as success)
-AMOUNT_MISMATCH, NOT_PAID = -50, -51
 # verify codes that say nothing about this payment: ask again later (and tell an operator when
 # it is our configuration: merchant, terminal, account level).
 ASK_AGAIN = {-12}
@@ -30,42 +30,9 @@ REVERSE_IP_NOT_REGISTERED = -62
 SMALLEST_REFUND_RIALS = 20_000  # AddRefund refuses less (refunds are then by hand)
 
 
-class GatewayUnavailable(Exception):
-    """No usable answer (network, timeout, 5xx, rate limit): nothing is known; ask again later."""
-
-
-class RefundRefused(Exception):
-    """The gateway will not give this money back by API whatever we retry: an operator must act."""
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """verify.json's answer: ``code`` 100/101 success, negative a refusal; on success what the
-    bank returns for the receipt (the card masked, its hash, the fee)."""
-
-    code: int
-    ref_id: str | None = None
-    message: str = ""
-    card_pan: str | None = None
-    card_hash: str | None = None
-    fee: int | None = None
-    fee_type: str | None = None
-
-    @property
-    def paid(self) -> bool:
-        return self.code in (PAID, ALREADY_VERIFIED)
-
-    @property
-    def captured(self) -> bool:
-        """Whether the customer's money stays taken after this verdict (then it goes back)."""
-        return self.code != NOT_PAID
-
-    def receipt(self) -> dict[str, Any]:
-        return {"ref_id": self.ref_id, "card_pan": self.card_pan, "card_hash": self.card_hash, "fee": self.fee,
-                "fee_type": self.fee_type}
-
-
 class ZarinpalClient:
+    """services.billing.gateway.PaymentGateway over Zarinpal's REST and GraphQL APIs."""
+
     def __init__(self, base_url: str, merchant_id: str, access_token: str = "", timeout: float = 10,
                  retries: int = 2, graphql_url: str = DEFAULT_GRAPHQL_URL, terminal_id: str = "") -> None:
         self.base_url = base_url.rstrip("/")

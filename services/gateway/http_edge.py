@@ -4,12 +4,10 @@ service's answer (or its silence) into an HTTP response through the error table.
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 import uuid
 from collections.abc import Callable
-from functools import wraps
 from typing import Any, TypeVar
 
 import eventlet
@@ -21,8 +19,8 @@ from nameko.rpc import RpcProxy
 from pydantic import BaseModel, ValidationError
 from werkzeug.wrappers import Request, Response
 
+from services.gateway.broker_alarm import BROKER_ALARM
 from services.gateway.memory import GatewayMemory
-from shared.http.errors import error_body
 from shared.http.text import HIDDEN_TEXT
 from shared.kernel.logging import bind_correlation, get_logger
 from shared.kernel.tokens import InvalidToken, verify_access_token
@@ -37,7 +35,6 @@ UNDELIVERED = (ConnectionRefusedError, KombuOperationalError, UnknownService)
 UNREACHABLE = (OSError, AmqpConnectionError)
 _CORRELATION = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 Model = TypeVar("Model", bound=BaseModel)
-MAX_BODY_BYTES = int(os.environ.get("GATEWAY_MAX_BODY_BYTES", str(1024 * 1024)))
 MAX_JSON_DEPTH = 32
 # Every answer: no content sniffing, and nothing kept by a browser's or proxy's cache (tokens,
 # personal data and payments are all answered here).
@@ -58,19 +55,20 @@ def json_response(status: int, body: Any, correlation_id: str | None = None) -> 
     return response
 
 
-def check_size(request: Request) -> None:
+def check_size(request: Request, max_bytes: int) -> None:
     """Refuse a body larger than allowed from its Content-Length, before reading a byte of it."""
-    if (request.content_length or 0) > MAX_BODY_BYTES:
-        raise HttpError("payload_too_large", max_bytes=MAX_BODY_BYTES)
+    if (request.content_length or 0) > max_bytes:
+        raise HttpError("payload_too_large", max_bytes=max_bytes)
 
 
-def parse_body(request: Request, model: type[Model]) -> Model:
+def parse_body(request: Request, model: type[Model], max_bytes: int) -> Model:
     """The JSON body as ``model``: application/json only (a form or text/plain is what a
-    browser can send cross-site without asking), at most MAX_JSON_DEPTH levels deep."""
-    check_size(request)
-    raw = request.stream.read(MAX_BODY_BYTES + 1)
-    if len(raw) > MAX_BODY_BYTES:  # a chunked body has no Content-Length to refuse early
-        raise HttpError("payload_too_large", max_bytes=MAX_BODY_BYTES)
+    browser can send cross-site without asking), at most ``max_bytes`` long (the setting
+    GATEWAY_MAX_BODY_BYTES) and MAX_JSON_DEPTH levels deep."""
+    check_size(request, max_bytes)
+    raw = request.stream.read(max_bytes + 1)
+    if len(raw) > max_bytes:  # a chunked body has no Content-Length to refuse early
+        raise HttpError("payload_too_large", max_bytes=max_bytes)
     if raw and request.mimetype != "application/json":
         raise HttpError("unsupported_media_type", expected="application/json")
     try:
@@ -107,15 +105,10 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-# Only behind a proxy we run (the Ingress) is X-Forwarded-For ours; exposed directly, a client
-# could write it and slip past the per-address caps.
-TRUST_FORWARDED_FOR = os.environ.get("TRUST_FORWARDED_FOR", "0") in ("1", "true", "yes")
-
-
-def client_address(request: Request) -> str:
-    """The caller's address: the connection's peer, or behind the Ingress (TRUST_FORWARDED_FOR=1)
-    the last X-Forwarded-For hop, the one the Ingress itself saw."""
-    forwarded = request.headers.get("X-Forwarded-For", "") if TRUST_FORWARDED_FOR else ""
+def client_address(request: Request, trust_forwarded_for: bool) -> str:
+    """The caller's address: the connection's peer, or behind the Ingress (TRUST_FORWARDED_FOR=1,
+    services/gateway/settings.py) the last X-Forwarded-For hop, the one the Ingress itself saw."""
+    forwarded = request.headers.get("X-Forwarded-For", "") if trust_forwarded_for else ""
     hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
     return (hops[-1] if hops else request.remote_addr or "unknown")[:100]
 
@@ -173,6 +166,8 @@ def call(proxy: RpcProxy, method: str, *args: Any, **kwargs: Any) -> Any:
     """One RPC, bounded in time; a service's DomainError answer becomes an HttpError. A broker
     or service it cannot reach (a broker restart, a service with no instance) is asked again for
     a few seconds, then answered 503 with Retry-After — never a 500 (issue #20)."""
+    if BROKER_ALARM.blocked:  # the request would wait out its timeout in a blocked socket
+        raise HttpError("service_unavailable", retry_after=RETRY_AFTER_SECONDS)
     deadline, delay = time.monotonic() + RPC_RECONNECT_SECONDS, 0.25
     while True:
         try:
@@ -193,24 +188,6 @@ def call(proxy: RpcProxy, method: str, *args: Any, **kwargs: Any) -> Any:
     if isinstance(answer, dict) and "error" in answer:
         raise HttpError(answer["error"], **answer.get("details", {}))
     return answer["ok"] if isinstance(answer, dict) and "ok" in answer else answer
-
-
-def endpoint(handler: Callable[..., tuple[int, Any]]) -> Callable[..., Response]:
-    """Wraps an @http handler: errors become table answers, nothing escapes as a 500 page."""
-
-    @wraps(handler)
-    def wrapper(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
-        correlation = self.correlation_id
-        try:
-            status, body = handler(self, request, *args, **kwargs)
-        except HttpError as error:
-            status, body = error_body(error.code, error.details)
-        except Exception:  # noqa: BLE001 - the client gets a clean 500; the log gets the trace
-            get_logger().exception("gateway.unhandled", path=request.path)
-            status, body = error_body("internal_error")
-        return answer(status, body, correlation)
-
-    return wrapper
 
 
 def answer(status: int, body: Any, correlation_id: str | None = None) -> Response:

@@ -1,33 +1,32 @@
-"""Identity's use cases: registration (ID-1, ID-3), verification codes and their re-sending
-(ID-2), and password recovery (ID-4). Login and the personal page come next."""
+"""Identity's application: registration (ID-1, ID-3), verification codes and their re-sending
+(ID-2), and password recovery (ID-4) as its own methods; logging in (sessions.py) and the
+personal page (businesses.py) composed beside them. Nothing in the service imports this
+module but service.py."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
-from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError, Transcoder, Transcoding
+from eventsourcing.persistence import JSONTranscoder, Transcoder, Transcoding
 
-from services.identity.businesses import BusinessUseCases
+from services.identity.businesses import Businesses
 from services.identity.domain import ClientAddress, LoginThrottle, Session, User
 from services.identity.passwords import PASSWORD_HASHER, check_password
-from services.identity.sessions import SessionUseCases
+from services.identity.records import Hashing, Records, in_this_thread
+from services.identity.sessions import Sessions
+from services.identity.settings import IdentitySettings
+from shared.kernel.clock import PlatformClock
+from shared.kernel.config import Settings
+from shared.kernel.conflicts import retry_on_conflict
 from shared.kernel.errors import DomainError
 from shared.kernel.mobile import normalize_mobile, to_latin_digits
 from shared.kernel.sealing import seal
 from shared.kernel.store import Cause, ServiceApplication
-from shared.kernel.subject_ids import stable_id
-from shared.kernel.subject_keys import Personal
-
-CONFLICT_RETRIES = 20
-T = TypeVar("T")
+from shared.kernel.subject_keys import Personal, SubjectKeys
 
 
 @dataclass(frozen=True)
@@ -36,34 +35,37 @@ class Registration:
     registration_id: str  # the attempt: verifying with it accepts only this attempt's code
 
 
-class IdentityApplication(SessionUseCases, BusinessUseCases, ServiceApplication):
-    name = "identity"  # type: ignore[misc]
+class IdentityApplication(ServiceApplication):
+    """Registration, codes and recovery are its own methods; logging in is ``self.sessions``
+    (sessions.py), the personal page ``self.businesses`` (businesses.py). Both, and these
+    methods, find their aggregates through ``self.records`` (records.py)."""
+
+    name = "identity"
 
     # A user's events pile up (codes, sessions, refreshes); a snapshot every so often keeps
     # loading one cheap, which matters on every login.
     # A busy user (sessions) and a busy address (every sign-up from one office) load from a snapshot.
-    snapshotting_intervals: ClassVar[dict[Any, int]] = {User: 20, ClientAddress: 50, LoginThrottle: 50}
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {User: 20, ClientAddress: 50, LoginThrottle: 50}
 
-    def __init__(self, *args: Any, sealing_public_key: str, signing_key: str = "", codes_per_address_hour: int = 30,
-                 hashing: Callable[..., Any] | None = None, **kwargs: Any) -> None:
+    def __init__(self, settings: Settings, *, sealing_public_key: str, signing_key: str = "",
+                 codes_per_address_hour: int = IdentitySettings.codes_per_client_address_per_hour,
+                 hashing: Hashing = in_this_thread, keys: SubjectKeys | None = None,
+                 clock: PlatformClock | None = None, env: dict[str, str] | None = None) -> None:
         self.sealing_public_key = sealing_public_key
-        self.signing_key = signing_key
         self.codes_per_address_hour = codes_per_address_hour
-        # How to run argon2 (hash, verify): directly by default; the nameko edge passes a
-        # thread pool so a login's 18 ms of hashing does not stop every other request.
-        self.hashing: Callable[..., Any] = hashing or (lambda function, *args: function(*args))
-        super().__init__(*args, **kwargs)
+        self.hashing = hashing
+        super().__init__(settings, keys=keys, clock=clock, env=env)
+        self.records = Records(self)
+        self.sessions = Sessions(self, self.records, signing_key=signing_key, hashing=hashing)
+        self.businesses = Businesses(self)
 
     def register_transcodings(self, transcoder: Transcoder) -> None:
         super().register_transcodings(transcoder)
-        transcoder.register(SessionTranscoding())  # type: ignore[attr-defined]  # snapshots hold sessions
+        if isinstance(transcoder, JSONTranscoder):  # always, as eventsourcing builds it
+            transcoder.register(SessionTranscoding())  # snapshots hold sessions
 
     def user_id_for(self, mobile_e164: str) -> uuid.UUID:
-        return stable_id("user", mobile_e164, self.settings.subject_key_secret)
-
-    def _code_hash(self, user_id: uuid.UUID, purpose: str, code: str) -> str:
-        key = self.settings.subject_key_secret.encode()
-        return hmac.new(key, f"{user_id}:{purpose}:{code}".encode(), hashlib.sha256).hexdigest()
+        return self.records.user_id_for(mobile_e164)
 
     def register(self, mobile: object, password: object, cause: Cause, locale: str = "fa",
                  client_address: str | None = None) -> Registration:
@@ -73,7 +75,7 @@ class IdentityApplication(SessionUseCases, BusinessUseCases, ServiceApplication)
         e164 = normalize_mobile(mobile)
         checked = check_password(password)
         user_id = self.user_id_for(e164)
-        known = self._user(e164)
+        known = self.records.user(e164)
         if known is not None:
             known.check_can_register()  # a fast answer; the store still decides below
         password_hash = self.hashing(PASSWORD_HASHER.hash, checked)
@@ -83,9 +85,9 @@ class IdentityApplication(SessionUseCases, BusinessUseCases, ServiceApplication)
 
         def attempt() -> Registration:
             now = self.clock.now()
-            code_hash = self._code_hash(user_id, "signup", code)
+            code_hash = self.records.code_hash(user_id, "signup", code)
             sealed = seal(self.sealing_public_key, code)
-            user = self._user(e164)
+            user = self.records.user(e164)
             if user is None:
                 user = User(user_id=user_id, mobile=Personal(f"user:{user_id}", e164), password_hash=password_hash,
                             locale=chosen_locale, attempt_id=attempt_id)
@@ -98,24 +100,7 @@ class IdentityApplication(SessionUseCases, BusinessUseCases, ServiceApplication)
             self.save_caused(user, client, cause=cause)
             return Registration(user_id, attempt_id)
 
-        return self._saved_with_retry(attempt)
-
-    def _user(self, e164: str) -> User | None:
-        try:
-            user: User = self.repository.get(self.user_id_for(e164))
-        except AggregateNotFoundError:
-            return None
-        return user
-
-    def _saved_with_retry(self, change: Callable[[], T]) -> T:
-        """Run get → mutate → save again when another request changed the aggregate first
-        (optimistic concurrency): every attempt on a code is recorded, none is lost."""
-        for _ in range(CONFLICT_RETRIES):
-            try:
-                return change()
-            except IntegrityError:
-                continue
-        raise DomainError("busy_try_again")
+        return retry_on_conflict(attempt)
 
     def verify(self, mobile: object, code: object, cause: Cause, purpose: str = "signup",
                registration_id: str | None = None) -> uuid.UUID:
@@ -125,17 +110,17 @@ class IdentityApplication(SessionUseCases, BusinessUseCases, ServiceApplication)
         candidate = normalize_code(code)
 
         def attempt() -> uuid.UUID:
-            user = self._user(e164)
+            user = self.records.user(e164)
             if user is None:
                 raise DomainError("invalid_code")  # the same answer as a wrong code: no enumeration
-            outcome = user.try_code(purpose, self._code_hash(user.id, purpose, candidate), self.clock.now(),
+            outcome = user.try_code(purpose, self.records.code_hash(user.id, purpose, candidate), self.clock.now(),
                                     attempt_id=registration_id)
             self.save_caused(user, cause=cause)  # a wrong try is recorded before it is refused
             if outcome is not None:
                 raise DomainError(outcome)
             return user.id
 
-        return self._saved_with_retry(attempt)
+        return retry_on_conflict(attempt)
 
     def send_code(self, mobile: object, purpose: object, client_address: str | None, cause: Cause) -> None:
         """Re-send a sign-up code, or send a password-reset code (ID-2, ID-4). Throttled per
@@ -147,22 +132,22 @@ class IdentityApplication(SessionUseCases, BusinessUseCases, ServiceApplication)
 
         def attempt() -> None:
             client = self._client_counting_a_code(client_address)
-            user = self._user(e164)
+            user = self.records.user(e164)
             if user is None or (purpose == "password_reset" and not _may_send_reset(user, self.clock.now())):
                 # Answered like a success: a reset tells nothing of the number (registered,
                 # verified, or sent a code a moment ago), and sends nothing it may not.
                 self.save_caused(client, cause=cause)
                 return
-            user.issue_code(str(purpose), self._code_hash(user.id, str(purpose), code),
+            user.issue_code(str(purpose), self.records.code_hash(user.id, str(purpose), code),
                             seal(self.sealing_public_key, code), self.clock.now())
             self.save_caused(user, client, cause=cause)
 
-        self._saved_with_retry(attempt)
+        retry_on_conflict(attempt)
 
     def _client_counting_a_code(self, client_address: str | None) -> ClientAddress | None:
         """The client address's aggregate with one more code request on it, to be saved with
         the change that sends the code; None for internal callers (no address)."""
-        client = self._client(client_address)
+        client = self.records.client(client_address)
         if client is not None:
             client.request_code(self.clock.now(), limit=self.codes_per_address_hour)
         return client
@@ -174,10 +159,10 @@ class IdentityApplication(SessionUseCases, BusinessUseCases, ServiceApplication)
         new_hash = self.hashing(PASSWORD_HASHER.hash, checked)
 
         def attempt() -> uuid.UUID:
-            user = self._user(e164)
+            user = self.records.user(e164)
             if user is None:
                 raise DomainError("invalid_code")
-            outcome = user.try_code("password_reset", self._code_hash(user.id, "password_reset", candidate),
+            outcome = user.try_code("password_reset", self.records.code_hash(user.id, "password_reset", candidate),
                                     self.clock.now())
             if outcome is None:
                 user.change_password(new_hash, self.clock.now())
@@ -186,7 +171,7 @@ class IdentityApplication(SessionUseCases, BusinessUseCases, ServiceApplication)
                 raise DomainError(outcome)
             return user.id
 
-        return self._saved_with_retry(attempt)
+        return retry_on_conflict(attempt)
 
 
 def normalize_code(code: object) -> str:

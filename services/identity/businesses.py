@@ -1,13 +1,13 @@
-# mypy: disable-error-code="misc"
-# (the mixin's methods take `self: IdentityApplication`, which mypy cannot see is its subclass)
 """Identity's side of tenancy and archival: keeping the personal page's memberships and
-subscriptions (ID-5, TE-3, AR-2), and answering GET /me. Mixed into IdentityApplication."""
+subscriptions (ID-5, TE-3, AR-2), and answering GET /me. The application builds one
+``Businesses`` and exposes it as ``app.businesses``; policies.py feeds it."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
@@ -22,28 +22,34 @@ from services.identity.personal_page import (
 )
 from shared.events import archival, tenancy
 from shared.kernel.errors import DomainError
-from shared.kernel.i18n import jalali_date
-from shared.kernel.store import Cause
+from shared.kernel.i18n import when
+from shared.kernel.ids import parse_id
+from shared.kernel.store import Cause, ServiceApplication
 from shared.kernel.subject_keys import Personal, business_subject
 
-if TYPE_CHECKING:
-    from services.identity.application import IdentityApplication
-
 A = TypeVar("A", bound=Aggregate)
+# What the personal page is told of a business (ID-5, TE-3, AR-1, AR-2, AR-3).
+BusinessEvent = (tenancy.BusinessActivatedV1 | tenancy.MemberAddedV1 | tenancy.MemberRemovedV1
+                 | tenancy.SubscriptionExtendedV1 | tenancy.TenantLapsedV1 | tenancy.TenantReactivatedV1
+                 | archival.ArchivalScheduledV1 | archival.ArchivalCancelledV1 | archival.TenantDataPurgedV1
+                 | archival.RestoreCompletedV1)
 # What /me calls a business whose name was deleted with its data (AR-1).
 DELETED_BUSINESS_NAME = {"fa": "کسب‌وکار حذف‌شده", "en": "Deleted business"}
 
 
-class BusinessUseCases:
-    def _get_or_start(self: IdentityApplication, cls: type[A], aggregate_id: uuid.UUID, key: uuid.UUID) -> A:
+class Businesses:
+    def __init__(self, store: ServiceApplication) -> None:
+        self.store = store
+
+    def _get_or_start(self, aggregate_id: uuid.UUID, start: Callable[[], A]) -> A:
         try:
-            found: A = self.repository.get(aggregate_id)
+            found: A = self.store.repository.get(aggregate_id)
         except AggregateNotFoundError:
-            found = cls(key)  # type: ignore[call-arg]
+            found = start()
         return found
 
-    def record_business_event(self: IdentityApplication, event: Any, occurred_at: datetime, cause: Cause) -> None:
-        view = self._get_or_start(BusinessView, business_view_id(event.tenant_id), event.tenant_id)
+    def record_business_event(self, event: BusinessEvent, occurred_at: datetime, cause: Cause) -> None:
+        view = self._get_or_start(business_view_id(event.tenant_id), lambda: BusinessView(event.tenant_id))
         changed: list[Aggregate] = [view]
         forget_name = False
         if isinstance(event, tenancy.BusinessActivatedV1):
@@ -69,7 +75,7 @@ class BusinessUseCases:
                          Personal(f"business:{event.tenant_id}:restore:{event.restore_id}", event.business_name),
                          event.business_type, tuple(event.products), occurred_at)
         elif isinstance(event, tenancy.MemberAddedV1 | tenancy.MemberRemovedV1):
-            memberships = self._get_or_start(Memberships, memberships_id(event.user_id), event.user_id)
+            memberships = self._get_or_start(memberships_id(event.user_id), lambda: Memberships(event.user_id))
             # A fact older than the business's deletion arrives late (two producers, unordered):
             # sealing the name it carries would bring the deleted name back under a new key (AR-1),
             # so a late joining is dropped and a late leaving is kept under the placeholder.
@@ -87,16 +93,16 @@ class BusinessUseCases:
             # AR-1: the business's name in identity's events becomes unreadable with its data. The
             # keys go first: a crash after the save would leave them for good (the redelivery is skipped).
             for subject in view.name_subjects():
-                self.keys.forget(subject)
-        self.save_caused(*changed, cause=cause)
+                self.store.keys.forget(subject)
+        self.store.save_caused(*changed, cause=cause)
 
-    def personal_page(self: IdentityApplication, user_id: object) -> dict[str, Any]:
+    def personal_page(self, user_id: object) -> dict[str, Any]:
         try:
-            user: User = self.repository.get(uuid.UUID(str(user_id)))
-        except (ValueError, AggregateNotFoundError):
+            user: User = self.store.repository.get(parse_id(user_id, error="unauthorized"))
+        except AggregateNotFoundError:
             raise DomainError("unauthorized") from None
         try:
-            memberships: Memberships = self.repository.get(memberships_id(user.id))
+            memberships: Memberships = self.store.repository.get(memberships_id(user.id))
             places = memberships.current()
         except AggregateNotFoundError:
             places = []
@@ -106,7 +112,7 @@ class BusinessUseCases:
             subscription: Subscription | None
             name = place.business_name
             try:
-                view: BusinessView = self.repository.get(business_view_id(place.tenant_id))
+                view: BusinessView = self.store.repository.get(business_view_id(place.tenant_id))
             except AggregateNotFoundError:
                 subscription = None
             else:
@@ -121,9 +127,9 @@ class BusinessUseCases:
                 "business_type": subscription.business_type if subscription else None,
                 "products": list(subscription.products) if subscription else [],
                 "subscription_state": state,
-                "subscription_ends_at": _when(subscription.ends_at if subscription else None, user.locale),
-                "lapsed_at": _when(subscription.lapsed_at if subscription else None, user.locale),
-                "deletion_due_at": _when(subscription.deletion_due_at if subscription else None, user.locale),
+                "subscription_ends_at": when(subscription.ends_at if subscription else None, user.locale),
+                "lapsed_at": when(subscription.lapsed_at if subscription else None, user.locale),
+                "deletion_due_at": when(subscription.deletion_due_at if subscription else None, user.locale),
                 # AR-2: after a lapse, reports stay free to take until the data is deleted.
                 "reports_available": state in ("active", "lapsed"),
             })
@@ -133,10 +139,3 @@ class BusinessUseCases:
             "businesses": sorted(businesses, key=lambda b: b["business_name"]),
         }
 
-
-def _when(moment: datetime | None, locale: str) -> dict[str, str] | None:
-    if moment is None:
-        return None
-    if isinstance(moment, str):  # stored state may come back as ISO text
-        moment = datetime.fromisoformat(moment)
-    return {"utc": moment.isoformat(), "jalali": jalali_date(moment, locale)}

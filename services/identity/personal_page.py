@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TypedDict, Unpack
 
 from eventsourcing.domain import Aggregate, event
 
@@ -86,6 +87,16 @@ class Subscription:
     as_of: datetime
 
 
+class SubscriptionChanges(TypedDict, total=False):
+    """What one fact changes of a Subscription (stored as a dict in a Changed event)."""
+
+    state: str
+    business_type: str | None
+    products: tuple[str, ...]
+    ends_at: datetime | None
+    lapsed_at: datetime | None
+
+
 class BusinessView(Aggregate):
     """A business's subscription as the personal page shows it (AR-1, AR-2)."""
 
@@ -101,14 +112,14 @@ class BusinessView(Aggregate):
     def create_id(tenant_id: uuid.UUID) -> uuid.UUID:
         return business_view_id(tenant_id)
 
-    def change(self, at: datetime, **changes: object) -> None:
+    def change(self, at: datetime, **changes: Unpack[SubscriptionChanges]) -> None:
         """Apply a fact about the subscription unless a newer one is already applied."""
         if at >= self.subscription.as_of and self.subscription.state != "deleted":
-            self._changed(changes=dict(changes), at=at)
+            self._changed(changes=changes, at=at)
 
     @event("Changed")
-    def _changed(self, changes: dict[str, object], at: datetime) -> None:
-        self.subscription = replace(self.subscription, as_of=at, **changes)  # type: ignore[arg-type]
+    def _changed(self, changes: SubscriptionChanges, at: datetime) -> None:
+        self.subscription = replace(self.subscription, as_of=at, **changes)
 
     def schedule_deletion(self, due_at: datetime | None, at: datetime) -> None:
         if self.schedule_as_of is None or at >= self.schedule_as_of:

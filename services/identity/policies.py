@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from services.identity.application import IdentityApplication
+from services.identity.businesses import Businesses
 from shared.events import archival, tenancy
 from shared.kernel.inbox import Inbound
 from shared.kernel.policies import handle_platform_event, skip_if_handled
+from shared.kernel.store import ServiceApplication
 
 # What the personal page needs to know about businesses (ID-5, TE-3, AR-1, AR-2, AR-3).
 BUSINESS_EVENTS = (
@@ -15,9 +16,9 @@ BUSINESS_EVENTS = (
 )
 
 
-def handle(app: IdentityApplication, inbound: Inbound) -> None:
-    skip_if_handled(app, inbound)
-    if handle_platform_event(app, inbound):
+def handle(store: ServiceApplication, businesses: Businesses, inbound: Inbound) -> None:
+    skip_if_handled(store, inbound)
+    if handle_platform_event(store, inbound):
         return
     if isinstance(inbound.event, BUSINESS_EVENTS):
-        app.record_business_event(inbound.event, inbound.envelope.occurred_at, inbound.cause)
+        businesses.record_business_event(inbound.event, inbound.envelope.occurred_at, inbound.cause)

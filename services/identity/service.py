@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import eventlet.tpool
@@ -10,24 +9,27 @@ from nameko.rpc import rpc
 
 from services.identity import policies
 from services.identity.application import IdentityApplication
+from services.identity.settings import IdentitySettings
 from services.identity.translations import translate
 from shared.kernel.config import Settings
 from shared.kernel.inbox import Inbound, inbox
 from shared.kernel.logging import get_logger
 from shared.kernel.nameko_edge import EventSourcedApp, RequestCause, answers, health_of
-from shared.kernel.sealing import development_keypair
+from shared.kernel.sealing import sealing_keypair
 from shared.kernel.store import Cause
-from shared.kernel.tokens import development_signing_keys
+from shared.kernel.tokens import signing_keys
 
 
 def build_application(settings: Settings) -> IdentityApplication:
-    _, public_key = development_keypair(settings.var_dir / "keys")
-    per_address = int(os.environ.get("CODES_PER_CLIENT_ADDRESS_PER_HOUR", "30"))
-    signing_key, _ = development_signing_keys(settings.var_dir / "keys")
+    """The composition root: the only place identity's settings and keys are read."""
+    identity = IdentitySettings.from_env()
+    _, public_key = sealing_keypair(settings)
+    signing_key, _ = signing_keys(settings)
     # argon2 in eventlet's OS-thread pool: the C call releases the GIL, so hashing runs on the
     # other core while this process's hub serves other requests.
     return IdentityApplication(settings, sealing_public_key=public_key, signing_key=signing_key,
-                               codes_per_address_hour=per_address, hashing=eventlet.tpool.execute)
+                               codes_per_address_hour=identity.codes_per_client_address_per_hour,
+                               hashing=eventlet.tpool.execute)
 
 
 class IdentityService:
@@ -67,17 +69,17 @@ class IdentityService:
     @rpc
     @answers
     def login(self, mobile: Any, password: Any, client_address: str | None = None) -> dict[str, Any]:
-        return self.app.login(mobile, password, client_address, self.cause)
+        return self.app.sessions.login(mobile, password, client_address, self.cause)
 
     @rpc
     @answers
     def refresh(self, refresh_token: Any) -> dict[str, Any]:
-        return self.app.refresh(refresh_token, self.cause)
+        return self.app.sessions.refresh(refresh_token, self.cause)
 
     @rpc
     @answers
     def logout(self, refresh_token: Any) -> dict[str, str]:
-        self.app.logout(refresh_token, self.cause)
+        self.app.sessions.logout(refresh_token, self.cause)
         return {"status": "logged_out"}
 
     @rpc
@@ -87,11 +89,11 @@ class IdentityService:
     @rpc
     @answers
     def personal_page(self, user_id: Any) -> dict[str, Any]:
-        return self.app.personal_page(user_id)
+        return self.app.businesses.personal_page(user_id)
 
     @inbox
     def handle(self, inbound: Inbound) -> None:
-        policies.handle(self.app, inbound)
+        policies.handle(self.app, self.app.businesses, inbound)
 
 
 SERVICE = IdentityService

@@ -1,45 +1,43 @@
-# mypy: disable-error-code="misc"
-# (the mixin's methods take `self: IdentityApplication`, which mypy cannot see is its subclass)
 """Identity's login use cases: a short-lived access token (EdDSA JWT, verified by the
-gateway with the public key) and a rotating, revocable refresh token. Mixed into
-IdentityApplication; kept apart so each file reads on a screen."""
+gateway with the public key) and a rotating, revocable refresh token. The application
+builds one ``Sessions`` and exposes it as ``app.sessions``."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from eventsourcing.application import AggregateNotFoundError
 
-from services.identity.domain import ClientAddress, LoginThrottle, User, address_window
+from services.identity.domain import User
 from services.identity.passwords import PASSWORD_HASHER, UNKNOWN_USER_HASH
+from services.identity.records import Hashing, Records
+from shared.kernel.conflicts import retry_on_conflict
 from shared.kernel.errors import DomainError
 from shared.kernel.mobile import normalize_mobile
-from shared.kernel.store import Cause
-from shared.kernel.subject_ids import stable_id
+from shared.kernel.store import Cause, ServiceApplication
 from shared.kernel.tokens import ACCESS_TOKEN_LIFETIME, issue_access_token
-
-if TYPE_CHECKING:
-    from services.identity.application import IdentityApplication
 
 LOGIN_FAILURES_PER_ADDRESS = 30  # in 15 minutes, across every account
 
 
-class SessionUseCases:
-    def login(self: IdentityApplication, mobile: object, password: object, client_address: str | None,
-              cause: Cause) -> dict[str, Any]:
+class Sessions:
+    def __init__(self, store: ServiceApplication, records: Records, *, signing_key: str, hashing: Hashing) -> None:
+        self.store, self.records = store, records
+        self.signing_key = signing_key
+        self.hashing = hashing
+
+    def login(self, mobile: object, password: object, client_address: str | None, cause: Cause) -> dict[str, Any]:
         e164 = normalize_mobile(mobile)
-        client = self._client(client_address)
-        now = self.clock.now()
+        client = self.records.client(client_address)
+        now = self.store.clock.now()
         if client is not None:
             client.check_logins_allowed(now, LOGIN_FAILURES_PER_ADDRESS)
-        user = self._user(e164)
+        user = self.records.user(e164)
         # Known and unknown numbers pass the same throttle, so a lock tells nothing either.
-        throttle = self._throttle(e164, client_address)
+        throttle = self.records.throttle(e164, client_address)
         changed_at = user.password_changed_at if user is not None else None
         throttle.check(now, changed_at)
         # An unknown number costs the same hash verification as a known one: the answer
@@ -55,74 +53,50 @@ class SessionUseCases:
         if not correct:
             def record_failure() -> None:
                 # Re-read on every try: parallel guesses each count, none is lost to a conflict.
-                failed, from_address = self._throttle(e164, client_address), self._client(client_address)
+                failed, from_address = self.records.throttle(e164, client_address), self.records.client(client_address)
                 failed.record_failure(now, changed_at)
                 if from_address is not None:
                     from_address.record_login_failure(now)
-                self.save_caused(failed, from_address, cause=cause)
+                self.store.save_caused(failed, from_address, cause=cause)
 
-            self._saved_with_retry(record_failure)
+            retry_on_conflict(record_failure)
             raise DomainError("invalid_credentials")
         assert user is not None
         session_id = uuid.uuid4().hex
         secret = secrets.token_urlsafe(32)
-        user.start_session(session_id, self._refresh_hash(secret), now)  # refuses an unverified number
+        user.start_session(session_id, self.records.refresh_hash(secret), now)  # refuses an unverified number
         had_failures = not throttle.clear
         throttle.succeed()
-        self.save_caused(user, *([throttle] if had_failures else []), cause=cause)  # no write for a clean pair
+        self.store.save_caused(user, *([throttle] if had_failures else []), cause=cause)  # no write for a clean pair
         return self._tokens(user, session_id, secret)
 
-    def refresh(self: IdentityApplication, refresh_token: object, cause: Cause) -> dict[str, Any]:
+    def refresh(self, refresh_token: object, cause: Cause) -> dict[str, Any]:
         user, session_id, secret = self._parse_refresh_token(refresh_token)
         new_secret = secrets.token_urlsafe(32)
         try:
-            user.refresh_session(session_id, self._refresh_hash(secret), self._refresh_hash(new_secret),
-                                 self.clock.now())
+            user.refresh_session(session_id, self.records.refresh_hash(secret), self.records.refresh_hash(new_secret),
+                                 self.store.clock.now())
         finally:
-            self.save_caused(user, cause=cause)  # a detected reuse revokes the session for good
+            self.store.save_caused(user, cause=cause)  # a detected reuse revokes the session for good
         return self._tokens(user, session_id, new_secret)
 
-    def logout(self: IdentityApplication, refresh_token: object, cause: Cause) -> None:
+    def logout(self, refresh_token: object, cause: Cause) -> None:
         user, session_id, _ = self._parse_refresh_token(refresh_token)
-        user.end_session(session_id, self.clock.now())
-        self.save_caused(user, cause=cause)
+        user.end_session(session_id, self.store.clock.now())
+        self.store.save_caused(user, cause=cause)
 
-    # -- helpers -----------------------------------------------------------------------------
-    def _client(self: IdentityApplication, client_address: str | None) -> ClientAddress | None:
-        """What this client address did so far (None for internal callers, who have none)."""
-        if client_address is None:
-            return None
-        window, window_ends_at = address_window(self.clock.now())
-        address_id = stable_id("client", f"{client_address}@{window}", self.settings.subject_key_secret)
-        try:
-            client: ClientAddress = self.repository.get(address_id)
-        except AggregateNotFoundError:
-            client = ClientAddress(address_id=address_id, window_ends_at=window_ends_at)
-        return client
-
-    def _throttle(self: IdentityApplication, e164: str, client_address: str | None) -> LoginThrottle:
-        throttle_id = stable_id("login", f"{e164}@{client_address or '-'}", self.settings.subject_key_secret)
-        try:
-            throttle: LoginThrottle = self.repository.get(throttle_id)
-        except AggregateNotFoundError:
-            throttle = LoginThrottle(throttle_id=throttle_id)
-        return throttle
-
-    def _refresh_hash(self: IdentityApplication, secret: str) -> str:
-        return hmac.new(self.settings.subject_key_secret.encode(), secret.encode(), hashlib.sha256).hexdigest()
-
-    def _parse_refresh_token(self: IdentityApplication, token: object) -> tuple[User, str, str]:
+    def _parse_refresh_token(self, token: object) -> tuple[User, str, str]:
         parts = token.split(".") if isinstance(token, str) and len(token) < 300 else []
         if len(parts) != 3:
             raise DomainError("unauthorized")
         try:
-            user: User = self.repository.get(uuid.UUID(parts[0]))
+            user: User = self.store.repository.get(uuid.UUID(parts[0]))
         except (ValueError, AggregateNotFoundError):
             raise DomainError("unauthorized") from None
         return user, parts[1], parts[2]
 
-    def _tokens(self: IdentityApplication, user: User, session_id: str, secret: str) -> dict[str, Any]:
-        now = self.clock.now()
+    def _tokens(self, user: User, session_id: str, secret: str) -> dict[str, Any]:
+        now = self.store.clock.now()
         # An access token never outlives its session (a lapsed session ends everywhere).
         ttl = min(ACCESS_TOKEN_LIFETIME, user.sessions[session_id].expires_at - now)
         return {

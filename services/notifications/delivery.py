@@ -1,11 +1,14 @@
 """What an SMS provider can tell notifications, in the provider's terms translated to ours:
 a send was accepted (Receipt), refused for good, refused for now, or refused for want of
 credit; a sent message's delivery report. Pure values: the domain and the application use
-them, the adapter (sms.py) produces them."""
+them, the adapter (sms.py) produces them. SmsSender is what the use cases ask of a provider
+(KavenegarClient in production, a fake in tests)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 
 class ProviderUnavailable(Exception):
@@ -47,3 +50,11 @@ class DeliveryReport:
     @classmethod
     def failed(cls, reason: str) -> DeliveryReport:
         return cls(final=True, delivered=False, reason=reason)
+
+
+class SmsSender(Protocol):
+    def send(self, receptor: str, message: str, message_id: str) -> Receipt: ...
+
+    def lookup(self, receptor: str, template: str, token: str, message_id: str) -> Receipt: ...
+
+    def delivery_reports(self, provider_message_ids: Iterable[str]) -> dict[str, DeliveryReport]: ...

@@ -8,6 +8,7 @@ provider, rate-limited, or still undeliverable after the retries."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -61,7 +62,8 @@ class Recipient(Aggregate):
 
     @event("MessageSent")
     def _sent(self, message_id: uuid.UUID, template: str, provider_message_id: str, sent_at: datetime) -> None:
-        self._update(message_id, status="sent", provider_message_id=provider_message_id, sent_at=sent_at)
+        self._update(message_id, lambda m: replace(m, status="sent", provider_message_id=provider_message_id,
+                                                  sent_at=sent_at))
 
     def follow_up(self, message_id: uuid.UUID, report: DeliveryReport, now: datetime, give_up_after: timedelta) -> bool:
         """Apply a delivery report to a sent message; True once the message waits for none.
@@ -90,21 +92,21 @@ class Recipient(Aggregate):
                    at: datetime | None = None) -> None:
         # Before delivery reports were followed (issue #14) this event was recorded at sending
         # and carried no time; such messages read as delivered, as they always did.
-        self._update(message_id, status="delivered", provider_message_id=provider_message_id, settled_at=at)
+        self._update(message_id, lambda m: replace(m, status="delivered", provider_message_id=provider_message_id,
+                                                  settled_at=at))
 
     def mark_failed(self, message_id: uuid.UUID, reason: str, at: datetime | None = None) -> None:
         self._failed(message_id=message_id, template=self._message(message_id).template, reason=reason[:500], at=at)
 
     @event("MessageFailed")
     def _failed(self, message_id: uuid.UUID, template: str, reason: str, at: datetime | None = None) -> None:
-        self._update(message_id, status="failed", failure=reason, settled_at=at)
+        self._update(message_id, lambda m: replace(m, status="failed", failure=reason, settled_at=at))
 
     def _message(self, message_id: uuid.UUID) -> Message:
         return next(m for m in self.messages if m.message_id == message_id)
 
-    def _update(self, message_id: uuid.UUID, **changes: object) -> None:
-        self.messages = [replace(m, **changes) if m.message_id == message_id else m  # type: ignore[arg-type]
-                         for m in self.messages]
+    def _update(self, message_id: uuid.UUID, change: Callable[[Message], Message]) -> None:
+        self.messages = [change(m) if m.message_id == message_id else m for m in self.messages]
 
 
 def _hours(wait: timedelta) -> str:

@@ -2,23 +2,42 @@
 
 from __future__ import annotations
 
-from services.notifications.application import NotificationsApplication
+from datetime import datetime
+from typing import Protocol
+
 from shared.events.archival import TenantDataPurgedV1
+from shared.events.base import IntegrationEvent
 from shared.events.identity import UserRegisteredV1, VerificationCodeIssuedV1
 from shared.kernel.inbox import Inbound
 from shared.kernel.policies import handle_platform_event, skip_if_handled
+from shared.kernel.store import Cause, ServiceApplication
 
 
-def handle(app: NotificationsApplication, inbound: Inbound) -> None:
-    skip_if_handled(app, inbound)
-    if handle_platform_event(app, inbound):
+class UseCases(Protocol):
+    """What the inbox asks of notifications (application.py's NotificationsApplication)."""
+
+    def send_verification_code(self, event: VerificationCodeIssuedV1, cause: Cause, last_attempt: bool) -> None: ...
+
+    def remember_contact(self, event: UserRegisteredV1, cause: Cause) -> None: ...
+
+    def forget_business(self, purged: TenantDataPurgedV1, cause: Cause) -> None: ...
+
+    def send_notices(self, event: IntegrationEvent, occurred_at: datetime, cause: Cause,
+                     last_attempt: bool) -> None: ...
+
+
+def handle(store: ServiceApplication, use_cases: UseCases, inbound: Inbound) -> None:
+    """``store`` answers what every service does (duplicates, the platform's events);
+    ``use_cases`` the rest — the same application in production."""
+    skip_if_handled(store, inbound)
+    if handle_platform_event(store, inbound):
         return
     if isinstance(inbound.event, VerificationCodeIssuedV1):
-        app.send_verification_code(inbound.event, inbound.cause, inbound.last_attempt)
+        use_cases.send_verification_code(inbound.event, inbound.cause, inbound.last_attempt)
     elif isinstance(inbound.event, UserRegisteredV1):
-        app.remember_contact(inbound.event, inbound.cause)
+        use_cases.remember_contact(inbound.event, inbound.cause)
     elif isinstance(inbound.event, TenantDataPurgedV1):
-        app.forget_business(inbound.event, inbound.cause)
+        use_cases.forget_business(inbound.event, inbound.cause)
     else:
         # Every other event: the notices its producer's module lists (none is fine).
-        app.send_notices(inbound.event, inbound.envelope.occurred_at, inbound.cause, inbound.last_attempt)
+        use_cases.send_notices(inbound.event, inbound.envelope.occurred_at, inbound.cause, inbound.last_attempt)

@@ -1,10 +1,8 @@
 """The notifications service's edge: RPC for the gateway, the inbox, the delivery-report
-timer, the relay."""
+timer, the relay. The composition root: settings are read here and nowhere below."""
 
 from __future__ import annotations
 
-import os
-from datetime import timedelta
 from typing import Any
 
 from nameko.rpc import rpc
@@ -12,31 +10,25 @@ from nameko.timer import timer
 
 from services.notifications import policies
 from services.notifications.application import NotificationsApplication
+from services.notifications.settings import NotificationsSettings
 from services.notifications.sms import KavenegarClient
-from services.notifications.templates import SupportLine
 from services.notifications.translations import translate
 from shared.kernel.config import Settings
 from shared.kernel.inbox import Inbound, inbox
 from shared.kernel.nameko_edge import EventSourcedApp, answers, health_of
-from shared.kernel.sealing import development_keypair
+from shared.kernel.sealing import sealing_keypair
 
-# How often sent messages' delivery reports are asked for (sms/status.json).
-SMS_STATUS_CHECK_SECONDS = float(os.environ.get("SMS_STATUS_CHECK_SECONDS", "30"))
+# The timer's interval is fixed when the class is defined: read at import, the edge.
+STATUS_CHECK_SECONDS = NotificationsSettings.from_env().status_check_seconds
 
 
 def build_application(settings: Settings) -> NotificationsApplication:
-    private_key, _ = development_keypair(settings.var_dir / "keys")
-    sms = KavenegarClient(base_url=os.environ.get("SMS_PROVIDER_URL", "http://127.0.0.1:8025"),
-                          api_key=os.environ.get("SMS_API_KEY", "development"),
-                          sender=os.environ.get("SMS_SENDER", "10004346"))
-    code_templates = {"signup": os.environ.get("SMS_TEMPLATE_SIGNUP", "signup-code"),
-                      "password_reset": os.environ.get("SMS_TEMPLATE_PASSWORD_RESET", "password-reset-code")}
-    defaults = SupportLine()
-    support = SupportLine(phone_fa=os.environ.get("SUPPORT_PHONE", defaults.phone_fa),
-                          phone_en=os.environ.get("SUPPORT_PHONE_EN", defaults.phone_en))
-    give_up_after = timedelta(hours=float(os.environ.get("SMS_DELIVERY_REPORT_WAIT_HOURS", "24")))
-    return NotificationsApplication(settings, sealing_private_key=private_key, sms=sms, code_templates=code_templates,
-                                    support=support, give_up_after=give_up_after)
+    own = NotificationsSettings.from_env()
+    private_key, _ = sealing_keypair(settings)
+    sms = KavenegarClient(base_url=own.sms_provider_url, api_key=own.sms_api_key, sender=own.sms_sender)
+    return NotificationsApplication(settings, sealing_private_key=private_key, sms=sms,
+                                    code_templates=own.code_templates, support=own.support,
+                                    give_up_after=own.delivery_report_wait)
 
 
 class NotificationsService:
@@ -53,13 +45,13 @@ class NotificationsService:
     def health(self) -> dict[str, Any]:
         return health_of(self.name, self.app)
 
-    @timer(interval=SMS_STATUS_CHECK_SECONDS)
+    @timer(interval=STATUS_CHECK_SECONDS)
     def follow_deliveries(self) -> None:
-        self.app.follow_deliveries()
+        self.app.deliveries.follow()
 
     @inbox
     def handle(self, inbound: Inbound) -> None:
-        policies.handle(self.app, inbound)
+        policies.handle(self.app, self.app, inbound)
 
 
 SERVICE = NotificationsService

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from shared.kernel.i18n import jalali_date, persian_digits
+from services.notifications.render import render
+from shared.kernel.i18n import persian_digits
 
 PRODUCT_NAME = {"fa": "حسابداری ابری", "en": "Cloud Accounting"}  # as the portal names itself
 
@@ -26,19 +27,26 @@ class SupportLine:
         return self.phone_en if locale == "en" else persian_digits(self.phone_fa)
 
 
+# The code on the first line, with nothing else numeric there (people and tests read it from
+# that line); the product's name, so a code is not taken for another service's; and the
+# warning that whoever asks for the code is not us.
+CODE_TEXTS = {
+    "fa": "کد {what} شما در {product}: {code:digits}\n"
+          "این کد را به هیچ‌کس ندهید؛ ما هرگز آن را از شما نمی‌خواهیم.\n"
+          "معتبر تا {expires_at}",
+    "en": "{product} {what} code: {code}\n"
+          "Do not share this code with anyone; we never ask for it.\n"
+          "Valid until {expires_at}.",
+}
+PURPOSES = {"signup": {"fa": "ثبت‌نام", "en": "sign-up"},
+            "password_reset": {"fa": "بازیابی رمز عبور", "en": "password reset"}}
+
+
 def verification_code(code: str, purpose: str, expires_at: datetime, locale: str) -> str:
-    """The code on the first line, with nothing else numeric there (people and tests read it
-    from that line); the product's name, so a code is not taken for another service's; and the
-    warning that whoever asks for the code is not us."""
-    if locale == "en":
-        what = "sign-up" if purpose == "signup" else "password reset"
-        return (f"{PRODUCT_NAME['en']} {what} code: {code}\n"
-                "Do not share this code with anyone; we never ask for it.\n"
-                f"Valid until {jalali_date(expires_at, 'en')}.")
-    what = "ثبت‌نام" if purpose == "signup" else "بازیابی رمز عبور"
-    return (f"کد {what} شما در {PRODUCT_NAME['fa']}: {persian_digits(code)}\n"
-            "این کد را به هیچ‌کس ندهید؛ ما هرگز آن را از شما نمی‌خواهیم.\n"
-            f"معتبر تا {jalali_date(expires_at, 'fa')}")
+    language = "en" if locale == "en" else "fa"
+    what = PURPOSES["signup" if purpose == "signup" else "password_reset"][language]
+    return render(CODE_TEXTS[language], {"what": what, "product": PRODUCT_NAME[language], "code": code,
+                                         "expires_at": expires_at}, language)
 
 
 def latin_digits(text: str) -> str:

@@ -1,48 +1,55 @@
-"""Provisioning's use cases: accept what billing and archival announce, then do each
-remaining step in the business's books and record it (steps.py), purge, reopen, read
-(PR-1 … PR-7, X-2).
+"""Provisioning's use cases: accept what billing and archival announce, purge, reopen, read
+(PR-1 … PR-7, X-2); and the composition of the other groups: `steps` (do each remaining
+step in the business's books and record it, resume at start-up) and `backing_up` (PR-5).
 
 Accepting an order is saved with the inbound event's id (a redelivered event is refused by
 the store); the steps are then done one by one, each recorded after its work committed. A
-duplicate delivery, a restart or a concurrent worker all call ``finish_pending``, which
+duplicate delivery, a restart or a concurrent worker all call ``steps.finish_pending``, which
 does only what the aggregate says remains; a step redone after a crash is harmless."""
 
 from __future__ import annotations
 
-import os
-import threading
-import time
 import uuid
-from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError, OperationalError
-
-from services.provisioning.domain import Provisioning, modules_for, provisioning_id
-from services.provisioning.steps import CONFLICT_RETRIES, StepUseCases
+from services.provisioning.backing_up import BackingUp
+from services.provisioning.domain import modules_for
+from services.provisioning.ports import BackupVault, Books, StepHook
+from services.provisioning.records import CONFLICT_TRIES, ProvisioningRecords
+from services.provisioning.settings import ProvisioningSettings
+from services.provisioning.steps import Steps
 from services.provisioning.views import tenant_view
 from shared.events import archival, billing
+from shared.kernel.clock import PlatformClock
+from shared.kernel.config import Settings
+from shared.kernel.conflicts import retry_on_conflict
 from shared.kernel.errors import DomainError
+from shared.kernel.ids import parse_id
 from shared.kernel.logging import get_logger
-from shared.kernel.store import AlreadyHandled, Cause, ServiceApplication
-from shared.kernel.subject_keys import Personal, business_subject
+from shared.kernel.store import Cause, ServiceApplication
+from shared.kernel.subject_keys import SubjectKeys, business_subject
 from shared.tenant_books import TenantBackups, TenantBooks
 
 IGNORED_KINDS = ("limits", "restore")  # tenancy's limits; a paid restore is archival's, which tells us when done
+T = TypeVar("T")
 
 
-class ProvisioningApplication(StepUseCases, ServiceApplication):
-    name = "provisioning"  # type: ignore[misc]
+class ProvisioningApplication(ServiceApplication):
+    name = "provisioning"
 
-    def __init__(self, *args: Any, pause_after_step: str | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.books = TenantBooks(self.settings)
-        self.backups = TenantBackups(self.settings)
-        self.retention = timedelta(days=int(os.environ.get("BACKUP_RETENTION_DAYS", "183")))
-        self.pause_after_step = pause_after_step  # tests only: stop here so a test can kill the process
-        self._tenant_locks: defaultdict[uuid.UUID, threading.Lock] = defaultdict(threading.Lock)
+    def __init__(self, settings: Settings, keys: SubjectKeys | None = None, clock: PlatformClock | None = None,
+                 env: dict[str, str] | None = None, *, books: Books | None = None,
+                 backups: BackupVault | None = None,
+                 retention: timedelta = ProvisioningSettings().backup_retention,
+                 after_step: StepHook | None = None) -> None:
+        super().__init__(settings, keys=keys, clock=clock, env=env)
+        self.books: Books = books if books is not None else TenantBooks(settings)
+        self.backups: BackupVault = backups if backups is not None else TenantBackups(settings)
+        self.records = ProvisioningRecords(self)
+        self.backing_up = BackingUp(self.records, self.books, self.backups, self.clock, retention)
+        self.steps = Steps(self.records, self.books, self.backing_up, self.clock, after_step)
 
     # -- orders in -----------------------------------------------------------------------
     def accept_payment(self, paid: billing.PaymentSucceededV1, cause: Cause) -> uuid.UUID | None:
@@ -57,25 +64,24 @@ class ProvisioningApplication(StepUseCases, ServiceApplication):
                             tuple(granted.products), granted.period_end, granted.institution_name,
                             granted.business_type, granted.applicant_user_id, cause)
 
-    def reopen_after_restore(self, restored: archival.RestoreCompletedV1, cause: Cause) -> uuid.UUID | None:
+    def reopen_after_restore(self, restored: archival.RestoreCompletedV1, cause: Cause) -> uuid.UUID:
         """AR-3: archival restored the books; their modules open again until the end they had."""
         def attempt() -> uuid.UUID:
-            provisioning = self._get_or_start(restored.tenant_id, restored.business_name, restored.business_type,
-                                              restored.admin_user_id)
+            provisioning = self.records.get_or_start(restored.tenant_id, restored.business_name,
+                                                     restored.business_type, restored.admin_user_id)
             ends = [provisioning.modules[m] for m in modules_for(tuple(restored.products)) if m in provisioning.modules]
             provisioning.reopen(restored.restored_at, restored.backup_id)
             provisioning.accept("restore", restored.restore_id, "restore", tuple(restored.products),
                                 max(ends, default=restored.restored_at))
             self.save_caused(provisioning, cause=cause)
             return restored.tenant_id
-        tenant: uuid.UUID | None = self._retrying(attempt)
-        return tenant
+        return self._retrying(attempt)
 
     def _accept(self, tenant_id: uuid.UUID, source: str, source_id: uuid.UUID, kind: str, products: tuple[str, ...],
                 period_end: datetime, business_name: str, business_type: str, admin_user_id: uuid.UUID,
                 cause: Cause) -> uuid.UUID | None:
         def attempt() -> uuid.UUID | None:
-            provisioning = self._get_or_start(tenant_id, business_name, business_type, admin_user_id)
+            provisioning = self.records.get_or_start(tenant_id, business_name, business_type, admin_user_id)
             if provisioning.purged_at is not None:
                 get_logger().warning("provisioning.ignored_after_purge", tenant_id=str(tenant_id), kind=kind)
                 self.save_caused(cause=cause)
@@ -83,34 +89,17 @@ class ProvisioningApplication(StepUseCases, ServiceApplication):
             provisioning.accept(source, source_id, kind, products, period_end)  # False: a duplicate order
             self.save_caused(provisioning, cause=cause)
             return tenant_id
-        tenant: uuid.UUID | None = self._retrying(attempt)
-        return tenant
+        return self._retrying(attempt)
 
-    def _get_or_start(self, tenant_id: uuid.UUID, business_name: str, business_type: str,
-                      admin_user_id: uuid.UUID) -> Provisioning:
-        try:
-            found: Provisioning = self.repository.get(provisioning_id(tenant_id))
-        except AggregateNotFoundError:
-            name = Personal(business_subject(tenant_id), business_name)
-            found = Provisioning(tenant_id=tenant_id, business_name=name, business_type=business_type,
-                                 admin_user_id=admin_user_id)
-        return found
-
-    def _retrying(self, attempt: Any) -> Any:
+    @staticmethod
+    def _retrying(attempt: Callable[[], T]) -> T:
         """get → mutate → save again when another worker changed the aggregate first; the
-        store decides, and a duplicate event surfaces as AlreadyHandled."""
-        for _ in range(CONFLICT_RETRIES):
-            try:
-                return attempt()
-            except AlreadyHandled:
-                raise
-            except (IntegrityError, OperationalError):
-                time.sleep(0.01)
-        raise DomainError("busy_try_again")
+        store decides, and a duplicate event surfaces as AlreadyHandled (not retried)."""
+        return retry_on_conflict(attempt, tries=CONFLICT_TRIES)
 
     # -- archival ------------------------------------------------------------------------
     def purge(self, purged: archival.TenantDataPurgedV1, cause: Cause) -> None:
-        provisioning = self._provisioning(purged.tenant_id)
+        provisioning = self.records.find(purged.tenant_id)
         if provisioning is None:
             self.save_caused(cause=cause)
             return
@@ -120,19 +109,8 @@ class ProvisioningApplication(StepUseCases, ServiceApplication):
         self.keys.forget(business_subject(purged.tenant_id))
 
     # -- reading -------------------------------------------------------------------------
-    def _provisioning(self, tenant_id: uuid.UUID) -> Provisioning | None:
-        try:
-            found: Provisioning = self.repository.get(provisioning_id(tenant_id))
-        except AggregateNotFoundError:
-            return None
-        return found
-
     def tenant(self, tenant_id: object, user_id: object, roles: list[str], locale: str = "fa") -> dict[str, Any]:
-        try:
-            tenant = uuid.UUID(str(tenant_id))
-        except ValueError:
-            raise DomainError("tenant_not_found") from None
-        provisioning = self._provisioning(tenant)
+        provisioning = self.records.find(parse_id(tenant_id, "tenant_not_found"))
         if provisioning is None:
             raise DomainError("tenant_not_found")
         if "support" not in roles and str(user_id) != str(provisioning.admin_user_id):

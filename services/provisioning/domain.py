@@ -51,6 +51,42 @@ def plan_for(kind: str, products: tuple[str, ...], first: bool) -> tuple[str, ..
     return ("modules_activated",)  # restore: the restored books' modules open again
 
 
+@dataclass(frozen=True)
+class Chart:
+    """The chart of accounts the books were seeded with (what chart_seeded recorded)."""
+
+    type: str
+    version: str
+    accounts: int
+
+    @classmethod
+    def of(cls, facts: dict[str, Any]) -> Chart:
+        return cls(type=str(facts["type"]), version=str(facts["version"]), accounts=int(facts["accounts"]))
+
+    def facts(self) -> dict[str, Any]:
+        return {"type": self.type, "version": self.version, "accounts": self.accounts}
+
+
+@dataclass(frozen=True)
+class Backup:
+    """A backup taken of the books (what first_backup_taken or BackupTaken recorded)."""
+
+    backup_id: str
+    kind: str  # initial | scheduled
+    taken_at: datetime
+    retained_until: datetime
+    size_bytes: int
+    sha256: str
+    location: str
+
+    @classmethod
+    def of(cls, facts: dict[str, Any]) -> Backup:
+        return cls(backup_id=str(facts["backup_id"]), kind=str(facts["kind"]),
+                   taken_at=datetime.fromisoformat(facts["taken_at"]),
+                   retained_until=datetime.fromisoformat(facts["retained_until"]),
+                   size_bytes=int(facts["size_bytes"]), sha256=str(facts["sha256"]), location=str(facts["location"]))
+
+
 @dataclass
 class Order:
     source: str  # payment | educational_licence | restore
@@ -78,12 +114,12 @@ class Provisioning(Aggregate):
         self.admin_user_id = admin_user_id
         self.orders: dict[str, Order] = {}
         self.modules: dict[str, datetime] = {}  # module → active until
-        self.chart: dict[str, Any] | None = None
+        self.chart: Chart | None = None
         self.seats = 0
         self.support_until: datetime | None = None
         self.training_offered = False
         self.backup_schedule: str | None = None
-        self.backups: list[dict[str, Any]] = []
+        self.backups: list[Backup] = []
         self.purged_at: datetime | None = None
         self.provisioned = False
 
@@ -127,7 +163,7 @@ class Provisioning(Aggregate):
         order = self.orders[str(source_id)]
         order.done[step] = facts
         if step == "chart_seeded":
-            self.chart = dict(facts)
+            self.chart = Chart.of(facts)
         elif step == "modules_activated":
             for module in order.modules:
                 self.modules[module] = max(order.period_end, self.modules.get(module, order.period_end))
@@ -140,7 +176,7 @@ class Provisioning(Aggregate):
         elif step == "backup_scheduled":
             self.backup_schedule = facts["schedule"]
         elif step == "first_backup_taken":
-            self.backups.append(dict(facts))
+            self.backups.append(Backup.of(facts))
 
     def complete(self, source_id: uuid.UUID) -> None:
         order = self.order(source_id)
@@ -155,7 +191,7 @@ class Provisioning(Aggregate):
             assert self.chart is not None and self.support_until is not None
             self._tenant_provisioned(
                 tenant_id=self.tenant_id, source=order.source, source_id=source_id, business_name=self.business_name,
-                business_type=self.business_type, chart=dict(self.chart), admin_user_id=self.admin_user_id,
+                business_type=self.business_type, chart=self.chart.facts(), admin_user_id=self.admin_user_id,
                 seats=self.seats, support_until=self.support_until, support_channels=SUPPORT_CHANNELS,
                 initial_training_offered=self.training_offered)
 
@@ -178,12 +214,12 @@ class Provisioning(Aggregate):
         period has ended, one more backup records the final state and the schedule rests."""
         if not self.provisioned or self.purged_at is not None or self.backup_schedule is None or not self.backups:
             return False
-        last = datetime.fromisoformat(self.backups[-1]["taken_at"])
+        last = self.backups[-1].taken_at
         return now - last >= BACKUP_EVERY and last < max(self.modules.values(), default=last)
 
     @event("BackupTaken")
     def backup_taken(self, tenant_id: uuid.UUID, facts: dict[str, Any]) -> None:
-        self.backups.append(dict(facts))
+        self.backups.append(Backup.of(facts))
 
     # -- archival --------------------------------------------------------------------------
     def purge(self, purged_at: datetime) -> None:
@@ -200,7 +236,7 @@ class Provisioning(Aggregate):
 
     # -- reading ---------------------------------------------------------------------------
     @property
-    def last_backup(self) -> dict[str, Any] | None:
+    def last_backup(self) -> Backup | None:
         return self.backups[-1] if self.backups else None
 
 

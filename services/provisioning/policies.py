@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import uuid
+from typing import Protocol
 
-from services.provisioning.application import ProvisioningApplication
+from services.provisioning.records import ProvisioningRecords
+from services.provisioning.steps import Steps
 from shared.events import archival, billing
 from shared.kernel.inbox import Inbound
 from shared.kernel.policies import handle_platform_event, skip_if_handled
@@ -13,7 +16,26 @@ from shared.kernel.store import AlreadyHandled, Cause
 ORDERS = (billing.PaymentSucceededV1, billing.EducationalLicenceGrantedV1, archival.RestoreCompletedV1)
 
 
-def handle(app: ProvisioningApplication, inbound: Inbound) -> None:
+class Provisioner(Protocol):
+    """What inbound events reach (ProvisioningApplication): its use cases, and through its
+    records the store, which handles the platform's own events."""
+
+    @property
+    def records(self) -> ProvisioningRecords: ...
+
+    @property
+    def steps(self) -> Steps: ...
+
+    def accept_payment(self, paid: billing.PaymentSucceededV1, cause: Cause) -> uuid.UUID | None: ...
+
+    def accept_licence(self, granted: billing.EducationalLicenceGrantedV1, cause: Cause) -> uuid.UUID | None: ...
+
+    def reopen_after_restore(self, restored: archival.RestoreCompletedV1, cause: Cause) -> uuid.UUID: ...
+
+    def purge(self, purged: archival.TenantDataPurgedV1, cause: Cause) -> None: ...
+
+
+def handle(app: Provisioner, inbound: Inbound) -> None:
     event = inbound.event
     if isinstance(event, ORDERS):
         # A redelivered order is not simply skipped: the delivery before it may have died
@@ -26,10 +48,11 @@ def handle(app: ProvisioningApplication, inbound: Inbound) -> None:
             else:
                 app.reopen_after_restore(event, inbound.cause)
         steps = Cause(correlation_id=inbound.envelope.correlation_id, causation_id=str(inbound.envelope.event_id))
-        app.finish_pending(event.tenant_id, steps)
+        app.steps.finish_pending(event.tenant_id, steps)
         return
-    skip_if_handled(app, inbound)
-    if handle_platform_event(app, inbound):
+    store = app.records.store
+    skip_if_handled(store, inbound)
+    if handle_platform_event(store, inbound):
         return
     if isinstance(event, archival.TenantDataPurgedV1):
         app.purge(event, inbound.cause)

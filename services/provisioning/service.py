@@ -1,9 +1,10 @@
 """The provisioning service's edge: the inbox (orders from billing and archival), the RPC
-the gateway reads a tenant's provisioning with, the relay, and a resume at start-up."""
+the gateway reads a tenant's provisioning with, the relay, and a resume at start-up. The
+composition root: settings are read here and nowhere below."""
 
 from __future__ import annotations
 
-import os
+import time
 from typing import Any
 
 from nameko.rpc import rpc
@@ -11,18 +12,38 @@ from nameko.timer import timer
 
 from services.provisioning import policies
 from services.provisioning.application import ProvisioningApplication
+from services.provisioning.ports import StepHook
+from services.provisioning.settings import ProvisioningSettings
 from services.provisioning.translations import translate
 from shared.kernel.config import Settings
 from shared.kernel.inbox import Inbound, inbox
+from shared.kernel.logging import get_logger
 from shared.kernel.nameko_edge import EventSourcedApp, answers, health_of
 from shared.kernel.store import Cause
 
-BACKUP_CHECK_SECONDS = float(os.environ.get("BACKUP_CHECK_SECONDS", "600"))
+SETTINGS = ProvisioningSettings.from_env()  # at import: the backup timer's interval needs it
+
+
+def pause_after(wanted: str) -> StepHook:
+    """The fault tests' hook (PROVISIONING_PAUSE_AFTER_STEP): once ``wanted`` is recorded the
+    worker stops for an hour, and the test kills the process there."""
+    def pause(step: str) -> None:
+        if step == wanted:
+            get_logger().warning("provisioning.paused", step=step)
+            time.sleep(3600)
+    return pause
+
+
+def fault_hook(settings: Settings, own: ProvisioningSettings) -> StepHook | None:
+    """None in production, whatever the environment says."""
+    if settings.production or own.pause_after_step is None:
+        return None
+    return pause_after(own.pause_after_step)
 
 
 def build_application(settings: Settings) -> ProvisioningApplication:
-    pause = None if settings.production else os.environ.get("PROVISIONING_PAUSE_AFTER_STEP") or None
-    return ProvisioningApplication(settings, pause_after_step=pause)
+    own = ProvisioningSettings.from_env()
+    return ProvisioningApplication(settings, retention=own.backup_retention, after_step=fault_hook(settings, own))
 
 
 class ProvisioningService:
@@ -34,14 +55,14 @@ class ProvisioningService:
     def handle(self, inbound: Inbound) -> None:
         policies.handle(self.app, inbound)
 
-    @timer(interval=3600, eager=True)  # type: ignore[misc]
+    @timer(interval=3600, eager=True)
     def resume(self) -> None:
         # At start (eager) and hourly: an order whose delivery was dead-lettered mid-way still finishes.
-        self.app.resume_all(Cause.new_request("provisioning-resume"))
+        self.app.steps.resume_all(Cause.new_request("provisioning-resume"))
 
-    @timer(interval=BACKUP_CHECK_SECONDS)  # type: ignore[misc]
+    @timer(interval=SETTINGS.backup_check_seconds)
     def scheduled_backups(self) -> None:
-        self.app.take_scheduled_backups(Cause.new_request("provisioning-backups"))
+        self.app.backing_up.take_scheduled(Cause.new_request("provisioning-backups"))
 
     @rpc
     @answers

@@ -1,21 +1,20 @@
-# mypy: disable-error-code="misc"
-# (the mixin's methods take `self: ProvisioningApplication`, which mypy cannot see is its subclass)
 """Doing an order's steps (PR-1 … PR-7, X-2): the first remaining step's work in the books,
-committed, then its event recorded; a conflict with a concurrent worker just reads again.
-Run after every order delivery (a duplicate too: the first may have died mid-way, unacked)
-and at start-up for whatever a crash left open. Mixed into ProvisioningApplication."""
+committed, then its event recorded; a conflict with a concurrent worker reads again and goes
+on from what that worker recorded. Run after every order delivery (a duplicate too: the first
+may have died mid-way, unacked) and at start-up for whatever a crash left open."""
 
 from __future__ import annotations
 
-import time
+import sqlite3
 import uuid
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import Any
 
-from eventsourcing.persistence import IntegrityError, OperationalError
 from eventsourcing.utils import get_topic
 
 from services.provisioning import books as seeding
+from services.provisioning.backing_up import BackingUp
 from services.provisioning.domain import (
     BACKUP_SCHEDULE,
     BASE_SEATS,
@@ -23,55 +22,58 @@ from services.provisioning.domain import (
     Order,
     Provisioning,
     initial_backup_id,
-    scheduled_backup_id,
 )
-from shared.kernel.errors import DomainError
+from services.provisioning.ports import Books, StepHook
+from services.provisioning.records import CONFLICT_TRIES, ProvisioningRecords
+from shared.kernel.clock import Clock
+from shared.kernel.conflicts import retry_on_conflict
 from shared.kernel.logging import get_logger
 from shared.kernel.store import Cause
 
-if TYPE_CHECKING:
-    from services.provisioning.application import ProvisioningApplication
 
-CONFLICT_RETRIES = 50
+class Steps:
+    def __init__(self, records: ProvisioningRecords, books: Books, backing_up: BackingUp, clock: Clock,
+                 after_step: StepHook | None = None) -> None:
+        self.records, self.books, self.backing_up, self.clock = records, books, backing_up, clock
+        self.after_step = after_step  # the fault tests' hook; None in production
 
-
-class StepUseCases:
-    def finish_pending(self: ProvisioningApplication, tenant_id: uuid.UUID, cause: Cause) -> int:
+    def finish_pending(self, tenant_id: uuid.UUID, cause: Cause) -> int:
         """Do every remaining step of the tenant's orders; the number of steps recorded here."""
         recorded = 0
         cause = Cause(cause.correlation_id, cause.causation_id)  # steps are not the inbound event's handling
-        with self._tenant_locks[tenant_id]:  # one worker per tenant in this process; others are fenced by the store
-            for _ in range(CONFLICT_RETRIES * 4):
-                provisioning = self._provisioning(tenant_id)
-                pending = provisioning.pending_orders() if provisioning else []
-                if not pending or provisioning is None:
-                    return recorded
-                order = pending[0]
-                if order.remaining:
-                    done = self._do_next_steps(provisioning, order)
-                else:
-                    provisioning.complete(order.source_id)
-                    done = ["completed"]
-                try:
-                    self.save_caused(provisioning, cause=cause)
-                except (IntegrityError, OperationalError):
-                    continue  # another worker recorded them first: read again
+        with self.records.locks[tenant_id]:  # one worker per tenant in this process; others are fenced by the store
+            # Each save records at least one step, so this ends; a conflict reads again (the helper).
+            while done := retry_on_conflict(partial(self._next_steps, tenant_id, cause), tries=CONFLICT_TRIES):
                 recorded += len(done)
-                get_logger().info("provisioning.steps", tenant_id=str(tenant_id), steps=done,
-                                  source_id=str(order.source_id))
-                if self.pause_after_step in done:
-                    get_logger().warning("provisioning.paused", step=self.pause_after_step)
-                    time.sleep(3600)
-        raise DomainError("busy_try_again")
+                if (hook := self.after_step) is not None:
+                    for step in done:
+                        hook(step)
+        return recorded
 
-    def _do_next_steps(self: ProvisioningApplication, provisioning: Provisioning, order: Order) -> list[str]:
+    def _next_steps(self, tenant_id: uuid.UUID, cause: Cause) -> list[str]:
+        """Read; do the first pending order's next steps (or complete it); save. [] when none remain."""
+        provisioning = self.records.find(tenant_id)
+        pending = provisioning.pending_orders() if provisioning else []
+        if provisioning is None or not pending:
+            return []
+        order = pending[0]
+        if order.remaining:
+            done = self._do_next_steps(provisioning, order)
+        else:
+            provisioning.complete(order.source_id)
+            done = ["completed"]
+        self.records.save(provisioning, cause=cause)
+        get_logger().info("provisioning.steps", tenant_id=str(tenant_id), steps=done, source_id=str(order.source_id))
+        return done
+
+    def _do_next_steps(self, provisioning: Provisioning, order: Order) -> list[str]:
         """The order's next steps, recorded on the aggregate (the caller saves them together). The
         steps in the books share one transaction; the backup goes alone, as it copies committed
         books. A crash between the books' commit and the save redoes them, which is harmless."""
         tenant_id, steps = provisioning.tenant_id, list(order.remaining)
         if steps[0] == "first_backup_taken":
             backup_id = initial_backup_id(tenant_id, order.source_id)
-            provisioning.record_step(order.source_id, steps[0], self._take_backup(tenant_id, backup_id, "initial"))
+            provisioning.record_step(order.source_id, steps[0], self.backing_up.take(tenant_id, backup_id, "initial"))
             return steps[:1]
         done: list[str] = []
         with self.books.open(tenant_id, create=steps[0] == "books_created") as books:
@@ -80,12 +82,12 @@ class StepUseCases:
                     break
                 provisioning.record_step(order.source_id, step, self._book_step(step, provisioning, order, books))
                 done.append(step)
-                if step == self.pause_after_step:
-                    break  # tests: the steps after it stay undone until the process is killed
+                if self.after_step is not None:
+                    break  # under a fault hook each step is saved alone, so the hook sees it recorded
         return done
 
-    def _book_step(self: ProvisioningApplication, step: str, provisioning: Provisioning, order: Order,
-                   books: Any) -> dict[str, Any]:
+    def _book_step(self, step: str, provisioning: Provisioning, order: Order,
+                   books: sqlite3.Connection) -> dict[str, Any]:
         """One step's work in the books (inside the caller's transaction); what its event records."""
         now = self.clock.now()
         if step == "books_created":
@@ -113,67 +115,19 @@ class StepUseCases:
             return {"schedule": BACKUP_SCHEDULE}
         raise ValueError(f"unknown provisioning step {step!r}")
 
-    def _take_backup(self: ProvisioningApplication, tenant_id: uuid.UUID, backup_id: uuid.UUID,
-                     kind: str) -> dict[str, Any]:
-        taken_at = self.clock.now()
-        size, sha256 = self.backups.write(tenant_id, backup_id, self.books.snapshot(tenant_id))
-        return {"backup_id": str(backup_id), "kind": kind, "taken_at": taken_at.isoformat(), "size_bytes": size,
-                "sha256": sha256, "location": self.backups.location(tenant_id, backup_id),
-                "retained_until": (taken_at + self.retention).isoformat()}
-
-    def take_scheduled_backups(self: ProvisioningApplication, cause: Cause) -> int:
-        """PR-5's daily backups, by the platform clock; the number taken in this pass."""
-        taken = 0
-        for tenant_id in self._provisioned_tenants():
-            with self._tenant_locks[tenant_id]:
-                provisioning, now = self._provisioning(tenant_id), self.clock.now()
-                if provisioning is None or not provisioning.backup_due(now) or not self.books.exists(tenant_id):
-                    continue  # (books gone: archival purged them before we heard of it)
-                try:
-                    facts = self._take_backup(tenant_id, scheduled_backup_id(tenant_id, now), "scheduled")
-                    provisioning.backup_taken(tenant_id=tenant_id, facts=facts)
-                    self.save_caused(provisioning, cause=cause)
-                except (IntegrityError, OperationalError):
-                    continue  # another worker changed the business: the next pass looks again
-                except Exception:  # noqa: BLE001 - one business's books (e.g. being purged) stop no other
-                    get_logger().exception("provisioning.backup_failed", tenant_id=str(tenant_id))
-                    continue
-                taken += 1
-                get_logger().info("provisioning.backup_taken", tenant_id=str(tenant_id), backup_id=facts["backup_id"])
-        return taken
-
-    def _provisioned_tenants(self: ProvisioningApplication) -> list[uuid.UUID]:
-        topic = get_topic(Provisioning.TenantProvisioned)  # type: ignore[attr-defined]
-        tenants: list[uuid.UUID] = []
-        start: int | None = None
-        while True:
-            batch = self.recorder.select_notifications(start, 500, topics=(topic,), inclusive_of_start=start is None)
-            tenants += [self.repository.get(uuid.UUID(str(n.originator_id))).tenant_id for n in batch]
-            if len(batch) < 500:
-                return tenants
-            start = batch[-1].id
-
-    def resume_all(self: ProvisioningApplication, cause: Cause) -> int:
+    def resume_all(self, cause: Cause) -> int:
         """At start-up: finish whatever a crash left half done (orders accepted, not completed)."""
         open_orders: defaultdict[uuid.UUID, int] = defaultdict(int)
         accepted, completed = get_topic(Provisioning.OrderAccepted), get_topic(Provisioning.OrderCompleted)  # type: ignore[attr-defined]
-        start: int | None = None
-        while True:
-            batch = self.recorder.select_notifications(start, 500, topics=(accepted, completed),
-                                                       inclusive_of_start=start is None)
-            for notification in batch:
-                open_orders[uuid.UUID(str(notification.originator_id))] += 1 if notification.topic == accepted else -1
-            if len(batch) < 500:
-                break
-            start = batch[-1].id
+        for notification in self.records.notifications(accepted, completed):
+            open_orders[uuid.UUID(str(notification.originator_id))] += 1 if notification.topic == accepted else -1
         resumed = 0
         for aggregate_id, still_open in open_orders.items():
             if still_open <= 0:
                 continue
-            provisioning: Provisioning = self.repository.get(aggregate_id)
+            provisioning = self.records.by_id(aggregate_id)
             try:
                 resumed += self.finish_pending(provisioning.tenant_id, cause)
             except Exception:  # noqa: BLE001 - one stuck business (e.g. a restore whose books are missing)
                 get_logger().exception("provisioning.resume_failed", tenant_id=str(provisioning.tenant_id))
         return resumed
-

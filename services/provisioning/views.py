@@ -3,19 +3,10 @@ training offer, backups (PR-1 … PR-5), with Jalali dates where people read."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from services.provisioning.domain import SUPPORT_CHANNELS, Provisioning
-from shared.kernel.i18n import jalali_date
-
-
-def when(moment: datetime | str | None, locale: str) -> dict[str, str] | None:
-    if moment is None:
-        return None
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    return {"utc": moment.isoformat(), "jalali": jalali_date(moment, locale)}
+from shared.kernel.i18n import when
 
 
 def tenant_view(p: Provisioning, locale: str) -> dict[str, Any]:
@@ -29,8 +20,7 @@ def tenant_view(p: Provisioning, locale: str) -> dict[str, Any]:
         "business_type": p.business_type,
         "state": state,
         "modules": [{"module": m, "active_until": when(until, locale)} for m, until in sorted(p.modules.items())],
-        "chart": ({"type": p.chart["type"], "version": p.chart["version"], "accounts": p.chart["accounts"]}
-                  if p.chart else None),
+        "chart": p.chart.facts() if p.chart else None,
         "admin_user_id": str(p.admin_user_id),
         "seats": p.seats,
         "support": {"until": when(p.support_until, locale), "channels": list(SUPPORT_CHANNELS)}
@@ -38,8 +28,7 @@ def tenant_view(p: Provisioning, locale: str) -> dict[str, Any]:
         "initial_training": {"offered": p.training_offered},
         "backups": {"schedule": p.backup_schedule,
                     "last": None if last is None else {
-                        "backup_id": last["backup_id"], "kind": last["kind"], "size_bytes": last["size_bytes"],
-                        "taken_at": when(last["taken_at"], locale),
-                        "retained_until": when(last["retained_until"], locale)}},
+                        "backup_id": last.backup_id, "kind": last.kind, "size_bytes": last.size_bytes,
+                        "taken_at": when(last.taken_at, locale), "retained_until": when(last.retained_until, locale)}},
         "pending": pending,
     }

@@ -10,8 +10,8 @@ store under its subject's key, so a purge can shred it (AR-1)."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
@@ -33,6 +33,29 @@ def permissions_open_to(products: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(p for p in ALL_PERMISSIONS if p.split(".")[0] in modules)
 
 
+@dataclass(frozen=True)
+class Member:
+    role: str  # admin | member
+    permissions: tuple[str, ...]
+    mobile: Personal | None  # None for the admin until identity told us, and after a purge
+
+
+@dataclass(frozen=True)
+class Organization:
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Limits:
+    organizations: int = BASE_ORGANIZATIONS
+    concurrent_users: int = BASE_CONCURRENT_USERS  # per organization
+    members: int = BASE_MEMBERS
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
 class Business(Aggregate):
     """One business (tenant): active from payment or licence until its period ends."""
 
@@ -52,11 +75,10 @@ class Business(Aggregate):
         self.state = "active"  # active | lapsed | purged
         self.lapsed_at: datetime | None = None
         self.deletion_due_at: datetime | None = None
-        self.limits = {"organizations": BASE_ORGANIZATIONS, "concurrent_users": BASE_CONCURRENT_USERS,
-                       "members": BASE_MEMBERS}
-        # user_id → {"role", "permissions", "mobile"}; the admin holds every permission open to the business.
-        self.members: dict[str, dict[str, Any]] = {}
-        self.organizations: dict[str, dict[str, str]] = {}  # organization_id → {"name", "kind"}
+        self.limits = Limits()
+        # user_id → member; the admin holds every permission open to the business.
+        self.members: dict[str, Member] = {}
+        self.organizations: dict[str, Organization] = {}  # by organization_id
         self.sources_seen: list[str] = [str(source_id)]  # payments and orders applied: each once
 
     @staticmethod
@@ -80,11 +102,15 @@ class Business(Aggregate):
     @event("AdminSeated")
     def _admin_seated(self, user_id: str, mobile: Personal | None, permissions: tuple[str, ...],
                       business_name: Personal) -> None:
-        self.members[user_id] = {"role": "admin", "permissions": list(permissions), "mobile": mobile}
+        self.members[user_id] = Member("admin", tuple(permissions), mobile)
 
     # -- guards ------------------------------------------------------------------------------
+    def is_admin(self, user_id: uuid.UUID) -> bool:
+        member = self.members.get(str(user_id))
+        return member is not None and member.role == "admin"
+
     def check_admin(self, user_id: uuid.UUID) -> None:
-        if self.members.get(str(user_id), {}).get("role") != "admin":
+        if not self.is_admin(user_id):
             raise DomainError("forbidden")
 
     def check_changeable(self) -> None:
@@ -114,30 +140,30 @@ class Business(Aggregate):
         self.check_changeable()
         if self.is_member(user_id):
             raise DomainError("already_a_member")
-        if len(self.members) >= self.limits["members"]:
-            raise DomainError("seat_limit_reached", limit=self.limits["members"])
+        if len(self.members) >= self.limits.members:
+            raise DomainError("seat_limit_reached", limit=self.limits.members)
         self._member_added(user_id=str(user_id), mobile=mobile, permissions=self._checked_permissions(permissions),
                            added_by=str(actor), business_name=self.name)
 
     @event("MemberAdded")
     def _member_added(self, user_id: str, mobile: Personal, permissions: tuple[str, ...], added_by: str,
                       business_name: Personal) -> None:
-        self.members[user_id] = {"role": "member", "permissions": list(permissions), "mobile": mobile}
+        self.members[user_id] = Member("member", tuple(permissions), mobile)
 
     def set_permissions(self, actor: uuid.UUID, user_id: uuid.UUID, permissions: tuple[str, ...]) -> None:
         self.check_admin(actor)
         self.check_changeable()
         member = self._member(user_id)
         checked = self._checked_permissions(permissions)
-        if tuple(member["permissions"]) != checked:
+        if member.permissions != checked:
             # MemberAdded again with the new rights: identity's page takes the newest entry (TE-3).
             self._permissions_set(user_id=str(user_id), permissions=checked, set_by=str(actor),
-                                  mobile=member["mobile"], business_name=self.name)
+                                  mobile=member.mobile, business_name=self.name)
 
     @event("PermissionsSet")
-    def _permissions_set(self, user_id: str, permissions: tuple[str, ...], set_by: str, mobile: Personal,
+    def _permissions_set(self, user_id: str, permissions: tuple[str, ...], set_by: str, mobile: Personal | None,
                          business_name: Personal) -> None:
-        self.members[user_id]["permissions"] = list(permissions)
+        self.members[user_id] = replace(self.members[user_id], permissions=tuple(permissions))
 
     def remove_member(self, actor: uuid.UUID, user_id: uuid.UUID) -> None:
         self.check_admin(actor)
@@ -149,35 +175,35 @@ class Business(Aggregate):
     def _member_removed(self, user_id: str, removed_by: str, business_name: Personal) -> None:
         del self.members[user_id]
 
-    def _member(self, user_id: uuid.UUID) -> dict[str, Any]:
+    def _member(self, user_id: uuid.UUID) -> Member:
         member = self.members.get(str(user_id))
         if member is None:
             raise DomainError("member_not_found")
-        if member["role"] == "admin":
+        if member.role == "admin":
             raise DomainError("cannot_change_admin")
         return member
 
     # -- organizations (TE-1, TE-2) ---------------------------------------------------------
-    def add_organization(self, actor: uuid.UUID, organization_id: uuid.UUID, name: str, kind: str) -> None:
+    def add_organization(self, actor: uuid.UUID, organization_id: uuid.UUID, name: object, kind: object) -> None:
+        """``name`` and ``kind`` as the request gave them: checked here."""
         self.check_admin(actor)
         self.check_changeable()
         plain = plain_line(name, max_length=200)
         if plain is None:
             raise DomainError("invalid_organization_name")
-        name = plain
-        if kind not in ORGANIZATION_KINDS:
+        if not isinstance(kind, str) or kind not in ORGANIZATION_KINDS:
             raise DomainError("invalid_organization_kind", allowed=list(ORGANIZATION_KINDS))
-        if any(org["name"] == name for org in self.organizations.values()):
+        if any(org.name == plain for org in self.organizations.values()):
             raise DomainError("organization_name_taken")  # a double click does not spend a second slot
-        if len(self.organizations) >= self.limits["organizations"]:
-            raise DomainError("organization_limit_reached", limit=self.limits["organizations"])
-        self._organization_added(organization_id=str(organization_id), name=name, kind=kind, added_by=str(actor),
-                                 count=len(self.organizations) + 1, limit=self.limits["organizations"])
+        if len(self.organizations) >= self.limits.organizations:
+            raise DomainError("organization_limit_reached", limit=self.limits.organizations)
+        self._organization_added(organization_id=str(organization_id), name=plain, kind=kind, added_by=str(actor),
+                                 count=len(self.organizations) + 1, limit=self.limits.organizations)
 
     @event("OrganizationAdded")
     def _organization_added(self, organization_id: str, name: str, kind: str, added_by: str, count: int,
                             limit: int) -> None:
-        self.organizations[organization_id] = {"name": name, "kind": kind}
+        self.organizations[organization_id] = Organization(name, kind)
 
     # -- limits (TE-2, PR-3) ----------------------------------------------------------------
     def raise_limits(self, *, organizations: int | None, concurrent_users: int | None, members: int | None,
@@ -189,20 +215,20 @@ class Business(Aggregate):
                      if v is not None and (type(v) is not int or not 1 <= v <= LIMIT_CEILINGS[k]))
         if bad:
             raise DomainError("invalid_limits", fields=bad, ceilings=LIMIT_CEILINGS)
-        new = {"organizations": organizations or self.limits["organizations"],
-               "concurrent_users": concurrent_users or self.limits["concurrent_users"],
-               "members": members or self.limits["members"]}
-        lowered = sorted(k for k, v in new.items() if v < self.limits[k])
-        if lowered or new == self.limits:
-            raise DomainError("limits_not_raised", lowered=lowered, current=dict(self.limits))
-        self._limits_raised(limits=new, previous=dict(self.limits), source=source,
+        current = self.limits.as_dict()
+        new = {k: given[k] or v for k, v in current.items()}
+        lowered = sorted(k for k, v in new.items() if v < current[k])
+        if lowered or new == current:
+            raise DomainError("limits_not_raised", lowered=lowered, current=current)
+        # The event keeps plain dicts: that is how stored LimitsRaised events hold them.
+        self._limits_raised(limits=new, previous=current, source=source,
                             order_id=str(order_id) if order_id else None, agent=str(agent) if agent else None,
                             business_name=self.name, admin_user_id=self.admin_user_id)
 
     @event("LimitsRaised")
     def _limits_raised(self, limits: dict[str, int], previous: dict[str, int], source: str, order_id: str | None,
                        agent: str | None, business_name: Personal, admin_user_id: str) -> None:
-        self.limits = dict(limits)
+        self.limits = Limits(**limits)
         if order_id:
             self.sources_seen.append(order_id)
 
@@ -252,7 +278,7 @@ class Business(Aggregate):
     def _products_added(self, payment_id: str, products: tuple[str, ...]) -> None:
         self.products = [*self.products, *products]
         admin = self.members[self.admin_user_id]
-        admin["permissions"] = list(permissions_open_to(tuple(self.products)))
+        self.members[self.admin_user_id] = replace(admin, permissions=permissions_open_to(tuple(self.products)))
         self.sources_seen.append(payment_id)
 
     def lapse_if_due(self, now: datetime) -> bool:
@@ -278,7 +304,7 @@ class Business(Aggregate):
         self.state = "purged"
         self.deletion_due_at = None
         # The members' numbers went with the data; who the admin was is kept for a restore.
-        self.members = {self.admin_user_id: {"role": "admin", "permissions": [], "mobile": None}}
+        self.members = {self.admin_user_id: Member("admin", (), None)}
         self.organizations = {}
 
     @event("Restored")
@@ -288,5 +314,4 @@ class Business(Aggregate):
         self.name, self.state, self.products = name, "lapsed", list(products)
         self.admin_user_id = str(admin_user_id)
         self.lapsed_at = self.lapsed_at or restored_at
-        self.members = {self.admin_user_id: {"role": "admin", "permissions": list(permissions_open_to(products)),
-                                             "mobile": None}}
+        self.members = {self.admin_user_id: Member("admin", permissions_open_to(tuple(products)), None)}

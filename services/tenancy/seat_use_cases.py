@@ -1,6 +1,4 @@
-# mypy: disable-error-code="misc"
-# (the mixin's methods take `self: TenancyApplication`, which mypy cannot see is its subclass)
-"""Concurrent-use seats (TE-2): take, heartbeat, release. Mixed into TenancyApplication.
+"""Concurrent-use seats (TE-2): take, heartbeat, release.
 
 Taking a seat reads the business (membership, state, today's limit) and writes only the
 organization's seats stream, whose optimistic concurrency decides the limit. The limit read
@@ -8,83 +6,61 @@ from the business can only grow meanwhile, so reading it first admits no one too
 
 from __future__ import annotations
 
-import os
 import uuid
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from eventsourcing.application import AggregateNotFoundError
-
-from services.tenancy.seats import LEASE, OrganizationSeats
+from services.tenancy.records import Records, retrying
+from services.tenancy.seats import LEASE
 from shared.kernel.errors import DomainError
-from shared.kernel.store import Cause
-
-if TYPE_CHECKING:
-    from services.tenancy.application import TenancyApplication
-
-LEASE_SECONDS = int(os.environ.get("SEAT_LEASE_SECONDS", str(int(LEASE.total_seconds()))))
+from shared.kernel.ids import parse_id
+from shared.kernel.store import Cause, ServiceApplication
 
 
 class SeatUseCases:
-    def _seats(self: TenancyApplication, organization_id: object) -> OrganizationSeats:
-        try:
-            seats: OrganizationSeats = self.repository.get(uuid.UUID(str(organization_id)))
-        except (ValueError, AggregateNotFoundError):
-            raise DomainError("organization_not_found") from None
-        if not isinstance(seats, OrganizationSeats):
-            raise DomainError("organization_not_found")
-        return seats
+    def __init__(self, store: ServiceApplication, records: Records, lease: timedelta = LEASE) -> None:
+        self.store, self.records, self.lease = store, records, lease
 
-    def take_seat(self: TenancyApplication, organization_id: object, actor: uuid.UUID, cause: Cause
-                  ) -> dict[str, Any]:
+    def take_seat(self, organization_id: object, actor: uuid.UUID, cause: Cause) -> dict[str, Any]:
         session_id = uuid.uuid4()
 
         def attempt() -> dict[str, Any]:
-            seats = self._seats(organization_id)
-            business = self.business(seats.tenant_id)
+            seats = self.records.seats(organization_id)
+            business = self.records.business(seats.tenant_id)
             if not business.is_member(actor):
                 raise DomainError("forbidden")
             business.check_changeable()
-            now = self.clock.now()
-            expires_at = seats.take(session_id, actor, now, business.limits["concurrent_users"],
-                                    timedelta(seconds=LEASE_SECONDS))
-            self.save_caused(seats, cause=cause)
+            expires_at = seats.take(session_id, actor, self.store.clock.now(), business.limits.concurrent_users,
+                                    self.lease)
+            self.store.save_caused(seats, cause=cause)
             return {"session_id": str(session_id), "organization_id": str(seats.organization_id),
-                    "expires_at": expires_at.isoformat(), "heartbeat_seconds": max(1, LEASE_SECONDS // 2)}
+                    "expires_at": expires_at.isoformat(),
+                    "heartbeat_seconds": max(1, int(self.lease.total_seconds()) // 2)}
 
-        return self.retrying(attempt)
+        return retrying(attempt)
 
-    def renew_seat(self: TenancyApplication, organization_id: object, session_id: object, actor: uuid.UUID,
+    def renew_seat(self, organization_id: object, session_id: object, actor: uuid.UUID,
                    cause: Cause) -> dict[str, Any]:
-        sid = _session_id(session_id)
+        sid = parse_id(session_id, "session_not_found")
 
         def attempt() -> dict[str, Any]:
-            seats = self._seats(organization_id)
-            business = self.business(seats.tenant_id)
+            seats = self.records.seats(organization_id)
+            business = self.records.business(seats.tenant_id)
             if not business.is_member(actor):
                 raise DomainError("forbidden")  # a removed member's seat is not kept alive
             business.check_changeable()
-            expires_at = seats.renew(sid, actor, self.clock.now(), timedelta(seconds=LEASE_SECONDS))
-            self.save_caused(seats, cause=cause)
+            expires_at = seats.renew(sid, actor, self.store.clock.now(), self.lease)
+            self.store.save_caused(seats, cause=cause)
             return {"session_id": str(sid), "expires_at": expires_at.isoformat()}
 
-        return self.retrying(attempt)
+        return retrying(attempt)
 
-    def release_seat(self: TenancyApplication, organization_id: object, session_id: object, actor: uuid.UUID,
-                     cause: Cause) -> None:
-        sid = _session_id(session_id)
+    def release_seat(self, organization_id: object, session_id: object, actor: uuid.UUID, cause: Cause) -> None:
+        sid = parse_id(session_id, "session_not_found")
 
         def attempt() -> None:
-            seats = self._seats(organization_id)
-            by_admin = self.business(seats.tenant_id).members.get(str(actor), {}).get("role") == "admin"
-            seats.release(sid, actor, by_admin=by_admin)
-            self.save_caused(seats, cause=cause)
+            seats = self.records.seats(organization_id)
+            seats.release(sid, actor, by_admin=self.records.business(seats.tenant_id).is_admin(actor))
+            self.store.save_caused(seats, cause=cause)
 
-        self.retrying(attempt)
-
-
-def _session_id(value: object) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise DomainError("session_not_found") from None
+        retrying(attempt)

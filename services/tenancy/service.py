@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from typing import Any
 
@@ -11,25 +10,22 @@ from nameko.timer import timer
 
 from services.tenancy import policies
 from services.tenancy.application import TenancyApplication
+from services.tenancy.settings import TenancySettings
 from services.tenancy.translations import translate
 from shared.kernel.config import Settings
-from shared.kernel.errors import DomainError
+from shared.kernel.ids import parse_id
 from shared.kernel.inbox import Inbound, inbox
 from shared.kernel.nameko_edge import EventSourcedApp, RequestCause, answers, health_of
 from shared.kernel.store import Cause
 
-LAPSE_CHECK_SECONDS = float(os.environ.get("LAPSE_CHECK_SECONDS", "30"))
-
 
 def build_application(settings: Settings) -> TenancyApplication:
-    return TenancyApplication(settings)
+    tenancy = TenancySettings.from_env()
+    return TenancyApplication(settings, seat_lease=tenancy.seat_lease)
 
 
 def _actor(user_id: Any) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(user_id))
-    except ValueError:
-        raise DomainError("unauthorized") from None
+    return parse_id(user_id, "unauthorized")
 
 
 class TenancyService:
@@ -75,30 +71,30 @@ class TenancyService:
     @rpc
     @answers
     def take_seat(self, organization_id: Any, actor: Any) -> dict[str, Any]:
-        return self.app.take_seat(organization_id, _actor(actor), self.cause)
+        return self.app.seats.take_seat(organization_id, _actor(actor), self.cause)
 
     @rpc
     @answers
     def renew_seat(self, organization_id: Any, session_id: Any, actor: Any) -> dict[str, Any]:
-        return self.app.renew_seat(organization_id, session_id, _actor(actor), self.cause)
+        return self.app.seats.renew_seat(organization_id, session_id, _actor(actor), self.cause)
 
     @rpc
     @answers
     def release_seat(self, organization_id: Any, session_id: Any, actor: Any) -> dict[str, str]:
-        self.app.release_seat(organization_id, session_id, _actor(actor), self.cause)
+        self.app.seats.release_seat(organization_id, session_id, _actor(actor), self.cause)
         return {"status": "released"}
 
     @rpc
     def health(self) -> dict[str, Any]:
         return health_of(self.name, self.app)
 
-    @timer(interval=LAPSE_CHECK_SECONDS)
+    @timer(interval=TenancySettings.from_env().lapse_check_seconds)  # read once, when nameko loads the service
     def lapse_due(self) -> None:
-        self.app.lapse_due()
+        self.app.subscription.lapse_due()
 
     @inbox
     def handle(self, inbound: Inbound) -> None:
-        policies.handle(self.app, inbound)
+        policies.handle(self.app, self.app.directory, self.app.subscription, inbound)
 
 
 SERVICE = TenancyService

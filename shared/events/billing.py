@@ -190,10 +190,10 @@ class PaymentFailedV1(_Billing):
     money_taken: bool
 
 
-class RefundScheduledV1(_Billing):
-    """Money taken by a failed payment will be returned by ``refund_deadline`` = capture + 72 h (BI-2)."""
+class _RefundOfPayment(_Billing):
+    """What every refund event says of its refund and the payment whose money goes back (not an
+    event itself: each subclass adds its own fields after these, in this order)."""
 
-    type: ClassVar[str] = "RefundScheduled"
     refund_id: uuid.UUID
     payment_id: uuid.UUID
     order_id: uuid.UUID
@@ -201,6 +201,12 @@ class RefundScheduledV1(_Billing):
     payer_user_id: uuid.UUID
     amount_rials: Rials
     gateway: GatewayName
+
+
+class RefundScheduledV1(_RefundOfPayment):
+    """Money taken by a failed payment will be returned by ``refund_deadline`` = capture + 72 h (BI-2)."""
+
+    type: ClassVar[str] = "RefundScheduled"
     gateway_reference: GatewayReference
     captured_at: AwareDatetime
     refund_deadline: AwareDatetime
@@ -212,35 +218,21 @@ class RefundScheduledV1(_Billing):
         return self
 
 
-class RefundBlockedV1(_Billing):
+class RefundBlockedV1(_RefundOfPayment):
     """The gateway refused to give a failed payment's money back by API (BI-2): an operator must
     act before ``refund_deadline``; billing also dead-letters this event so that replaying it,
     once the cause is fixed, tries the refund again."""
 
     type: ClassVar[str] = "RefundBlocked"
-    refund_id: uuid.UUID
-    payment_id: uuid.UUID
-    order_id: uuid.UUID
-    tenant_id: uuid.UUID
-    payer_user_id: uuid.UUID
-    amount_rials: Rials
-    gateway: GatewayName
     error: str = Field(min_length=1, max_length=300)
     blocked_at: AwareDatetime
     refund_deadline: AwareDatetime
 
 
-class RefundCompletedV1(_Billing):
+class RefundCompletedV1(_RefundOfPayment):
     """The gateway returned the money of a failed payment (BI-2); late refunds are reported, not hidden."""
 
     type: ClassVar[str] = "RefundCompleted"
-    refund_id: uuid.UUID
-    payment_id: uuid.UUID
-    order_id: uuid.UUID
-    tenant_id: uuid.UUID
-    payer_user_id: uuid.UUID
-    amount_rials: Rials
-    gateway: GatewayName
     refund_reference: GatewayReference
     refunded_at: AwareDatetime
     refund_deadline: AwareDatetime

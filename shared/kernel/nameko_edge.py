@@ -83,9 +83,8 @@ def answers(method: Callable[..., Any]) -> Callable[..., Any]:
     gateway, issue #20); anything else is a bug and propagates."""
     from functools import wraps
 
-    from eventsourcing.persistence import InterfaceError, OperationalError
-
     from shared.kernel.errors import DomainError
+    from shared.kernel.relay import STORE_UNAVAILABLE  # the event store's, the key vault's, psycopg's own
 
     @wraps(method)
     def wrapper(*args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -93,7 +92,7 @@ def answers(method: Callable[..., Any]) -> Callable[..., Any]:
             return {"ok": method(*args, **kwargs)}
         except DomainError as error:
             return error.as_answer()
-        except (OperationalError, InterfaceError) as outage:
+        except STORE_UNAVAILABLE as outage:
             get_logger().warning("rpc.store_unavailable", method=method.__name__, error=str(outage)[:200])
             return DomainError("service_unavailable", retry_after=STORE_RETRY_AFTER_SECONDS).as_answer()
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.integration.test_billing_gateway import Client, free_port
+from tests.support.billing import Client
+from tests.support.network import free_port
 from tests.support.processes import Platform, wait_until
 
 

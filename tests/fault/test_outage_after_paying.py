@@ -12,7 +12,8 @@ import time
 import pytest
 import requests
 
-from tests.integration.test_billing_gateway import Client, free_port
+from tests.support.billing import Client
+from tests.support.network import free_port
 from tests.support.processes import Platform, wait_until
 
 QUIET_RECONCILER = {"BILLING_RECONCILE_SECONDS": "3600", "PAYMENT_INQUIRY_AFTER_SECONDS": "3600"}

@@ -10,7 +10,7 @@ from datetime import timedelta
 import eventlet
 import pytest
 
-from services.archival import application as application_module
+from services.archival import businesses as businesses_module
 from services.archival.application import ArchivalApplication
 from services.archival.calendar import add_calendar_months
 from shared.events import archival as contracts
@@ -23,7 +23,7 @@ SettingsFor = Callable[..., Settings]
 
 @pytest.fixture
 def app(settings_for: SettingsFor, monkeypatch: pytest.MonkeyPatch) -> ArchivalApplication:
-    monkeypatch.setattr(application_module, "AGENDA_SNAPSHOT_EVERY", 3)  # snapshots taken during the test
+    monkeypatch.setattr(businesses_module, "AGENDA_SNAPSHOT_EVERY", 3)  # snapshots taken during the test
     return ArchivalApplication(settings_for("archival"))
 
 
@@ -31,12 +31,12 @@ def test_fifty_lapses_at_once_are_all_scheduled_and_all_purged(app: ArchivalAppl
     tenants = [uuid.uuid4() for _ in range(50)]
     start = app.clock.now()
     list(eventlet.GreenPool(50).imap(lambda t: deliver(app, lapsed(t, uuid.uuid4(), start), start), tenants))
-    assert sum(len(agenda.due) for agenda in app.agendas()) == 50
+    assert sum(len(agenda.due) for agenda in app.businesses.agendas()) == 50
     later(app, add_calendar_months(start, 3) - start + timedelta(minutes=1))
-    app.tick()
+    app.clock_work.tick()
     purged = {e.tenant_id for e in published(app) if isinstance(e, contracts.TenantDataPurgedV1)}
     assert purged == set(tenants)
-    assert all(agenda.due == {} for agenda in app.agendas())
+    assert all(agenda.due == {} for agenda in app.businesses.agendas())
 
 
 def test_fifty_restore_requests_at_once_make_one_order(app: ArchivalApplication) -> None:
@@ -47,8 +47,8 @@ def test_fifty_restore_requests_at_once_make_one_order(app: ArchivalApplication)
     deliver(app, backup_taken(app.settings, tenant, start), start)
     deliver(app, lapsed(tenant, admin, start), start)
     later(app, add_calendar_months(start, 3) - start + timedelta(minutes=1))
-    app.tick()
+    app.clock_work.tick()
     answers = list(eventlet.GreenPool(50).imap(
-        lambda _: app.request_restore(tenant, str(admin), [], Cause("t"))["order_id"], range(50)))
+        lambda _: app.restores.request(tenant, str(admin), [], Cause("t"))["order_id"], range(50)))
     assert len(set(answers)) == 1
     assert len([e for e in published(app) if isinstance(e, contracts.RestoreRequestedV1)]) == 1

@@ -5,61 +5,16 @@ callbacks, tampered amounts and unknown ids, and the clock moved past 72 hours."
 
 from __future__ import annotations
 
-import random
 import uuid
-from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import eventlet
 import pytest
 import requests
 
-from shared.kernel.tokens import development_signing_keys, issue_access_token
+from tests.support.billing import HTTP_ORDER as ORDER
+from tests.support.billing import Client
 from tests.support.network import free_port
 from tests.support.processes import Platform, wait_until
-
-ORDER = {"business_name": "کافه نارنج", "business_type": "trading", "products": ["accounting"],
-         "period_months": "۱۲"}
-
-
-
-class Client:
-    """A signed-in customer: registered through identity (so notifications can text them)."""
-
-    def __init__(self, gateway: str, platform: Platform, roles: tuple[str, ...] = ()) -> None:
-        self.gateway = gateway
-        self.mobile = f"+98912{random.randrange(10**7):07d}"
-        answer = requests.post(f"{gateway}/identity/registrations",
-                               json={"mobile": self.mobile, "password": "Str0ng!pass", "locale": "fa"}, timeout=30)
-        assert answer.status_code == 202, answer.text
-        self.user_id = answer.json()["user_id"]
-        self.private_key = development_signing_keys(platform.settings.var_dir / "keys")[0]
-        self.roles = list(roles)
-        self.clock_offset = 0  # seconds the platform clock was moved: tokens are dated by it
-
-    @property
-    def headers(self) -> dict[str, str]:
-        now = datetime.now(UTC) + timedelta(seconds=self.clock_offset)
-        return {"Authorization": f"Bearer {issue_access_token(self.private_key, self.user_id, self.roles, now)}"}
-
-    def send(self, method: str, path: str, body: Any = None, **headers: str) -> requests.Response:
-        return requests.request(method, f"{self.gateway}{path}", json=body, headers=self.headers | headers, timeout=30)
-
-    def order_and_pay(self) -> dict[str, Any]:
-        order = self.send("POST", "/billing/orders", ORDER)
-        assert order.status_code == 201, order.text
-        payment = self.send("POST", f"/billing/orders/{order.json()['order_id']}/payments")
-        assert payment.status_code == 201, payment.text
-        return dict(payment.json())
-
-    def payment(self, payment_id: str) -> dict[str, Any]:
-        answer = self.send("GET", f"/billing/payments/{payment_id}")
-        assert answer.status_code == 200, answer.text
-        return dict(answer.json())
-
-    def sms_templates(self) -> list[str]:
-        answer = requests.get(f"{self.gateway}/notifications/messages", params={"to": self.mobile}, timeout=10)
-        return [m["template"] for m in answer.json()["messages"]]
 
 
 def browser_pays(redirect_url: str, outcome: str, **form: str) -> requests.Response | None:

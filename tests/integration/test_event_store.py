@@ -101,10 +101,10 @@ def test_an_inbox_event_is_recorded_with_its_effect_and_a_duplicate_changes_noth
                         producer="identity", producer_position=7, correlation_id="corr",
                         payload=event.model_dump(mode="json"))
     inbound = Inbound(envelope, event, attempt=1)
-    policies.handle(app, inbound)
+    policies.handle(app, app, inbound)
     assert app.has_handled(envelope.event_id)
     with pytest.raises(AlreadyHandled):
-        policies.handle(app, inbound)
+        policies.handle(app, app, inbound)
     with pytest.raises(AlreadyHandled):  # even straight to the use case, the store refuses it
         app.send_verification_code(event, inbound.cause, last_attempt=False)
     assert [sent[2] for sent in app.sms.sent][:1] == [str(uuid.uuid5(uuid.NAMESPACE_URL, f"{envelope.event_id}:sms"))]  # type: ignore[attr-defined]

@@ -3,15 +3,16 @@ come from identity's UserRegistered; each notice is one SMS, sent once however o
 event arrives; an event about a user not yet known is retried, not dropped. A sent SMS is
 "sent" until the follow-up reads its delivery report.
 
-The first tests use a recording stand-in for the provider; the last ones (from "over HTTP")
-run the same use cases against the development provider (tools/dev_sms_provider.py), told
-to produce each of Kavenegar's failures."""
+The rules are tested in memory (tests/unit/notifications/). Here: the same use cases on each
+store (SQLite and PostgreSQL) with a recording stand-in for the provider, what needs a real
+store (two replicas, concurrent handlers), and, from "over HTTP", the use cases against the
+development provider (tools/dev_sms_provider.py), told to produce each of Kavenegar's failures."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import eventlet
@@ -19,21 +20,18 @@ import pytest
 import requests
 from structlog.testing import capture_logs
 
-from services.notifications import policies
 from services.notifications.application import NotificationsApplication
 from services.notifications.delivery import DeliveryReport, ProviderOutOfCredit, ProviderUnavailable, Receipt
 from services.notifications.kavenegar_codes import local_id_of
 from services.notifications.sms import KavenegarClient
 from services.notifications.translations import translate
-from shared.events.archival import TenantDataPurgedV1
-from shared.events.base import Envelope, IntegrationEvent
+from shared.events.base import IntegrationEvent
 from shared.events.identity import UserRegisteredV1, VerificationCodeIssuedV1
 from shared.events.notifications import MessageDeliveredV1, MessageFailedV1
-from shared.events.tenancy import TenantLapsedV1
 from shared.kernel.config import Settings
-from shared.kernel.inbox import Inbound
 from shared.kernel.sealing import development_keypair, seal
 from shared.kernel.store import AlreadyHandled
+from tests.support.notifications import deliver, envelope_at, lapsed, purge_of
 from tests.support.processes import Platform, wait_until
 
 SettingsFor = Callable[..., Settings]
@@ -63,33 +61,6 @@ def notifications_app(settings_for: SettingsFor) -> NotificationsApplication:
                                     sms=RecordingProvider())
 
 
-def deliver(app: NotificationsApplication, event: IntegrationEvent, *, last_attempt: bool = False,
-            envelope: Envelope | None = None) -> Envelope:
-    envelope = envelope or Envelope(event_id=uuid.uuid4(), type=event.type, version=1, occurred_at=datetime.now(UTC),
-                                    producer=event.producer, producer_position=1, correlation_id="corr",
-                                    payload=event.model_dump(mode="json"))
-    policies.handle(app, Inbound(envelope, event, attempt=1, last_attempt=last_attempt))
-    return envelope
-
-
-def envelope_at(event: IntegrationEvent, occurred_at: datetime) -> Envelope:
-    return Envelope(event_id=uuid.uuid4(), type=event.type, version=1, occurred_at=occurred_at,
-                    producer=event.producer, producer_position=1, correlation_id="corr",
-                    payload=event.model_dump(mode="json"))
-
-
-def lapsed(user_id: uuid.UUID) -> TenantLapsedV1:
-    return TenantLapsedV1(tenant_id=uuid.uuid4(), business_name="فروشگاه نمونه", admin_user_id=user_id,
-                          lapsed_at=datetime(2026, 12, 1, 8, 0, tzinfo=UTC))
-
-
-def purge_of(lapse: TenantLapsedV1) -> TenantDataPurgedV1:
-    return TenantDataPurgedV1.model_validate({
-        "tenant_id": str(lapse.tenant_id), "lapsed_at": lapse.lapsed_at.isoformat(),
-        "purged_at": datetime(2027, 3, 1, tzinfo=UTC).isoformat(),
-        "datasets": [{"kind": "personal_data_keys", "records": 1}], "backups_retained_until": None})
-
-
 @pytest.fixture
 def app(settings_for: SettingsFor) -> NotificationsApplication:
     return notifications_app(settings_for)
@@ -109,46 +80,9 @@ def test_a_notice_reaches_the_users_number_in_their_language_once(app: Notificat
     assert "ended on 1405/09/10" in sent[1][1]
     listed = app.messages_to("09121234567")
     assert [m["template"] for m in listed] == ["tenancy.tenant_lapsed"] and listed[0]["status"] == "sent"
-    assert app.follow_deliveries() == 2  # the provider reports both delivered
+    assert app.deliveries.follow() == 2  # the provider reports both delivered
     assert app.messages_to("09121234567")[0]["status"] == "delivered"
-    assert app.follow_deliveries() == 0  # nothing waits any more
-
-
-def test_a_notice_for_a_user_not_known_yet_is_retried_then_given_up_on_the_last_attempt(
-        app: NotificationsApplication) -> None:
-    stranger = uuid.uuid4()
-    event = lapsed(stranger)
-    with pytest.raises(LookupError):
-        envelope = deliver(app, event)
-    envelope = Envelope(event_id=uuid.uuid4(), type=event.type, version=1, occurred_at=datetime.now(UTC),
-                        producer=event.producer, producer_position=1, correlation_id="corr",
-                        payload=event.model_dump(mode="json"))
-    deliver(app, event, last_attempt=True, envelope=envelope)
-    assert app.has_handled(envelope.event_id) and app.sms.sent == []  # type: ignore[attr-defined]
-
-
-def test_events_without_notices_are_only_marked_handled(app: NotificationsApplication) -> None:
-    user = uuid.uuid4()
-    first = deliver(app, UserRegisteredV1(user_id=user, mobile="+989121234567"))
-    again = deliver(app, UserRegisteredV1(user_id=user, mobile="+989121234567"))  # another event id, same user
-    assert app.has_handled(first.event_id) and app.has_handled(again.event_id)
-    assert app.sms.sent == []  # type: ignore[attr-defined]
-
-
-def test_after_the_purge_the_texts_about_the_business_are_unreadable_and_the_rest_stay(
-        app: NotificationsApplication) -> None:
-    user = uuid.uuid4()
-    deliver(app, UserRegisteredV1(user_id=user, mobile="+989121234567"))
-    shop, other = lapsed(user), lapsed(user).model_copy(update={"tenant_id": uuid.uuid4(), "business_name": "کارگاه"})
-    deliver(app, shop)
-    deliver(app, other)
-    purged = purge_of(shop)
-    envelope = deliver(app, purged)
-    texts = sorted(m["text"] for m in app.messages_to("09121234567"))
-    assert len(texts) == 2 and app.has_handled(envelope.event_id)  # that a message went, and when, stays
-    assert texts[0] == "[erased]" and "کارگاه" in texts[1]  # only the purged business's text is gone
-    with pytest.raises(AlreadyHandled):
-        deliver(app, purged, envelope=envelope)
+    assert app.deliveries.follow() == 0  # nothing waits any more
 
 
 def test_a_replica_drops_what_it_had_decrypted_once_another_replica_purged_the_business(
@@ -163,25 +97,6 @@ def test_a_replica_drops_what_it_had_decrypted_once_another_replica_purged_the_b
     wait_until(lambda: replica.messages_to("09121234567")[0]["text"] == "[erased]",
                timeout=3 * replica.keys.recheck_seconds, interval=0.2, what="the replica to learn of the purge")
     assert replica.keys.key_for(f"business:{shop.tenant_id}", create=False) is None
-
-
-def test_a_notice_from_before_the_deletion_arriving_after_it_is_not_sent(app: NotificationsApplication) -> None:
-    user = uuid.uuid4()
-    deliver(app, UserRegisteredV1(user_id=user, mobile="+989121234567"))
-    shop = lapsed(user)
-    purged = purge_of(shop)
-    deliver(app, purged)
-    late = deliver(app, shop, envelope=envelope_at(shop, purged.purged_at - timedelta(days=1)))
-    assert app.has_handled(late.event_id) and app.sms.sent == []  # type: ignore[attr-defined]
-    assert app.messages_to("09121234567") == []  # nor was the name stored again
-    # After a restore the business is news again: what happens from then on is told.
-    deliver(app, shop, envelope=envelope_at(shop, purged.purged_at + timedelta(days=1)))
-    assert len(app.sms.sent) == 1  # type: ignore[attr-defined]
-    deliver(app, purged)  # the same purge once more (another copy): nothing changes
-    again = purge_of(shop).model_copy(update={"purged_at": purged.purged_at + timedelta(days=200)})
-    deliver(app, again)  # restored, then deleted a second time
-    deliver(app, shop, envelope=envelope_at(shop, purged.purged_at + timedelta(days=100)))
-    assert len(app.sms.sent) == 1  # type: ignore[attr-defined]
 
 
 def test_notices_to_one_number_at_once_ask_the_provider_once_each(app: NotificationsApplication) -> None:
@@ -211,7 +126,7 @@ def test_notices_to_one_number_at_once_ask_the_provider_once_each(app: Notificat
     sent = recording.sent  # type: ignore[attr-defined]
     assert len(sent) == 10 and len({local_id for *_, local_id in sent}) == 10
     assert [m["status"] for m in app.messages_to("09121234567")] == ["sent"] * 10
-    assert app.follow_deliveries() == 10
+    assert app.deliveries.follow() == 10
     assert [m["status"] for m in app.messages_to("09121234567")] == ["delivered"] * 10
 
 
@@ -255,7 +170,7 @@ def test_over_http_a_code_goes_by_the_lookup_template_and_is_delivered_after_the
     assert "حسابداری ابری" in listed["text"] and "۰۴۲۹۱۳" in listed["text"]  # our own words, for the outbox
     assert not any(isinstance(e, MessageDeliveredV1) for e in published(app))
 
-    assert app.follow_deliveries() == 1
+    assert app.deliveries.follow() == 1
     assert platform.sms_sent_to(E164)[0]["status"] == 10
     (listed,) = app.messages_to(MOBILE)
     assert listed["status"] == "delivered" and listed["settled_at"] is not None
@@ -264,7 +179,7 @@ def test_over_http_a_code_goes_by_the_lookup_template_and_is_delivered_after_the
     recorded = [app.mapper.to_domain_event(n) for n in app.recorder.select_notifications(start=1, limit=100)]
     (outcome,) = [e for e in recorded if type(e).__name__ == "MessageDelivered"]
     assert vars(outcome)["correlation_id"] == "corr"  # traced to the request that caused the SMS
-    assert app.follow_deliveries() == 0
+    assert app.deliveries.follow() == 0
 
 
 def test_over_http_undelivered_and_blocked_notices_fail_with_their_reasons(
@@ -278,7 +193,7 @@ def test_over_http_undelivered_and_blocked_notices_fail_with_their_reasons(
     deliver(app, lapsed(off))
     deliver(app, lapsed(blocking))
     assert platform.sms_sent_to(E164)[0]["message"].startswith("اشتراک")  # a notice goes by sms/send
-    assert app.follow_deliveries() == 2
+    assert app.deliveries.follow() == 2
     (phone_off,) = app.messages_to(MOBILE)
     (refusing,) = app.messages_to("09351234567")
     assert phone_off["status"] == refusing["status"] == "failed"
@@ -356,7 +271,7 @@ def test_over_http_a_send_repeated_after_a_crash_reaches_the_phone_once(
     (listed,) = app.messages_to(MOBILE)
     assert received["localid"] == str(local_id_of(listed["message_id"]))
     assert listed["provider_message_id"] == str(received["messageid"])
-    assert app.follow_deliveries() == 1 and app.messages_to(MOBILE)[0]["status"] == "delivered"
+    assert app.deliveries.follow() == 1 and app.messages_to(MOBILE)[0]["status"] == "delivered"
 
 
 def test_over_http_a_message_without_a_report_fails_after_the_wait_and_not_before(
@@ -364,14 +279,14 @@ def test_over_http_a_message_without_a_report_fails_after_the_wait_and_not_befor
     app = http_app(settings_for, platform)
     dev(platform, "delivery", receptor=E164, outcome="never")
     deliver(app, code_issued(app))
-    assert app.follow_deliveries() == 0  # status 4: on its way
-    reachable = app.sms
+    assert app.deliveries.follow() == 0  # status 4: on its way
+    reachable = app.deliveries.sms
     with socket_closed() as port:  # the provider cannot be asked: silence is not a report
-        app.sms = KavenegarClient(f"http://127.0.0.1:{port}", "k", "s", timeout=1)
+        app.deliveries.sms = KavenegarClient(f"http://127.0.0.1:{port}", "k", "s", timeout=1)
         app.clock.set_offset(25 * 3600)
-        assert app.follow_deliveries() == 0 and app.messages_to(MOBILE)[0]["status"] == "sent"
-    app.sms = reachable
-    assert app.follow_deliveries() == 1
+        assert app.deliveries.follow() == 0 and app.messages_to(MOBILE)[0]["status"] == "sent"
+    app.deliveries.sms = reachable
+    assert app.deliveries.follow() == 1
     (failed,) = app.messages_to(MOBILE)
     assert failed["status"] == "failed" and failed["failure"] == "no delivery report within 24 hours of sending"
 
@@ -383,7 +298,7 @@ def test_over_http_two_replicas_following_at_once_record_one_outcome(
         deliver(app, code_issued(app, code=f"10000{i}"))
     replica = http_app(settings_for, platform)  # another process of the service, or this one restarted
     pool = eventlet.GreenPool(4)
-    settled = list(pool.imap(lambda each: each.follow_deliveries(), [app, replica, app, replica]))
+    settled = list(pool.imap(lambda each: each.deliveries.follow(), [app, replica, app, replica]))
     assert sum(settled) == 5
     assert [m["status"] for m in replica.messages_to(MOBILE)] == ["delivered"] * 5
     assert len([e for e in published(app) if isinstance(e, MessageDeliveredV1)]) == 5

@@ -122,10 +122,11 @@ def test_rebuilding_identitys_business_members_from_its_log(identity: IdentityAp
     tenant, admin, clerk = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     at = datetime(2026, 3, 1, tzinfo=UTC)
     for user, role, minutes in ((admin, "admin", 0), (clerk, "member", 1)):
-        identity.record_business_event(golden(tenancy.MemberAddedV1, tenant_id=tenant, user_id=user, role=role),
-                                       at + timedelta(minutes=minutes), Cause("test"))
-    identity.record_business_event(golden(tenancy.MemberRemovedV1, tenant_id=tenant, user_id=clerk),
-                                   at + timedelta(minutes=5), Cause("test"))
+        identity.businesses.record_business_event(
+            golden(tenancy.MemberAddedV1, tenant_id=tenant, user_id=user, role=role),
+            at + timedelta(minutes=minutes), Cause("test"))
+    identity.businesses.record_business_event(golden(tenancy.MemberRemovedV1, tenant_id=tenant, user_id=clerk),
+                                              at + timedelta(minutes=5), Cause("test"))
     expected = {(str(tenant), str(admin), "admin", 1), (str(tenant), str(clerk), "member", 0)}
 
     code, out = run(identity.settings, "rebuild", "identity", "business_members")

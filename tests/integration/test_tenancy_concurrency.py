@@ -14,11 +14,9 @@ from services.tenancy.application import TenancyApplication
 from shared.events import tenancy
 from shared.kernel.config import Settings
 from shared.kernel.errors import DomainError
-from shared.kernel.store import Cause
-from tests.integration.test_tenancy_application import deliver, payment, published, register
+from tests.support.tenancy import CAUSE, deliver, payment, published, register
 
 SettingsFor = Callable[..., Settings]
-CAUSE = Cause("test")
 
 
 @pytest.fixture
@@ -66,7 +64,7 @@ def test_fifty_members_at_once_fill_the_two_free_seats(app: TenancyApplication,
 def test_fifty_sessions_at_once_take_ten_seats(app: TenancyApplication, shop: tuple[uuid.UUID, uuid.UUID]) -> None:
     tenant, admin = shop
     org = app.add_organization(tenant, admin, "شعبه مرکزی", "office", CAUSE)["organization_id"]
-    outcomes = fifty(lambda _: app.take_seat(org, admin, CAUSE))
+    outcomes = fifty(lambda _: app.seats.take_seat(org, admin, CAUSE))
     assert outcomes.count("ok") == 10 and outcomes.count("concurrent_user_limit") == 40, outcomes
     assert app.business_page(tenant, admin, [])["organizations"][0]["concurrent_users"] == 10
 
@@ -86,4 +84,4 @@ def test_fifty_businesses_activated_at_once_are_all_watched_for_their_lapse(app:
     outcomes = fifty(lambda i: deliver(app, payment(tenants[i], admin, days=2)))
     assert outcomes == ["ok"] * 50
     app.clock.set_offset(3 * 86400)
-    assert app.lapse_due() == 50
+    assert app.subscription.lapse_due() == 50

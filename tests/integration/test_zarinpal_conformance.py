@@ -18,8 +18,18 @@ from services.billing.application import BillingApplication
 from services.billing.zarinpal import GatewayUnavailable, RefundRefused, ZarinpalClient
 from shared.events import billing as contracts
 from shared.kernel.config import Settings
-from tests.integration.test_billing_payments import callback, late_success, published, start
-from tests.support.billing import CAUSE, MERCHANT, NEW_ORDER, billing_app, pay_at_sandbox, sandbox_server
+from tests.support.billing import (
+    CAUSE,
+    MERCHANT,
+    NEW_ORDER,
+    billing_app,
+    callback,
+    late_success,
+    pay_at_sandbox,
+    published,
+    sandbox_server,
+    start,
+)
 from tests.support.provisioning_orders import inbound
 
 SettingsFor = Callable[..., Settings]
@@ -73,7 +83,7 @@ def test_money_the_order_no_longer_takes_is_reversed_without_verifying(app: Bill
     assert back is not None
     # While the customer was at the bank, the order changed (BI-1): this payment pays for nothing.
     app.change_order(customer, order_id, NEW_ORDER | {"period_months": 6}, CAUSE)
-    settled = app.payment_callback(started["payment_id"], back[0], back[1], CAUSE)
+    settled = app.settlement.payment_callback(started["payment_id"], back[0], back[1], CAUSE)
     assert settled["state"] == "refunded" and settled["reason"] == "order_changed", settled
     assert settled["refund"]["refund_reference"] == "reversed"
     assert calls(sandbox, "verify", back[0]) == [] and len(calls(sandbox, "reverse", back[0])) == 1
@@ -85,7 +95,7 @@ def test_after_the_reverse_window_the_refund_api_gets_the_session_id(app: Billin
                                                                      sandbox: str) -> None:
     payment_id = late_success(app)
     faults(sandbox, reverse_window_seconds=0)
-    app.reconcile(CAUSE)  # verifies the late money (ref_id kept), reverse refused (-63), AddRefund
+    app.settlement.reconcile(CAUSE)  # verifies the late money (ref_id kept), reverse refused (-63), AddRefund
     view = app.payment(None, payment_id)
     assert view["state"] == "refunded" and view["refund"]["refund_reference"].startswith("refund-38"), view
     assert view["bank"]["ref_id"]
@@ -93,7 +103,7 @@ def test_after_the_reverse_window_the_refund_api_gets_the_session_id(app: Billin
     (refund_call,) = refund_calls(sandbox, {session_of(sandbox, authority), authority})
     assert refund_call["body"]["variables"]["session_id"].isdigit()  # the session id, never the authority
     assert refund_call["body"]["variables"]["amount"] == view["amount_rials"]
-    assert app.reconcile(CAUSE)["refunded"] == 0
+    assert app.settlement.reconcile(CAUSE)["refunded"] == 0
 
 
 def test_a_refund_lost_on_the_way_back_is_not_asked_for_twice(sandbox: str) -> None:
@@ -127,21 +137,21 @@ def test_a_refund_refused_for_good_is_blocked_for_an_operator_and_replay_retries
         error: str) -> None:
     faults(sandbox, reverse_window_seconds=0, **fault)
     payment_id = payment(app)
-    app.reconcile(CAUSE)
+    app.settlement.reconcile(CAUSE)
     blocked = app.payment(None, payment_id)
     assert blocked["state"] == "refund_blocked" and error in blocked["refund"]["last_error"], blocked
-    assert app.refund_health()["refunds_blocked"] == 1
-    assert app.blocked_refunds == [uuid.UUID(payment_id)]
-    letter = app.blocked_refund_letter(uuid.UUID(payment_id))
+    assert app.settlement.refund_health()["refunds_blocked"] == 1
+    assert app.settlement.blocked_refunds == [uuid.UUID(payment_id)]
+    letter = app.settlement.blocked_refund_letter(uuid.UUID(payment_id))
     assert letter is not None and letter.type == "RefundBlocked"
-    assert app.reconcile(CAUSE)["refunded"] == 0  # blocked: no retries until an operator acts
+    assert app.settlement.reconcile(CAUSE)["refunded"] == 0  # blocked: no retries until an operator acts
     assert isinstance(published(app, payment_id)[-1], contracts.RefundBlockedV1)
 
     # The operator fixes the cause and replays the dead letter: billing tries the refund again.
     faults(sandbox)
-    policies.handle(app, inbound(contracts.RefundBlockedV1.model_validate(letter.payload)))
+    policies.handle(app, app, inbound(contracts.RefundBlockedV1.model_validate(letter.payload)))
     assert app.payment(None, payment_id)["state"] == "refunded"
-    assert app.refund_health()["refunds_blocked"] == 0
+    assert app.settlement.refund_health()["refunds_blocked"] == 0
 
 
 def test_verify_codes_that_say_nothing_about_the_payment_are_asked_again(app: BillingApplication,
@@ -151,9 +161,9 @@ def test_verify_codes_that_say_nothing_about_the_payment_are_asked_again(app: Bi
     assert back is not None
     for code in (-12, -10):  # too many attempts; our terminal misconfigured
         faults(sandbox, verify_code=code)
-        assert app.payment_callback(started["payment_id"], back[0], back[1], CAUSE)["state"] == "pending"
+        assert app.settlement.payment_callback(started["payment_id"], back[0], back[1], CAUSE)["state"] == "pending"
     faults(sandbox)
-    assert app.payment_callback(started["payment_id"], back[0], back[1], CAUSE)["state"] == "succeeded"
+    assert app.settlement.payment_callback(started["payment_id"], back[0], back[1], CAUSE)["state"] == "succeeded"
 
 
 def test_the_client_reads_every_documented_refusal(sandbox: str) -> None:

@@ -1,9 +1,12 @@
-"""Test helpers for archival: deliver other services' events, make books and backups."""
+"""Test helpers for archival: the application in memory, other services' events delivered to
+it, books and backups made as provisioning makes them."""
 
 from __future__ import annotations
 
+import base64
 import uuid
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from services.archival import policies
@@ -14,10 +17,54 @@ from shared.events import billing, provisioning, tenancy
 from shared.events.base import Envelope, IntegrationEvent
 from shared.kernel.config import Settings
 from shared.kernel.inbox import Inbound
+from shared.kernel.store import Cause
 from shared.tenant_books import TenantBooks
+from tests.support.memory import in_memory
 
 NAME = "فروشگاه آفتاب تهران"
 ADMIN_MOBILE = "+989121234567"
+
+
+def files_of(var_dir: Path) -> Settings:
+    """Where the books, backups (and their key vault) and exports of an in-memory archival
+    live: files under ``var_dir``, as a deployment keeps them beside the store."""
+    return Settings(service="archival", var_dir=var_dir, event_store="sqlite", backup_keys_dsn="")
+
+
+def memory_archival(var_dir: Path, **collaborators: Any) -> ArchivalApplication:
+    """Archival on the in-memory store and key vault, its books, backups and exports under
+    ``var_dir`` (seed them with ``files_of(var_dir)``)."""
+    files = files_of(var_dir)
+    return in_memory(ArchivalApplication, "archival", books=TenantBooks(files), backup_files=BackupFiles(files),
+                     exports_dir=var_dir / "exports", **collaborators)
+
+
+def to(app: ArchivalApplication, moment: datetime) -> None:
+    """Move the application's clock to just after ``moment``."""
+    later(app, moment - app.clock.now() + timedelta(seconds=1))
+
+
+def of_type(app: ArchivalApplication, kind: type[IntegrationEvent]) -> list[Any]:
+    return [e for e in published(app) if isinstance(e, kind)]
+
+
+REQUEST = Cause("test")
+
+
+def exported(app: ArchivalApplication, tenant: uuid.UUID, user: uuid.UUID, fmt: str,
+             roles: list[str] | None = None) -> tuple[dict[str, Any], bytes]:
+    """Ask for an export, build it as the background thread would, and fetch it chunk by chunk
+    as the gateway does: (its status, its bytes)."""
+    export_id = app.exports.request(tenant, str(user), roles or [], fmt, REQUEST)["export_id"]
+    assert uuid.UUID(export_id) in app.clock_work.tick()  # unfinished exports are found again after a restart
+    app.exports.build(uuid.UUID(export_id))
+    status = app.exports.status(export_id, str(user), roles or [])
+    content = b""
+    while True:
+        chunk = app.exports.chunk(export_id, str(user), roles or [], len(content))
+        content += base64.b64decode(chunk["data"])
+        if chunk["eof"]:
+            return status, content
 
 
 def envelope_of(event: IntegrationEvent, at: datetime, event_id: uuid.UUID | None = None) -> Envelope:
@@ -29,7 +76,7 @@ def envelope_of(event: IntegrationEvent, at: datetime, event_id: uuid.UUID | Non
 
 def deliver(app: ArchivalApplication, event: IntegrationEvent, at: datetime,
             event_id: uuid.UUID | None = None) -> None:
-    policies.handle(app, Inbound(envelope_of(event, at, event_id), event, attempt=1))
+    policies.handle(app, app, Inbound(envelope_of(event, at, event_id), event, attempt=1))
 
 
 def seed_books(settings: Settings, tenant_id: uuid.UUID, name: str = NAME, mobile: str = ADMIN_MOBILE) -> None:

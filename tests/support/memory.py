@@ -3,6 +3,7 @@ use case's rules are tested without a broker or a database (tests/unit/<service>
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, TypeVar
 
 from shared.kernel.clock import PlatformClock
@@ -13,8 +14,11 @@ from shared.kernel.subject_keys import SubjectKeys
 A = TypeVar("A", bound=ServiceApplication)
 
 
-def in_memory(application: type[A], service: str, *, clock: PlatformClock | None = None, **collaborators: Any) -> A:
+def in_memory(application: type[A], service: str, *, clock: PlatformClock | None = None,
+              var_dir: Path | None = None, **collaborators: Any) -> A:
     """``application`` for ``service`` on a store and a vault of its own, with ``collaborators``
-    (fakes of what lies outside the service) passed as its constructor's keywords."""
-    return application(Settings(service=service, event_store="memory"), keys=SubjectKeys.in_memory(),
+    (fakes of what lies outside the service) passed as its constructor's keywords. ``var_dir``:
+    where an application that writes files (books, backups, exports) writes them."""
+    settings = Settings(service=service, event_store="memory", **({"var_dir": var_dir} if var_dir else {}))
+    return application(settings, keys=SubjectKeys.in_memory(),
                        clock=clock or PlatformClock(), env=memory_environment(), **collaborators)

@@ -1,6 +1,7 @@
-"""Driving tenancy across real processes: publishing the events of services not running
-(billing's payment, archival's facts) and reading what tenancy published, from the work
-queue of a consumer that is not running (archival), where its events wait."""
+"""Driving tenancy: in one process (an application in memory or on a test store, fed the
+integration events it consumes, read back through its translations), and across real
+processes (publishing the events of services not running — billing's payment, archival's
+facts — and reading what tenancy published from the work queue of a stopped consumer)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,65 @@ from typing import Any
 
 from kombu import Connection
 
-from shared.events import billing
+from services.tenancy import policies
+from services.tenancy.application import TenancyApplication
+from services.tenancy.translations import translate
+from shared.events import billing, identity
 from shared.events.base import Envelope, IntegrationEvent
+from shared.kernel.clock import PlatformClock
 from shared.kernel.config import Settings
+from shared.kernel.inbox import Inbound
 from shared.kernel.publisher import ConfirmedPublisher, Outgoing
+from shared.kernel.store import Cause
 from shared.kernel.topology import events_exchange, work_queue_name
+from tests.support.memory import in_memory
+
+CAUSE = Cause("test")
+
+
+# -- in one process ------------------------------------------------------------------------
+def memory_app(clock: PlatformClock | None = None, **collaborators: Any) -> TenancyApplication:
+    return in_memory(TenancyApplication, "tenancy", clock=clock, **collaborators)
+
+
+def deliver(app: TenancyApplication, event: IntegrationEvent, event_id: uuid.UUID | None = None) -> None:
+    envelope = Envelope(event_id=event_id or uuid.uuid4(), type=event.type, version=1, occurred_at=datetime.now(UTC),
+                        producer=event.producer, producer_position=1, correlation_id="t",
+                        payload=event.model_dump(mode="json"))
+    policies.handle(app, app.directory, app.subscription, Inbound(envelope, event, attempt=1))
+
+
+def register(app: TenancyApplication, i: int) -> uuid.UUID:
+    """A user registered in identity with the number +98912<i, 7 digits>."""
+    user_id = uuid.uuid4()
+    deliver(app, identity.UserRegisteredV1(user_id=user_id, mobile=f"+98912{i:07d}"))
+    return user_id
+
+
+def payment(tenant: uuid.UUID, payer: uuid.UUID, kind: str = "new", start: datetime | None = None,
+            days: int = 365, **extra: Any) -> billing.PaymentSucceededV1:
+    start = start or datetime.now(UTC) - timedelta(days=1)
+    values: dict[str, Any] = dict(
+        payment_id=uuid.uuid4(), order_id=uuid.uuid4(), invoice_id=uuid.uuid4(), tenant_id=tenant,
+        payer_user_id=payer, kind=kind, business_name="فروشگاه آفتاب", business_type="trading",
+        products=("accounting",), period_start=start, period_end=start + timedelta(days=days),
+        amount_rials=10_000_000, vat_rials=900_000, gateway="zarinpal", gateway_reference="R1")
+    values.update(extra)
+    return billing.PaymentSucceededV1(**values)
+
+
+def published(app: TenancyApplication) -> list[IntegrationEvent]:
+    """What the relay would publish: every stored event, through tenancy's translations."""
+    out = []
+    for notification in app.recorder.select_notifications(start=1, limit=10_000):
+        integration = translate(app.mapper.to_domain_event(notification))
+        if integration is not None:
+            out.append(integration)
+    return out
+
+
+
+# -- across processes ----------------------------------------------------------------------
 
 
 def publish(settings: Settings, event: IntegrationEvent, event_id: uuid.UUID | None = None) -> uuid.UUID:

@@ -100,3 +100,17 @@ def test_a_store_that_cannot_be_reached_is_answered_as_unavailable_not_as_a_bug(
     assert refused.value.code == "service_unavailable" and refused.value.details["retry_after"] > 0
     with pytest.raises(KeyError):
         buggy("p")  # a bug still propagates (a 500 the log explains)
+
+
+def test_a_database_shutting_down_is_unavailable_whichever_layer_noticed() -> None:
+    """psycopg's own error (the key vault's connection, the pool's) reaches the RPC unwrapped
+    when PostgreSQL is shutting down: seen in the database-restart burst (issue #20)."""
+    import psycopg
+
+    from shared.kernel.nameko_edge import answers
+
+    @answers
+    def payment_callback(payment_id: str) -> dict[str, Any]:
+        raise psycopg.OperationalError("FATAL:  the database system is shutting down")
+
+    assert payment_callback("p")["error"] == "service_unavailable"

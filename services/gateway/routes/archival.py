@@ -9,37 +9,18 @@ import tempfile
 from typing import Any
 
 from nameko.rpc import RpcProxy
-from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 from werkzeug.wsgi import wrap_file
 
-from services.gateway.http_edge import API_HEADERS, HttpError, call, endpoint, json_response, parse_body
-from services.gateway.routes.base import GatewayBase, Route
+from services.gateway.http_edge import API_HEADERS, HttpError, call, json_response
+from services.gateway.routes.base import GatewayBase
+from services.gateway.routing import Body, Route, route, routes_of
 from shared.http.archival import MAX_UPLOAD_BYTES, ExportRequest, RestoreRequest
 from shared.http.errors import error_body
 from shared.kernel.logging import get_logger
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SEEN = ("unauthorized", "forbidden", "not_found", "service_unavailable")
-
-ROUTES: list[Route] = [
-    ("GET", "/archival/tenants/<tenant_id>", "A business's archival state: lapse and deletion dates (ISO and "
-     "Jalali), whether reports can still be taken, backups retained until (AR-1, AR-2)", None, 200, SEEN),
-    ("POST", "/archival/tenants/<tenant_id>/exports", "Export the business's data as xlsx, csv (zip) or json; "
-     "built in the background, ExportReady by SMS (AR-4, AR-2)", ExportRequest, 202,
-     ("invalid_json", "invalid_request", "invalid_export_format", "no_books", "tenant_deleted", *SEEN)),
-    ("GET", "/archival/exports/<export_id>", "An export's progress as JSON, or the file once ready (AR-4)",
-     None, 200, ("export_not_ready", *SEEN)),
-    ("POST", "/archival/tenants/<tenant_id>/restore-requests", "Ask to restore deleted data from the latest "
-     "retained backup: a billing order at the restore price (AR-3)", RestoreRequest, 202,
-     ("invalid_json", "invalid_request", "not_deleted", "no_backup_retained", "busy_try_again", *SEEN)),
-    ("GET", "/archival/opening-balances/template", "The Excel template for opening balances (AR-5)", None, 200,
-     ("service_unavailable",)),
-    ("POST", "/archival/tenants/<tenant_id>/opening-balances", "Import opening balances from the template "
-     "(xlsx body or multipart 'file'); row-level errors, all or nothing (AR-5)", None, 201,
-     ("invalid_workbook", "invalid_opening_balances", "opening_balances_exist", "file_too_large", "no_books",
-      "tenant_deleted", *SEEN)),
-]
 
 
 def _who(claims: dict[str, Any]) -> tuple[str, list[str]]:
@@ -55,18 +36,20 @@ def _file(content: Any, media_type: str, file_name: str) -> Response:
 class ArchivalRoutes(GatewayBase):
     archival = RpcProxy("archival")
 
-    @http("GET", "/archival/tenants/<tenant_id>")
-    @endpoint
-    def archival_status(self, request: Request, tenant_id: str) -> tuple[int, Any]:
-        return 200, call(self.archival, "tenant_status", tenant_id, *_who(self.claims(request)))
+    @route("GET", "/archival/tenants/<tenant_id>", "A business's archival state: lapse and deletion dates (ISO "
+           "and Jalali), whether reports can still be taken, backups retained until (AR-1, AR-2)", errors=SEEN)
+    def archival_status(self, request: Request, tenant_id: str) -> Any:
+        return call(self.archival, "tenant_status", tenant_id, *_who(self.claims(request)))
 
-    @http("POST", "/archival/tenants/<tenant_id>/exports")
-    @endpoint
-    def request_export(self, request: Request, tenant_id: str) -> tuple[int, Any]:
-        body = parse_body(request, ExportRequest)
-        return 202, call(self.archival, "request_export", tenant_id, *_who(self.claims(request)), body.format)
+    @route("POST", "/archival/tenants/<tenant_id>/exports", "Export the business's data as xlsx, csv (zip) or "
+           "json; built in the background, ExportReady by SMS (AR-4, AR-2)", body=ExportRequest, answers=202,
+           errors=("invalid_json", "invalid_request", "invalid_export_format", "no_books", "tenant_deleted", *SEEN))
+    def request_export(self, request: Request, tenant_id: str, body: Body[ExportRequest]) -> Any:
+        export_format = body().format
+        return call(self.archival, "request_export", tenant_id, *_who(self.claims(request)), export_format)
 
-    @http("GET", "/archival/exports/<export_id>")
+    @route("GET", "/archival/exports/<export_id>", "An export's progress as JSON, or the file once ready (AR-4)",
+           errors=("export_not_ready", *SEEN), own_response=True)
     def export(self, request: Request, export_id: str) -> Response:
         try:
             user, roles = _who(self.claims(request))
@@ -94,13 +77,15 @@ class ArchivalRoutes(GatewayBase):
             code, body = error_body("internal_error")
         return json_response(code, body, self.correlation_id)
 
-    @http("POST", "/archival/tenants/<tenant_id>/restore-requests")
-    @endpoint
-    def request_restore(self, request: Request, tenant_id: str) -> tuple[int, Any]:
-        parse_body(request, RestoreRequest)
-        return 202, call(self.archival, "request_restore", tenant_id, *_who(self.claims(request)))
+    @route("POST", "/archival/tenants/<tenant_id>/restore-requests", "Ask to restore deleted data from the "
+           "latest retained backup: a billing order at the restore price (AR-3)", body=RestoreRequest, answers=202,
+           errors=("invalid_json", "invalid_request", "not_deleted", "no_backup_retained", "busy_try_again", *SEEN))
+    def request_restore(self, request: Request, tenant_id: str, body: Body[RestoreRequest]) -> Any:
+        body()  # validated and refused if wrong; archival needs nothing from it
+        return call(self.archival, "request_restore", tenant_id, *_who(self.claims(request)))
 
-    @http("GET", "/archival/opening-balances/template")
+    @route("GET", "/archival/opening-balances/template", "The Excel template for opening balances (AR-5)",
+           errors=("service_unavailable",), own_response=True)
     def opening_balances_template(self, request: Request) -> Response:
         try:
             content = base64.b64decode(call(self.archival, "opening_balances_template"))
@@ -108,9 +93,11 @@ class ArchivalRoutes(GatewayBase):
             return json_response(*error_body(error.code, error.details), self.correlation_id)
         return _file(content, XLSX, "opening-balances-template.xlsx")
 
-    @http("POST", "/archival/tenants/<tenant_id>/opening-balances")
-    @endpoint
-    def import_opening_balances(self, request: Request, tenant_id: str) -> tuple[int, Any]:
+    @route("POST", "/archival/tenants/<tenant_id>/opening-balances", "Import opening balances from the template "
+           "(xlsx body or multipart 'file'); row-level errors, all or nothing (AR-5)", answers=201,
+           errors=("invalid_workbook", "invalid_opening_balances", "opening_balances_exist", "file_too_large",
+                   "no_books", "tenant_deleted", *SEEN))
+    def import_opening_balances(self, request: Request, tenant_id: str) -> Any:
         user, roles = _who(self.claims(request))
         if (request.content_length or 0) > MAX_UPLOAD_BYTES + 64 * 1024:
             raise HttpError("file_too_large")
@@ -118,5 +105,9 @@ class ArchivalRoutes(GatewayBase):
         content = (upload or request.stream).read(MAX_UPLOAD_BYTES + 1)
         if len(content) > MAX_UPLOAD_BYTES:
             raise HttpError("file_too_large")
-        return 201, call(self.archival, "import_opening_balances", tenant_id, user, roles,
-                         base64.b64encode(content).decode())
+        return call(self.archival, "import_opening_balances", tenant_id, user, roles,
+                    base64.b64encode(content).decode())
+
+
+# Read from the declarations above, not a second table (tests/unit/archival/test_http.py uses it).
+ROUTES: list[Route] = routes_of(ArchivalRoutes)

@@ -9,11 +9,12 @@ from typing import Any
 
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
-from nameko.web.handlers import http
+from pydantic import BaseModel
 from werkzeug.wrappers import Request, Response
 
-from services.gateway.http_edge import API_HEADERS, HttpError, answer, call, endpoint, json_response, parse_body
-from services.gateway.routes.base import GatewayBase, Route
+from services.gateway.http_edge import API_HEADERS, HttpError, answer, call, json_response
+from services.gateway.routes.base import GatewayBase
+from services.gateway.routing import Body, route
 from shared.http.billing import EducationalApplicationRequest, OrderChange, OrderRequest, RejectionRequest
 from shared.http.errors import error_body
 from shared.kernel.logging import get_logger
@@ -23,89 +24,64 @@ _PAYMENT_ID = re.compile(r"[0-9a-fA-F-]{32,36}")
 _ORDER_ERRORS = ("invalid_json", "invalid_request", "unauthorized", "invalid_order_kind", "invalid_products",
                  "accounting_required", "educational_requires_application", "invalid_period", "invalid_number",
                  "invalid_business_type", "invalid_business_name", "business_not_found", "service_unavailable")
-ROUTES: list[Route] = [
-    ("GET", "/billing/catalog", "Products, periods, prices in rials and the VAT rate", None, 200,
-     ("service_unavailable",)),
-    ("POST", "/billing/orders", "Place an order (Idempotency-Key honoured): 201 with order_id, tenant_id, invoice",
-     OrderRequest, 201, (*_ORDER_ERRORS, "idempotency_key_reused", "invalid_idempotency_key")),
-    ("GET", "/billing/orders/<order_id>", "The customer's order and its invoice", None, 200,
-     ("unauthorized", "not_found", "service_unavailable")),
-    ("PUT", "/billing/orders/<order_id>", "Change the order: a new revision; its invoice becomes outdated",
-     OrderChange, 200, (*_ORDER_ERRORS, "not_found", "order_already_paid", "order_kind_fixed")),
-    ("POST", "/billing/orders/<order_id>/invoice", "Calculate the invoice for the order's current revision",
-     None, 200, ("unauthorized", "not_found", "order_already_paid", "service_unavailable")),
-    ("POST", "/billing/orders/<order_id>/payments", "Pay the current invoice online (Idempotency-Key honoured): "
-     "201 {payment_id, redirect_url}", None, 201,
-     ("unauthorized", "not_found", "invoice_outdated", "order_already_paid", "nothing_to_pay",
-      "idempotency_key_reused", "invalid_idempotency_key", "gateway_unavailable", "service_unavailable")),
-    ("GET", "/billing/payments/<payment_id>/callback", "The payment gateway sends the browser back here "
-     "(Authority, Status); verified server to server, then 303 to the portal's result page "
-     "(errors and outages too: the portal page confirms the payment; asked for JSON, only {payment_id, state})",
-     None, 303,
-     ("not_found", "service_unavailable")),
-    ("POST", "/billing/payments/<payment_id>/callback", "The same callback, posted", None, 303,
-     ("not_found", "service_unavailable")),
-    ("GET", "/billing/payments/<payment_id>", "A payment's state, amount and refund deadline (ISO and Jalali)",
-     None, 200, ("unauthorized", "not_found", "service_unavailable")),
-    ("POST", "/billing/educational-applications", "Apply for the free educational licence (BI-4)",
-     EducationalApplicationRequest, 201, ("invalid_json", "invalid_request", "unauthorized", "invalid_business_name",
-                                          "invalid_licence_number", "invalid_mobile", "idempotency_key_reused")),
-    ("GET", "/billing/educational-applications/<application_id>", "An application (its applicant or support)",
-     None, 200, ("unauthorized", "not_found")),
-    ("POST", "/billing/educational-applications/<application_id>/approve", "Approve (support): a zero-price "
-     "invoice and EducationalLicenceGranted", None, 200,
-     ("unauthorized", "forbidden", "not_found", "application_already_decided")),
-    ("POST", "/billing/educational-applications/<application_id>/reject", "Reject (support)", RejectionRequest,
-     200, ("invalid_json", "invalid_request", "unauthorized", "forbidden", "not_found", "application_already_decided")),
-]
+_SIGNED_IN = ("unauthorized", "not_found", "service_unavailable")
+_CALLBACK = ("The payment gateway sends the browser back here (Authority, Status); verified server to server, "
+             "then 303 to the portal's result page (errors and outages too: the portal page confirms the payment; "
+             "asked for JSON, only {payment_id, state})")
 
 
-def _json_body(request: Request, model: Any) -> dict[str, Any]:
-    return dict(parse_body(request, model).model_dump(exclude_unset=True))
+def _fields(read: Body[BaseModel]) -> dict[str, Any]:
+    """The fields the caller gave, as billing takes them (its own defaults for the rest)."""
+    return dict(read().model_dump(exclude_unset=True))
 
 
 class BillingRoutes(GatewayBase):
     billing = RpcProxy("billing")
 
-    @http("GET", "/billing/catalog")
-    @endpoint
-    def billing_catalog(self, request: Request) -> tuple[int, Any]:
-        return 200, call(self.billing, "catalog")
+    @route("GET", "/billing/catalog", "Products, periods, prices in rials and the VAT rate",
+           errors=("service_unavailable",))
+    def billing_catalog(self, request: Request) -> Any:
+        return call(self.billing, "catalog")
 
-    @http("POST", "/billing/orders")
-    @endpoint
-    def place_order(self, request: Request) -> tuple[int, Any]:
+    @route("POST", "/billing/orders",
+           "Place an order (Idempotency-Key honoured): 201 with order_id, tenant_id, invoice",
+           body=OrderRequest, answers=201,
+           errors=(*_ORDER_ERRORS, "idempotency_key_reused", "invalid_idempotency_key"))
+    def place_order(self, request: Request, body: Body[OrderRequest]) -> Any:
         user = self.claims(request)["sub"]
-        body = _json_body(request, OrderRequest)
-        return 201, call(self.billing, "place_order", user, body, request.headers.get("Idempotency-Key"))
+        return call(self.billing, "place_order", user, _fields(body), request.headers.get("Idempotency-Key"))
 
-    @http("GET", "/billing/orders/<order_id>")
-    @endpoint
-    def order(self, request: Request, order_id: str) -> tuple[int, Any]:
-        return 200, call(self.billing, "order", self.claims(request)["sub"], order_id)
+    @route("GET", "/billing/orders/<order_id>", "The customer's order and its invoice", errors=_SIGNED_IN)
+    def order(self, request: Request, order_id: str) -> Any:
+        return call(self.billing, "order", self.claims(request)["sub"], order_id)
 
-    @http("PUT", "/billing/orders/<order_id>")
-    @endpoint
-    def change_order(self, request: Request, order_id: str) -> tuple[int, Any]:
+    @route("PUT", "/billing/orders/<order_id>", "Change the order: a new revision; its invoice becomes outdated",
+           body=OrderChange, errors=(*_ORDER_ERRORS, "not_found", "order_already_paid", "order_kind_fixed"))
+    def change_order(self, request: Request, order_id: str, body: Body[OrderChange]) -> Any:
         user = self.claims(request)["sub"]
-        return 200, call(self.billing, "change_order", user, order_id, _json_body(request, OrderChange))
+        return call(self.billing, "change_order", user, order_id, _fields(body))
 
-    @http("POST", "/billing/orders/<order_id>/invoice")
-    @endpoint
-    def calculate_invoice(self, request: Request, order_id: str) -> tuple[int, Any]:
-        return 200, call(self.billing, "calculate_invoice", self.claims(request)["sub"], order_id)
+    @route("POST", "/billing/orders/<order_id>/invoice", "Calculate the invoice for the order's current revision",
+           errors=("unauthorized", "not_found", "order_already_paid", "service_unavailable"))
+    def calculate_invoice(self, request: Request, order_id: str) -> Any:
+        return call(self.billing, "calculate_invoice", self.claims(request)["sub"], order_id)
 
-    @http("POST", "/billing/orders/<order_id>/payments")
-    @endpoint
-    def start_payment(self, request: Request, order_id: str) -> tuple[int, Any]:
+    @route("POST", "/billing/orders/<order_id>/payments",
+           "Pay the current invoice online (Idempotency-Key honoured): 201 {payment_id, redirect_url}", answers=201,
+           errors=("unauthorized", "not_found", "invoice_outdated", "order_already_paid", "nothing_to_pay",
+                   "idempotency_key_reused", "invalid_idempotency_key", "gateway_unavailable",
+                   "service_unavailable"))
+    def start_payment(self, request: Request, order_id: str) -> Any:
         user = self.claims(request)["sub"]
-        return 201, call(self.billing, "start_payment", user, order_id, request.headers.get("Idempotency-Key"))
+        return call(self.billing, "start_payment", user, order_id, request.headers.get("Idempotency-Key"))
 
-    @http("GET", "/billing/payments/<payment_id>/callback")
+    @route("GET", "/billing/payments/<payment_id>/callback", _CALLBACK, answers=303,
+           errors=("not_found", "service_unavailable"), own_response=True)
     def payment_callback(self, request: Request, payment_id: str) -> Response:
         return self._payment_callback(request, payment_id)
 
-    @http("POST", "/billing/payments/<payment_id>/callback")
+    @route("POST", "/billing/payments/<payment_id>/callback", "The same callback, posted", answers=303,
+           errors=("not_found", "service_unavailable"), own_response=True)
     def payment_callback_posted(self, request: Request, payment_id: str) -> Response:
         return self._payment_callback(request, payment_id)
 
@@ -147,34 +123,38 @@ class BillingRoutes(GatewayBase):
             waiting = self.missed_callbacks.hand_over(deliver)
             get_logger().info("gateway.missed_callbacks", waiting=waiting)
 
-    @http("GET", "/billing/payments/<payment_id>")
-    @endpoint
-    def payment(self, request: Request, payment_id: str) -> tuple[int, Any]:
-        return 200, call(self.billing, "payment", self.claims(request)["sub"], payment_id)
+    @route("GET", "/billing/payments/<payment_id>",
+           "A payment's state, amount and refund deadline (ISO and Jalali)", errors=_SIGNED_IN)
+    def payment(self, request: Request, payment_id: str) -> Any:
+        return call(self.billing, "payment", self.claims(request)["sub"], payment_id)
 
-    @http("POST", "/billing/educational-applications")
-    @endpoint
-    def apply_for_educational(self, request: Request) -> tuple[int, Any]:
+    @route("POST", "/billing/educational-applications", "Apply for the free educational licence (BI-4)",
+           body=EducationalApplicationRequest, answers=201,
+           errors=("invalid_json", "invalid_request", "unauthorized", "invalid_business_name",
+                   "invalid_licence_number", "invalid_mobile", "idempotency_key_reused"))
+    def apply_for_educational(self, request: Request, body: Body[EducationalApplicationRequest]) -> Any:
         user = self.claims(request)["sub"]
-        body = _json_body(request, EducationalApplicationRequest)
-        return 201, call(self.billing, "apply_for_educational", user, body, request.headers.get("Idempotency-Key"))
+        return call(self.billing, "apply_for_educational", user, _fields(body),
+                    request.headers.get("Idempotency-Key"))
 
-    @http("GET", "/billing/educational-applications/<application_id>")
-    @endpoint
-    def educational_application(self, request: Request, application_id: str) -> tuple[int, Any]:
+    @route("GET", "/billing/educational-applications/<application_id>",
+           "An application (its applicant or support)", errors=("unauthorized", "not_found"))
+    def educational_application(self, request: Request, application_id: str) -> Any:
         claims = self.claims(request)
-        return 200, call(self.billing, "educational_application", claims["sub"], application_id,
-                         "support" in claims.get("roles", []))
+        return call(self.billing, "educational_application", claims["sub"], application_id,
+                    "support" in claims.get("roles", []))
 
-    @http("POST", "/billing/educational-applications/<application_id>/approve")
-    @endpoint
-    def approve_educational(self, request: Request, application_id: str) -> tuple[int, Any]:
+    @route("POST", "/billing/educational-applications/<application_id>/approve",
+           "Approve (support): a zero-price invoice and EducationalLicenceGranted",
+           errors=("unauthorized", "forbidden", "not_found", "application_already_decided"))
+    def approve_educational(self, request: Request, application_id: str) -> Any:
         support = self.claims(request, role="support")["sub"]
-        return 200, call(self.billing, "approve_educational", support, application_id)
+        return call(self.billing, "approve_educational", support, application_id)
 
-    @http("POST", "/billing/educational-applications/<application_id>/reject")
-    @endpoint
-    def reject_educational(self, request: Request, application_id: str) -> tuple[int, Any]:
+    @route("POST", "/billing/educational-applications/<application_id>/reject", "Reject (support)",
+           body=RejectionRequest,
+           errors=("invalid_json", "invalid_request", "unauthorized", "forbidden", "not_found",
+                   "application_already_decided"))
+    def reject_educational(self, request: Request, application_id: str, body: Body[RejectionRequest]) -> Any:
         support = self.claims(request, role="support")["sub"]
-        body = parse_body(request, RejectionRequest)
-        return 200, call(self.billing, "reject_educational", support, application_id, body.reason)
+        return call(self.billing, "reject_educational", support, application_id, body().reason)

@@ -11,10 +11,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
-from services.gateway.routes.base import GatewayBase, Route
+from services.gateway.routes.base import GatewayBase
+from services.gateway.routing import route
 
 PORTAL = Path(__file__).resolve().parents[1] / "portal"
 FONT_FOLDER = "fonts"
@@ -34,13 +34,6 @@ SECURITY_HEADERS = {
                                 "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; "
                                 "frame-ancestors 'none'"),
 }
-
-ROUTES: list[Route] = [
-    ("GET", "/", "The customer portal (Persian, right-to-left; English switch)", None, 200, ()),
-    ("GET", "/portal/<asset>", "A portal script, style sheet or icon", None, 200, ("not_found",)),
-    ("GET", "/portal/fonts/<font>", "The portal's web font (Vazirmatn, OFL), cached for a year",
-     None, 200, ("not_found",)),
-]
 
 
 class Asset:
@@ -77,14 +70,15 @@ def serve(request: Request, asset: Asset | None) -> Response:
 
 
 class PortalRoutes(GatewayBase):
-    @http("GET", "/")
+    @route("GET", "/", "The customer portal (Persian, right-to-left; English switch)", errors=(), own_response=True)
     def portal_page(self, request: Request) -> Response:
         return serve(request, ASSETS.get("index.html"))
 
-    @http("GET", "/portal/<asset>")
+    @route("GET", "/portal/<asset>", "A portal script, style sheet or icon", errors=("not_found",), own_response=True)
     def portal_asset(self, request: Request, asset: str) -> Response:
         return serve(request, ASSETS.get(asset))
 
-    @http("GET", "/portal/fonts/<font>")
+    @route("GET", "/portal/fonts/<font>", "The portal's web font (Vazirmatn, OFL), cached for a year",
+           errors=("not_found",), own_response=True)
     def portal_font(self, request: Request, font: str) -> Response:
         return serve(request, FONTS.get(font))
