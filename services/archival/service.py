@@ -45,7 +45,7 @@ def killed_after(step: str | None) -> AfterPurgeStep | None:
     return after_purge_step
 
 
-class Background(DependencyProvider):  # type: ignore[misc]
+class Background(DependencyProvider):
     """Runs exports in managed green threads, each export at most once at a time per process."""
 
     def setup(self) -> None:

@@ -66,7 +66,7 @@ class BrokerAlarm:
 BROKER_ALARM = BrokerAlarm()
 
 
-class BrokerAlarmWatcher(DependencyProvider):  # type: ignore[misc]
+class BrokerAlarmWatcher(DependencyProvider):
     """Runs BROKER_ALARM.watch beside the gateway's workers for as long as the service runs."""
 
     def __init__(self, settings: Settings) -> None:

@@ -113,7 +113,7 @@ def client_address(request: Request, trust_forwarded_for: bool) -> str:
     return (hops[-1] if hops else request.remote_addr or "unknown")[:100]
 
 
-class Correlation(DependencyProvider):  # type: ignore[misc]
+class Correlation(DependencyProvider):
     """Takes X-Correlation-Id from the request (or makes one) and puts it in the worker's
     context, from where nameko carries it on every RPC to the services."""
 
@@ -127,7 +127,7 @@ class Correlation(DependencyProvider):  # type: ignore[misc]
         return correlation
 
 
-class Authenticator(DependencyProvider):  # type: ignore[misc]
+class Authenticator(DependencyProvider):
     """Checks the Bearer token: identity's signature, expiry by the platform clock, and a
     session that has not ended (the gateway's memory of SessionsEnded, services/gateway/memory.py)."""
 

@@ -45,7 +45,7 @@ class MissedCallbacks:
             return len(self._missed)
 
 
-class MissedCallbacksProvider(DependencyProvider):  # type: ignore[misc]
+class MissedCallbacksProvider(DependencyProvider):
     """One MissedCallbacks per gateway process, shared by its workers."""
 
     def __init__(self) -> None:

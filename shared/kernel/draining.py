@@ -32,7 +32,7 @@ from nameko.messaging import QueueConsumer
 from shared.kernel.logging import get_logger
 
 
-class DrainingQueueConsumer(QueueConsumer):  # type: ignore[misc]
+class DrainingQueueConsumer(QueueConsumer):
     should_stop: bool  # kombu's ConsumerMixin flag, read before each turn of the loop
 
     def __init__(self) -> None:
@@ -85,7 +85,7 @@ BROKER_GONE = (KombuOperationalError, AmqpConnectionError, OSError)
 def _reply_or_let_go(stock: Any) -> Any:
     def handle_result(consumer: Any, message: Any, result: Any, exc_info: Any) -> tuple[Any, Any]:
         try:
-            return tuple(stock(consumer, message, result, exc_info))  # type: ignore[return-value]
+            return tuple(stock(consumer, message, result, exc_info))
         except BROKER_GONE as exc:
             get_logger(component="amqp").warning(
                 "rpc.reply_lost", error=f"{type(exc).__name__}: {exc}"[:300],

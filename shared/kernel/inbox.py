@@ -74,7 +74,7 @@ class InboxQueueConsumer(DrainingQueueConsumer):
         return consumers
 
 
-class Inbox(Consumer):  # type: ignore[misc]
+class Inbox(Consumer):
     queue_consumer = InboxQueueConsumer()
 
     def __init__(self, **kwargs: Any) -> None:

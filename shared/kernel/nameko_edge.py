@@ -23,7 +23,7 @@ from shared.kernel.store import Cause, ServiceApplication
 AppFactory = Callable[..., ServiceApplication]
 
 
-class EventSourcedApp(DependencyProvider):  # type: ignore[misc]
+class EventSourcedApp(DependencyProvider):
     def __init__(self, factory: AppFactory, translate: Translate | None = None) -> None:
         self.factory = factory
         self.translate = translate
@@ -65,7 +65,7 @@ class EventSourcedApp(DependencyProvider):  # type: ignore[misc]
         return self.app
 
 
-class RequestCause(DependencyProvider):  # type: ignore[misc]
+class RequestCause(DependencyProvider):
     """The cause of an RPC's change: its correlation id, from the gateway's request."""
 
     def get_dependency(self, worker_ctx: Any) -> Cause:

@@ -152,9 +152,9 @@ class ServiceApplication(Application[uuid.UUID]):
         self.keys.on_forget.append(self._drop_cached_aggregates)
         self.clock.set_offset(self._recorded_clock_offset())
 
-    recorder: ProcessRecorder  # type: ignore[assignment]
+    recorder: ProcessRecorder
 
-    def construct_recorder(self) -> ProcessRecorder:  # type: ignore[override]
+    def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()
 
     def register_transcodings(self, transcoder: Transcoder) -> None:
@@ -202,7 +202,7 @@ class ServiceApplication(Application[uuid.UUID]):
     # -- the platform clock (every service obeys ClockAdvanced) --------------------------
     def _recorded_clock_offset(self) -> int:
         try:
-            return self.repository.get(CLOCK_ID).offset_seconds  # type: ignore[no-any-return]
+            return self.repository.get(CLOCK_ID).offset_seconds
         except AggregateNotFoundError:  # no advance recorded yet
             return 0
 
