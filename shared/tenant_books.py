@@ -14,6 +14,7 @@ import os
 import sqlite3
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -181,3 +182,65 @@ class TenantBackups:
     @staticmethod
     def _aad(tenant_id: uuid.UUID, backup_id: uuid.UUID) -> bytes:
         return f"backup:{backup_id}:{tenant_id}".encode()
+
+
+# --- the chart of accounts as other parts read it (PR-2, AR-5) ----------------------------------
+# Provisioning seeds these tables (services/provisioning/books.py, charts.py); this is how the
+# rest of the platform reads them: posting accounts (معین) with the detail groups each takes.
+
+
+@dataclass(frozen=True)
+class PostingAccount:
+    """A معین, the only level a voucher or an opening balance posts to."""
+
+    name: str  # Persian (name_fa)
+    nature: str  # debit | credit | either
+    detail_groups: tuple[str, ...]  # a posting names one detail (تفصیلی) of one of these; () takes none
+    name_en: str = ""
+    optional_detail_groups: tuple[str, ...] = ()  # it may also name one of these (a project, a cost centre)
+    contra: bool = False
+    ledger: str = ""  # its کل's code
+
+
+@dataclass(frozen=True)
+class DetailAccount:
+    """A floating detail ledger (تفصیلی شناور): a person, a bank account, a cost centre, a project, a branch."""
+
+    group: str
+    name: str
+    name_en: str = ""
+    active: bool = True
+
+
+def _has_table(books: sqlite3.Connection, name: str) -> bool:
+    return books.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                         (name,)).fetchone() is not None
+
+
+def posting_accounts(books: sqlite3.Connection) -> dict[str, PostingAccount]:
+    """code → PostingAccount for every معین in the books; {} when no chart was seeded. Books
+    seeded before detail ledgers existed (chart 1405.1) have accounts that take no details."""
+    if not _has_table(books, "accounts"):
+        return {}
+    groups: dict[str, tuple[list[str], list[str]]] = {}
+    if _has_table(books, "account_detail_groups"):
+        for code, group, required in books.execute(
+                "SELECT account_code, group_code, required FROM account_detail_groups "
+                "ORDER BY account_code, group_code"):
+            groups.setdefault(str(code), ([], []))[0 if required else 1].append(str(group))
+    return {str(code): PostingAccount(
+                name=str(fa), nature=str(nature), detail_groups=tuple(groups.get(str(code), ([], []))[0]),
+                name_en=str(en), optional_detail_groups=tuple(groups.get(str(code), ([], []))[1]),
+                contra=bool(contra), ledger=str(parent or ""))
+            for code, fa, en, nature, contra, parent in books.execute(
+                "SELECT code, name_fa, name_en, nature, contra, parent_code FROM accounts "
+                "WHERE level = 'subsidiary' ORDER BY code")}
+
+
+def detail_accounts(books: sqlite3.Connection) -> dict[str, DetailAccount]:
+    """code → DetailAccount for every تفصیلی in the books; {} before detail ledgers existed."""
+    if not _has_table(books, "details"):
+        return {}
+    return {str(code): DetailAccount(group=str(group), name=str(fa), name_en=str(en), active=bool(active))
+            for code, group, fa, en, active in books.execute(
+                "SELECT code, group_code, name_fa, name_en, active FROM details ORDER BY code")}

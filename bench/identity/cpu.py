@@ -30,6 +30,24 @@ def broker_pid() -> int | None:
     return None
 
 
+def pids_named(command: str) -> list[int]:
+    """Every process whose command name is ``command`` (e.g. PostgreSQL's backends, "postgres")."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == command:
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def group_cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """Each live process's utime + stime: compare two snapshots pid by pid (backends come and go)."""
+    return {pid: used for pid in pids if (used := process_cpu_seconds(pid)) is not None}
+
+
 def machine_ticks() -> tuple[int, int]:
     """(busy, total) jiffies of all CPUs since boot."""
     busy, total, _ = _ticks()

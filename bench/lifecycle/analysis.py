@@ -106,6 +106,25 @@ def inbox_lags(platform: Platform, prefix: str) -> dict[str, Any]:
     return {service: {kind: _ms(values) for kind, values in kinds.items()} for service, kinds in found.items()}
 
 
+def deliveries(lags: dict[str, Any]) -> int:
+    """How many deliveries the services' inboxes handled for the bench's onboardings."""
+    return sum(int(figures["count"]) for kinds in lags.values() for figures in kinds.values() if figures)
+
+
+def cpu_per_delivery(cpu: dict[str, Any], postgres_seconds: float, handled: int,
+                     floor: dict[str, Any] | None) -> dict[str, Any]:
+    """The figure of merit of issue #16: all processes' CPU (services, gateway, broker,
+    PostgreSQL's backends) per delivery handled, beside the one-hop floor of the same run."""
+    total = sum(p["cpu_seconds"] for p in cpu["processes"].values()) + postgres_seconds
+    per = round(1000 * total / handled, 2) if handled else None
+    found: dict[str, Any] = {"deliveries": handled, "cpu_seconds_all_processes": round(total, 2),
+                             "postgres_cpu_seconds": round(postgres_seconds, 2), "cpu_ms_per_delivery": per}
+    if floor and per is not None:
+        found["floor_cpu_ms_per_hop"] = floor["cpu_ms_per_hop_total"]
+        found["times_the_floor"] = round(per / floor["cpu_ms_per_hop_total"], 2)
+    return found
+
+
 def keep_logs(platform: Platform, into: Path) -> None:
     into.mkdir(parents=True, exist_ok=True)
     for log in sorted(platform.logs.glob("*.log")):

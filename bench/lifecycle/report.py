@@ -65,6 +65,11 @@ def lines(results: dict[str, Any]) -> list[str]:
             out.append(f"  {name:16} {used['cores_busy']:.2f} cores, "
                        f"{used['cpu_ms_per_operation']:.1f} ms per onboarding")
         out.append(f"  {'total':16} {total:.1f} ms per onboarding")
+        if per := load.get("per_delivery"):
+            out.append(f"\nCPU per delivery (all processes, PostgreSQL's backends included): "
+                       f"{per['cpu_ms_per_delivery']} ms over {per['deliveries']} deliveries "
+                       f"({per.get('deliveries_per_onboarding')} per onboarding); one hop's floor in this run "
+                       f"{per.get('floor_cpu_ms_per_hop')} ms → {per.get('times_the_floor')}× (goal ≤ 3×)")
     if results.get("tap", {}).get("reconnects"):
         out.append(f"\nthe tap lost its connection and opened it again: {results['tap']['reconnects']}")
     out.append(f"\nwhole run {results.get('seconds')} s; error: {results.get('error') or 'none'}; "

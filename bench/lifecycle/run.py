@@ -33,7 +33,7 @@ from typing import Any  # noqa: E402
 import eventlet  # noqa: E402
 import structlog  # noqa: E402
 
-from bench.identity.cpu import CpuMeter, broker_pid  # noqa: E402
+from bench.identity.cpu import CpuMeter, broker_pid, group_cpu_seconds, pids_named  # noqa: E402
 from bench.lifecycle import analysis, baselines, load, stack  # noqa: E402
 from bench.lifecycle.env import SERVICES, LifecycleEnv  # noqa: E402
 from bench.lifecycle.report import RESULTS, lines  # noqa: E402
@@ -144,6 +144,7 @@ def run(env: LifecycleEnv, args: argparse.Namespace, results: dict[str, Any], ar
         progress(f"load: {args.rate:g} onboardings/s for {args.duration:g} s ({count} payments)")
         meter = CpuMeter(stack.pids(platform) | ({"broker": pid} if (pid := broker_pid()) else {}))
         meter.start()
+        postgres_before = group_cpu_seconds(pids_named("postgres"))
         result = load.offer(customers[args.warmup:], env.namespace, "load", args.rate)
         progress(f"  every callback answered ({load_done(result)}); waiting for the onboardings to complete")
         drained = wait_complete(tap, result, args.stalled_after)
@@ -152,6 +153,15 @@ def run(env: LifecycleEnv, args: argparse.Namespace, results: dict[str, Any], ar
         summary["cpu"] = meter.stop(wall, summary["completed"])
         summary["drain"] = drained
         summary["inbox_lag_ms"] = analysis.inbox_lags(platform, f"{env.namespace}-load-")
+        postgres_after = group_cpu_seconds(pids_named("postgres"))
+        postgres_used = sum(used - postgres_before[pid]
+                            for pid, used in postgres_after.items() if pid in postgres_before)
+        summary["per_delivery"] = analysis.cpu_per_delivery(
+            summary["cpu"], postgres_used, analysis.deliveries(summary["inbox_lag_ms"]),
+            results.get("baselines", {}).get("one_hop_floor"))
+        if summary["completed"]:
+            summary["per_delivery"]["deliveries_per_onboarding"] = round(
+                summary["per_delivery"]["deliveries"] / summary["completed"], 1)
         results["load"] = summary
         tap.stop()
         results["tap"] = {"received": tap.received, "not_the_bench": tap.others, "reconnects": tap.reconnects}

@@ -111,9 +111,15 @@ class ArchivalService:
 
     @rpc
     @answers
-    def import_opening_balances(self, tenant_id: Any, user_id: str, roles: list[str], content_b64: str
-                                ) -> dict[str, Any]:
-        return self.app.opening_balances.import_workbook(tenant_id, user_id, roles, content_b64)
+    def import_opening_balances(self, tenant_id: Any, user_id: str, roles: list[str], content_b64: str,
+                                as_of: Any = None) -> dict[str, Any]:
+        return self.app.opening_balances.import_workbook(tenant_id, user_id, roles, content_b64, as_of)
+
+    @rpc
+    @answers
+    def preview_opening_balances(self, tenant_id: Any, user_id: str, roles: list[str], content_b64: str,
+                                 as_of: Any = None) -> dict[str, Any]:
+        return self.app.opening_balances.preview(tenant_id, user_id, roles, content_b64, as_of)
 
     @rpc
     def health(self) -> dict[str, Any]:

@@ -15,13 +15,16 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from services.provisioning.backing_up import BackingUp
+from services.provisioning.charts import add_branch_detail
 from services.provisioning.domain import modules_for
+from services.provisioning.payroll import PayrollInputError
+from services.provisioning.payslip import preview as payslip_preview
 from services.provisioning.ports import BackupVault, Books, StepHook
 from services.provisioning.records import CONFLICT_TRIES, ProvisioningRecords
 from services.provisioning.settings import ProvisioningSettings
 from services.provisioning.steps import Steps
 from services.provisioning.views import tenant_view
-from shared.events import archival, billing
+from shared.events import archival, billing, tenancy
 from shared.kernel.clock import PlatformClock
 from shared.kernel.config import Settings
 from shared.kernel.conflicts import retry_on_conflict
@@ -34,6 +37,11 @@ from shared.tenant_books import TenantBackups, TenantBooks
 
 IGNORED_KINDS = ("limits", "restore")  # tenancy's limits; a paid restore is archival's, which tells us when done
 T = TypeVar("T")
+
+
+class NotProvisionedYet(LookupError):
+    """An organization arrived before the business's first order (AMQP does not order one
+    producer's events against another's): raised, so the inbox delivers it again later."""
 
 
 class ProvisioningApplication(ServiceApplication):
@@ -108,6 +116,25 @@ class ProvisioningApplication(ServiceApplication):
         # The business's name in our events goes with its data (AR-1): its key is destroyed.
         self.keys.forget(business_subject(purged.tenant_id))
 
+    # -- tenancy (TE-1) --------------------------------------------------------------------
+    def add_branch(self, added: tenancy.OrganizationAddedV1, cause: Cause) -> None:
+        """An organization becomes a branch detail (تفصیلی «شعب») in the business's books, for
+        حساب جاری شعب / حساب جاری دفتر مرکزی. Books not seeded yet get it with the chart (the
+        aggregate remembers the branch); a redelivery finds the detail already there."""
+        def attempt() -> None:
+            provisioning = self.records.find(added.tenant_id)
+            if provisioning is None:
+                raise NotProvisionedYet(str(added.tenant_id))
+            if provisioning.purged_at is not None:
+                self.save_caused(cause=cause)  # the books are gone (AR-1)
+                return
+            if provisioning.chart is not None and self.books.exists(added.tenant_id):
+                with self.books.open(added.tenant_id) as books:
+                    add_branch_detail(books, provisioning.business_type, str(added.organization_id), added.name)
+            provisioning.add_branch(added.organization_id, added.name, added.kind)
+            self.save_caused(provisioning, cause=cause)
+        self._retrying(attempt)
+
     # -- reading -------------------------------------------------------------------------
     def tenant(self, tenant_id: object, user_id: object, roles: list[str], locale: str = "fa") -> dict[str, Any]:
         provisioning = self.records.find(parse_id(tenant_id, "tenant_not_found"))
@@ -116,3 +143,22 @@ class ProvisioningApplication(ServiceApplication):
         if "support" not in roles and str(user_id) != str(provisioning.admin_user_id):
             raise DomainError("forbidden")
         return tenant_view(provisioning, locale)
+
+    def payslip_preview(self, tenant_id: object, user_id: object, roles: list[str], record: dict[str, Any],
+                        year: int, month: int, locale: str = "fa") -> dict[str, Any]:
+        """PR-6: a payslip for one employee record and Jalali month with the formulas and
+        tables in the business's own books (services/provisioning/payslip.py); writes nothing."""
+        provisioning = self.records.find(parse_id(tenant_id, "tenant_not_found"))
+        if provisioning is None:
+            raise DomainError("tenant_not_found")
+        if "support" not in roles and str(user_id) != str(provisioning.admin_user_id):
+            raise DomainError("forbidden")
+        if "payroll" not in provisioning.modules or not self.books.exists(provisioning.tenant_id):
+            raise DomainError("payroll_not_active")
+        try:
+            with self.books.open(provisioning.tenant_id) as books:
+                return payslip_preview(books, record, year, month, locale)
+        except PayrollInputError as refused:
+            raise DomainError(refused.code, field=refused.field) from None
+        except LookupError:
+            raise DomainError("payroll_not_active") from None

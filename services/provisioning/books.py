@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from services.provisioning.catalogue import asset_categories, chart_for, payroll_data
+from services.provisioning.charts import seed_details
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
@@ -29,7 +30,8 @@ CREATE TABLE IF NOT EXISTS payroll_tables (
     constants TEXT NOT NULL, tax_brackets TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS asset_categories (
     code TEXT PRIMARY KEY, name_fa TEXT NOT NULL, name_en TEXT NOT NULL, account_code TEXT NOT NULL,
-    method TEXT NOT NULL, rate_percent INTEGER, useful_life_years INTEGER);
+    method TEXT NOT NULL, rate_percent INTEGER, useful_life_years INTEGER, accumulated_account_code TEXT,
+    expense_account_code TEXT, expense_accounts_by_chart TEXT, provisional INTEGER NOT NULL DEFAULT 0, source TEXT);
 CREATE TABLE IF NOT EXISTS members (user_id TEXT PRIMARY KEY, role TEXT NOT NULL, seated_at TEXT NOT NULL);
 """
 
@@ -40,13 +42,17 @@ def create_schema(books: sqlite3.Connection) -> dict[str, Any]:
     return {}
 
 
-def seed_chart(books: sqlite3.Connection, business_type: str) -> dict[str, Any]:
+def seed_chart(books: sqlite3.Connection, business_type: str,
+               branches: tuple[tuple[str, str], ...] = ()) -> dict[str, Any]:
+    """The chart's accounts, then its floating detail ledgers (charts.py) with a branch detail
+    for each organization already added, as (organization id, name)."""
     chart = chart_for(business_type)
     books.executemany(
         "INSERT OR REPLACE INTO accounts (code, parent_code, level, name_fa, name_en, nature, contra, chart_version) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [(a.code, a.parent, a.level, a.fa, a.en, a.nature, int(a.contra), chart.version) for a in chart.accounts])
-    return {"type": chart.business_type, "version": chart.version, "accounts": len(chart.accounts)}
+    details = seed_details(books, chart, branches)
+    return {"type": chart.business_type, "version": chart.version, "accounts": len(chart.accounts), **details}
 
 
 def activate_modules(books: sqlite3.Connection, modules: tuple[str, ...], active_until: datetime,
@@ -69,17 +75,43 @@ def seed_payroll(books: sqlite3.Connection) -> dict[str, Any]:
     books.executemany(
         "INSERT OR REPLACE INTO payroll_tables (effective_from, jalali_from, status, source, constants, tax_brackets) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        [(t["effective_from"], t["jalali_from"], t["status"], t["source"], json.dumps(t["constants"]),
+        [(t["effective_from"], t["jalali_from"], t["status"], _table_source(t), json.dumps(t["constants"]),
           json.dumps(t["tax_brackets"])) for t in data["tables"]])
     return {"version": data["version"], "formulas": [f["code"] for f in data["formulas"]]}
 
 
+def _table_source(table: dict[str, Any]) -> str:
+    """The table's sources as the books keep them (payroll_tables.source): its summary, each
+    figure's source and, for a provisional year, why (services/provisioning/payslip.py reads it)."""
+    return json.dumps({"summary": table["source"], "figures": table.get("sources", {}),
+                       "provisional_why": table.get("provisional_why")}, ensure_ascii=False)
+
+
+# Columns asset_categories gained with its accounts and sources (#18, PR-7): books seeded earlier
+# (or restored from an earlier backup) get them when the categories are seeded again.
+_ASSET_CATEGORY_COLUMNS = {"accumulated_account_code": "TEXT", "expense_account_code": "TEXT",
+                           "expense_accounts_by_chart": "TEXT", "provisional": "INTEGER NOT NULL DEFAULT 0",
+                           "source": "TEXT"}
+
+
 def seed_asset_categories(books: sqlite3.Connection) -> dict[str, Any]:
+    """Each category with its cost, accumulated-depreciation and expense accounts (the expense
+    account per chart where a factory or a service firm charges it to cost), its method and rate
+    from the Article 149 table, and where each figure came from (data/asset_categories.json)."""
+    have = {row[1] for row in books.execute("PRAGMA table_info(asset_categories)")}
+    for column, kind in _ASSET_CATEGORY_COLUMNS.items():
+        if column not in have:
+            books.execute(f"ALTER TABLE asset_categories ADD COLUMN {column} {kind}")
     categories = asset_categories()
     books.executemany(
         "INSERT OR REPLACE INTO asset_categories (code, name_fa, name_en, account_code, method, rate_percent, "
-        "useful_life_years) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [(c["code"], c["fa"], c["en"], c["account"], c["method"], c["rate_percent"], c["useful_life_years"])
+        "useful_life_years, accumulated_account_code, expense_account_code, expense_accounts_by_chart, provisional, "
+        "source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(c["code"], c["fa"], c["en"], c["account"], c["method"], c["rate_percent"], c["useful_life_years"],
+          c.get("accumulated_account"), c.get("expense_account"),
+          json.dumps(c.get("expense_account_by_chart", {}), sort_keys=True), int(bool(c.get("provisional"))),
+          json.dumps({"table": c.get("table"), "sources": c.get("sources", []), "why": c.get("provisional_why")},
+                     ensure_ascii=False, sort_keys=True))
          for c in categories])
     return {"categories": [c["code"] for c in categories]}
 

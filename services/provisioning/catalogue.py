@@ -25,6 +25,26 @@ class Account:
     en: str
     nature: str  # debit | credit | either
     contra: bool  # a contra account (e.g. accumulated depreciation) runs against its group
+    # Floating detail ledgers (تفصیلی شناور, services/provisioning/charts.py): a posting to this
+    # معین names one detail of one of `details` (required when any), and may name one of `optional_details`.
+    details: tuple[str, ...] = ()
+    optional_details: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DetailGroup:
+    code: str  # persons | banks | cost_centres | projects | branches
+    number: int  # the first digit of its details' codes
+    fa: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Detail:
+    code: str
+    group: str
+    fa: str
+    en: str
 
 
 @dataclass(frozen=True)
@@ -34,6 +54,8 @@ class Chart:
     title_fa: str
     title_en: str
     accounts: tuple[Account, ...]
+    detail_groups: tuple[DetailGroup, ...] = ()
+    details: tuple[Detail, ...] = ()  # seeded with the chart (the head office, default cost centres)
 
 
 @cache
@@ -42,7 +64,10 @@ def chart_for(business_type: str) -> Chart:
         raise ValueError(f"no default chart for business type {business_type!r}")
     data = json.loads((DATA / "charts" / f"{business_type}.json").read_text(encoding="utf-8"))
     return Chart(data["business_type"], data["version"], data["title"]["fa"], data["title"]["en"],
-                 tuple(flatten(data)))
+                 tuple(flatten(data)),
+                 tuple(DetailGroup(g["code"], int(g["number"]), g["fa"], g["en"])
+                       for g in data.get("detail_groups", ())),
+                 tuple(Detail(d["code"], d["group"], d["fa"], d["en"]) for d in data.get("details", ())))
 
 
 def flatten(data: dict[str, Any]) -> list[Account]:
@@ -57,13 +82,15 @@ def flatten(data: dict[str, Any]) -> list[Account]:
 
 
 def _account(node: dict[str, Any], parent: str | None, level: str) -> Account:
-    return Account(node["code"], parent, level, node["fa"], node["en"], node["nature"], bool(node.get("contra")))
+    return Account(node["code"], parent, level, node["fa"], node["en"], node["nature"], bool(node.get("contra")),
+                   tuple(node.get("details", ())), tuple(node.get("optional_details", ())))
 
 
 def chart_problems(accounts: tuple[Account, ...] | list[Account]) -> list[str]:
     """Why a chart is not a sound tree, or [] when it is: unique codes, every child's code
-    extends its parent's, levels nest, and each nature fits its group — the group's own, or
-    "either" for an account that can swing, or the opposite only on a declared contra account."""
+    extends its parent's, levels nest, every ledger has posting accounts (معین) under it, and
+    each nature fits its group and its ledger — the group's own, or "either" for an account
+    that can swing, or the opposite only on a declared contra account."""
     problems: list[str] = []
     by_code: dict[str, Account] = {}
     for account in accounts:
@@ -91,7 +118,22 @@ def chart_problems(accounts: tuple[Account, ...] | list[Account]) -> list[str]:
         if group is not None and not _nature_fits(account, group):
             problems.append(f"{account.code}: nature {account.nature} does not fit group {group.code} "
                             f"({group.nature}){' and it is not marked contra' if not account.contra else ''}")
+        if account.level == "subsidiary" and parent is not None and not _fits_ledger(account, parent):
+            problems.append(f"{account.code}: nature {account.nature} does not fit its ledger {parent.code} "
+                            f"({parent.nature})")
+        if account.level != "subsidiary" and (account.details or account.optional_details):
+            problems.append(f"{account.code}: only a posting account (معین) takes detail ledgers")
+    parents = {a.parent for a in accounts if a.level == "subsidiary"}
+    problems.extend(f"{a.code}: a ledger without posting accounts (معین)" for a in accounts
+                    if a.level == "ledger" and a.code not in parents)
     return problems
+
+
+def _fits_ledger(account: Account, ledger: Account) -> bool:
+    """A معین runs with its کل, or swings, or is a contra account inside a ledger that is not."""
+    if "either" in (account.nature, ledger.nature) or account.nature == ledger.nature:
+        return True
+    return account.contra and not ledger.contra and account.nature == OPPOSITE[ledger.nature]
 
 
 def _group_of(account: Account, by_code: dict[str, Account]) -> Account | None:

@@ -87,6 +87,14 @@ class Backup:
                    size_bytes=int(facts["size_bytes"]), sha256=str(facts["sha256"]), location=str(facts["location"]))
 
 
+@dataclass(frozen=True)
+class Branch:
+    """An organization tenancy added (TE-1): its detail in «شعب» is seeded in the books."""
+
+    name: str
+    kind: str  # office | branch | warehouse
+
+
 @dataclass
 class Order:
     source: str  # payment | educational_licence | restore
@@ -122,6 +130,7 @@ class Provisioning(Aggregate):
         self.backups: list[Backup] = []
         self.purged_at: datetime | None = None
         self.provisioned = False
+        self.branches: dict[str, Branch] = {}  # organization id → its branch (TE-1)
 
     @staticmethod
     def create_id(tenant_id: uuid.UUID, **_: object) -> uuid.UUID:
@@ -207,6 +216,22 @@ class Provisioning(Aggregate):
                             support_until: datetime, support_channels: tuple[str, ...],
                             initial_training_offered: bool) -> None:
         self.provisioned = True
+
+    # -- organizations (TE-1) ---------------------------------------------------------------
+    def add_branch(self, organization_id: uuid.UUID, name: str, kind: str) -> bool:
+        """False when this organization was recorded before (a redelivery)."""
+        if str(organization_id) in self.branches:
+            return False
+        self._branch_added(organization_id=str(organization_id), name=name, kind=kind)
+        return True
+
+    @event("BranchAdded")
+    def _branch_added(self, organization_id: str, name: str, kind: str) -> None:
+        self.branches[organization_id] = Branch(name, kind)
+
+    def branch_details(self) -> tuple[tuple[str, str], ...]:
+        """(organization id, name) of each branch, in the order they were added."""
+        return tuple((organization_id, branch.name) for organization_id, branch in self.branches.items())
 
     # -- scheduled backups (PR-5) -----------------------------------------------------------
     def backup_due(self, now: datetime) -> bool:

@@ -8,7 +8,7 @@ from typing import Protocol
 
 from services.provisioning.records import ProvisioningRecords
 from services.provisioning.steps import Steps
-from shared.events import archival, billing
+from shared.events import archival, billing, tenancy
 from shared.kernel.inbox import Inbound
 from shared.kernel.policies import handle_platform_event, skip_if_handled
 from shared.kernel.store import AlreadyHandled, Cause
@@ -34,6 +34,8 @@ class Provisioner(Protocol):
 
     def purge(self, purged: archival.TenantDataPurgedV1, cause: Cause) -> None: ...
 
+    def add_branch(self, added: tenancy.OrganizationAddedV1, cause: Cause) -> None: ...
+
 
 def handle(app: Provisioner, inbound: Inbound) -> None:
     event = inbound.event
@@ -56,3 +58,5 @@ def handle(app: Provisioner, inbound: Inbound) -> None:
         return
     if isinstance(event, archival.TenantDataPurgedV1):
         app.purge(event, inbound.cause)
+    elif isinstance(event, tenancy.OrganizationAddedV1):
+        app.add_branch(event, inbound.cause)

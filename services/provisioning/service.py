@@ -70,6 +70,13 @@ class ProvisioningService:
         return self.app.tenant(tenant_id, user_id, list(roles or []), locale)
 
     @rpc
+    @answers
+    def payslip_preview(self, tenant_id: Any, user_id: Any, roles: Any, record: Any, year: int, month: int,
+                        locale: str = "fa") -> dict[str, Any]:
+        return self.app.payslip_preview(tenant_id, user_id, list(roles or []), dict(record or {}), int(year),
+                                        int(month), locale)
+
+    @rpc
     def health(self) -> dict[str, Any]:
         return health_of(self.name, self.app)
 

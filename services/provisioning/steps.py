@@ -93,7 +93,7 @@ class Steps:
         if step == "books_created":
             return seeding.create_schema(books)
         if step == "chart_seeded":
-            return seeding.seed_chart(books, provisioning.business_type)
+            return seeding.seed_chart(books, provisioning.business_type, provisioning.branch_details())
         if step == "modules_activated":
             return seeding.activate_modules(books, order.modules, order.period_end, str(order.source_id))
         if step == "payroll_seeded":

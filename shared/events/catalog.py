@@ -86,7 +86,8 @@ _SPECS: list[EventSpec] = [
     # tenancy: identity serves the personal page (ID-5, TE-3); archival follows lapses (AR-1)
     # and each organization's separate books, which exports and purges must cover (TE-1, AR-4).
     _spec(tenancy.BusinessActivatedV1, consumers=("identity", "archival")),
-    _spec(tenancy.OrganizationAddedV1, consumers=("archival",)),
+    # provisioning: each organization becomes a branch detail in the books (TE-1, PR-2)
+    _spec(tenancy.OrganizationAddedV1, consumers=("archival", "provisioning")),
     # archival: who may take a business's exports (its members; AR-2, AR-4)
     _spec(tenancy.MemberAddedV1, consumers=("identity", "notifications", "archival")),
     _spec(tenancy.MemberRemovedV1, consumers=("identity", "archival")),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class ExportRequest(BaseModel):
@@ -19,6 +19,17 @@ class RestoreRequest(BaseModel):
 
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # an opening-balances workbook
+
+
+class OpeningBalancesUpload(BaseModel):
+    """An opening-balances workbook sent as JSON (the portal's way; an xlsx body or a multipart
+    `file` with an `as_of` field or query parameter are the others)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    workbook_base64: str = Field(min_length=1, max_length=(MAX_UPLOAD_BYTES * 4) // 3 + 8)
+    as_of: str | None = Field(default=None, max_length=30, description="Jalali, e.g. 1405/07/01 or ۱۴۰۵/۰۷/۰۱; "
+                              "else the workbook's own as-of row")
 
 ERRORS: dict[str, tuple[int, str, str]] = {
     "invalid_export_format": (422, "قالب خروجی باید xlsx، csv یا json باشد.",

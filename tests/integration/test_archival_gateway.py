@@ -65,10 +65,14 @@ def test_a_lapsed_business_exports_is_reminded_deleted_and_restored(platform: Pl
         "Content-Disposition") and r, timeout=30, what="the export")
     assert download.headers["Content-Disposition"].startswith("attachment; filename=")
     workbook = load_workbook(io.BytesIO(download.content), read_only=True)
-    assert len(list(workbook["invoices"].iter_rows(values_only=True))) == len(before["invoices"]) + 1
+    assert len(list(workbook["فاکتورها"].iter_rows(values_only=True))) == len(before["invoices"]) + 1  # invoices
 
     template = requests.get(f"{gateway}/archival/opening-balances/template", timeout=10)
     assert template.headers["Content-Disposition"].endswith('.xlsx"')
+    preview = requests.post(f"{gateway}/archival/tenants/{tenant}/opening-balances/preview",
+                            files={"file": ("ob.xlsx", template.content)}, headers=auth, timeout=10)
+    assert preview.status_code == 200 and preview.json()["importable"], preview.text
+    assert [r["account_name"] for r in preview.json()["rows"]] == ["صندوق ریالی", "سرمایهٔ ثبت‌شده"]
     imported = requests.post(f"{gateway}/archival/tenants/{tenant}/opening-balances", data=template.content,
                              headers=auth, timeout=10)  # the template's example rows balance
     assert imported.status_code == 201 and imported.json()["imported_rows"] == 2

@@ -79,11 +79,22 @@ def deliver(app: ArchivalApplication, event: IntegrationEvent, at: datetime,
     policies.handle(app, app, Inbound(envelope_of(event, at, event_id), event, attempt=1))
 
 
+ACCOUNTS = [("1", None, "group", "دارایی‌های جاری", "Current assets", "debit"),
+            ("101", "1", "ledger", "موجودی نقد و بانک", "Cash and banks", "debit"),
+            ("10101", "101", "subsidiary", "صندوق ریالی", "Cash on hand (rials)", "debit"),
+            ("10102", "101", "subsidiary", "صندوق ارزی", "Cash on hand (foreign currency)", "debit"),
+            ("5", None, "group", "حقوق مالکانه", "Equity", "credit"),
+            ("501", "5", "ledger", "سرمایه", "Capital", "credit"),
+            ("50101", "501", "subsidiary", "سرمایهٔ ثبت‌شده", "Registered capital", "credit")]
+
+
 def seed_books(settings: Settings, tenant_id: uuid.UUID, name: str = NAME, mobile: str = ADMIN_MOBILE) -> None:
     with TenantBooks(settings).open(tenant_id, create=True) as books:
-        books.execute("CREATE TABLE accounts (code TEXT PRIMARY KEY, name TEXT NOT NULL)")
-        books.executemany("INSERT INTO accounts VALUES (?, ?)",
-                          [("1101", "صندوق"), ("1102", "بانک ملت"), ("3101", "سرمایه")])
+        # A few accounts of the trading chart, in the columns provisioning seeds (services/provisioning/books.py).
+        books.execute("CREATE TABLE accounts (code TEXT PRIMARY KEY, parent_code TEXT, level TEXT NOT NULL, "
+                      "name_fa TEXT NOT NULL, name_en TEXT NOT NULL, nature TEXT NOT NULL, "
+                      "contra INTEGER NOT NULL DEFAULT 0, chart_version TEXT NOT NULL)")
+        books.executemany("INSERT INTO accounts VALUES (?, ?, ?, ?, ?, ?, 0, '1405.2')", ACCOUNTS)
         books.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT)")
         books.execute("INSERT INTO settings VALUES ('business_name', ?)", (name,))
         books.execute("CREATE TABLE users (user_id TEXT, mobile TEXT, role TEXT)")

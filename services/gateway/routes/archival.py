@@ -9,13 +9,14 @@ import tempfile
 from typing import Any
 
 from nameko.rpc import RpcProxy
+from pydantic import ValidationError
 from werkzeug.wrappers import Request, Response
 from werkzeug.wsgi import wrap_file
 
 from services.gateway.http_edge import API_HEADERS, HttpError, call, json_response
 from services.gateway.routes.base import GatewayBase
 from services.gateway.routing import Body, Route, route, routes_of
-from shared.http.archival import MAX_UPLOAD_BYTES, ExportRequest, RestoreRequest
+from shared.http.archival import MAX_UPLOAD_BYTES, ExportRequest, OpeningBalancesUpload, RestoreRequest
 from shared.http.errors import error_body
 from shared.kernel.logging import get_logger
 
@@ -94,19 +95,45 @@ class ArchivalRoutes(GatewayBase):
         return _file(content, XLSX, "opening-balances-template.xlsx")
 
     @route("POST", "/archival/tenants/<tenant_id>/opening-balances", "Import opening balances from the template "
-           "(xlsx body or multipart 'file'); row-level errors, all or nothing (AR-5)", answers=201,
+           "(xlsx body, multipart 'file' or JSON {workbook_base64, as_of}); only posting accounts (معین) with "
+           "their details, a Jalali as-of date, debits = credits; row-level errors, all or nothing (AR-5)", answers=201,
            errors=("invalid_workbook", "invalid_opening_balances", "opening_balances_exist", "file_too_large",
-                   "no_books", "tenant_deleted", *SEEN))
+                   "invalid_json", "invalid_request", "no_books", "tenant_deleted", *SEEN))
     def import_opening_balances(self, request: Request, tenant_id: str) -> Any:
         user, roles = _who(self.claims(request))
-        if (request.content_length or 0) > MAX_UPLOAD_BYTES + 64 * 1024:
-            raise HttpError("file_too_large")
-        upload = request.files.get("file")
-        content = (upload or request.stream).read(MAX_UPLOAD_BYTES + 1)
-        if len(content) > MAX_UPLOAD_BYTES:
-            raise HttpError("file_too_large")
-        return call(self.archival, "import_opening_balances", tenant_id, user, roles,
-                    base64.b64encode(content).decode())
+        return call(self.archival, "import_opening_balances", tenant_id, user, roles, *_upload(request))
+
+    @route("POST", "/archival/tenants/<tenant_id>/opening-balances/preview", "Check an opening-balances workbook "
+           "without importing it: each row with its account's Persian name, every problem by row in Persian and "
+           "English, totals and the as-of date (Jalali and ISO); nothing is written (AR-5)",
+           errors=("invalid_workbook", "file_too_large", "invalid_json", "invalid_request", "no_books",
+                   "tenant_deleted", *SEEN))
+    def preview_opening_balances(self, request: Request, tenant_id: str) -> Any:
+        user, roles = _who(self.claims(request))
+        return call(self.archival, "preview_opening_balances", tenant_id, user, roles, *_upload(request))
+
+
+def _upload(request: Request) -> tuple[str, str | None]:
+    """(the workbook as base64, the as-of date if given apart from it) from a JSON body
+    (OpeningBalancesUpload), a multipart `file` (+ `as_of` field) or an xlsx body (+ `?as_of=`)."""
+    if (request.content_length or 0) > (MAX_UPLOAD_BYTES * 4) // 3 + 64 * 1024:
+        raise HttpError("file_too_large")
+    if request.mimetype == "application/json":
+        raw = request.stream.read((MAX_UPLOAD_BYTES * 4) // 3 + 1024)
+        try:
+            body = OpeningBalancesUpload.model_validate_json(raw)
+        except ValidationError as exc:
+            if any(e["type"] == "json_invalid" for e in exc.errors()):
+                raise HttpError("invalid_json") from None
+            raise HttpError("invalid_request", fields=[{"field": ".".join(str(p) for p in e["loc"]),
+                                                        "problem": e["type"]} for e in exc.errors()]) from None
+        return body.workbook_base64, body.as_of
+    upload = request.files.get("file")
+    content = (upload or request.stream).read(MAX_UPLOAD_BYTES + 1)
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise HttpError("file_too_large")
+    as_of = request.form.get("as_of") or request.args.get("as_of") or None
+    return base64.b64encode(content).decode(), as_of[:30] if as_of else None
 
 
 # Read from the declarations above, not a second table (tests/unit/archival/test_http.py uses it).

@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 
 from services.archival.application import ArchivalApplication
 from services.archival.calendar import add_calendar_months
+from services.archival.export_files import sheet_titles
 from shared.events import archival as contracts
 from shared.events import tenancy
 from shared.kernel.config import Settings
@@ -64,11 +65,18 @@ def test_xlsx_has_a_sheet_per_table_with_what_the_books_held(app: ArchivalApplic
     assert status["status"] == "ready" and status["rows_done"] == status["rows_total"] == total
     assert status["size_bytes"] == len(content) and status["file_name"].endswith(".xlsx")
     workbook = load_workbook(io.BytesIO(content), read_only=True)
-    assert sorted(workbook.sheetnames) == sorted(books)
+    titles = sheet_titles(sorted(books))
+    assert workbook.sheetnames == ["راهنما", *titles.values()]
+    assert titles["accounts"] == "سرفصل حساب‌ها" and titles["invoices"] == "فاکتورها"
     for table, rows in books.items():
-        sheet_rows = list(workbook[table].iter_rows(values_only=True))
-        assert [tuple(r) for r in sheet_rows[1:]] == [tuple(r) for r in rows]
-    assert next(iter(workbook["accounts"].iter_rows(values_only=True))) == ("کد (code)", "نام (name)")
+        header_row, *sheet_rows = list(workbook[titles[table]].iter_rows(values_only=True))
+        # the books' own columns, without the Jalali dates and names added beside them for people
+        own = [i for i, h in enumerate(header_row) if not str(h).endswith(("_jalali)", "_name)"))]
+        assert [tuple(r[i] for i in own) for r in sheet_rows] == [tuple(r) for r in rows]
+    assert next(iter(workbook["سرفصل حساب‌ها"].iter_rows(values_only=True)))[:4] == (
+        "کد (code)", "کد حساب مادر (parent_code)", "سطح (level)", "نام فارسی (name_fa)")
+    guide = list(workbook["راهنما"].iter_rows(values_only=True))
+    assert ("سرفصل حساب‌ها", "accounts", len(books["accounts"])) in guide
     (ready,) = of_type(app, contracts.ExportReadyV1)
     assert ready.requested_by_user_id == admin and ready.format == "xlsx" and ready.size_bytes == len(content)
 
@@ -92,12 +100,13 @@ def test_csv_is_a_zip_of_utf8_bom_files_and_json_one_document(app: ArchivalAppli
     books = books_rows(files, tenant)
     _, zipped = exported(app, tenant, admin, "csv")
     with zipfile.ZipFile(io.BytesIO(zipped)) as archive:
-        assert sorted(archive.namelist()) == sorted(f"{t}.csv" for t in books)
+        assert sorted(archive.namelist()) == sorted(f"{t}.csv" for t in books)  # file names stay ASCII
         raw = archive.read("settings.csv")
         assert raw.startswith(b"\xef\xbb\xbf")
         rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
         assert rows[1] == ["business_name", NAME]
-        assert len(list(csv.reader(io.StringIO(archive.read("invoices.csv").decode("utf-8-sig"))))) == 251
+        invoices = list(csv.reader(io.StringIO(archive.read("invoices.csv").decode("utf-8-sig"))))
+        assert len(invoices) == 251 and invoices[0][-2:] == ["تاریخ (date)", "تاریخ – شمسی (date_jalali)"]
     _, document = exported(app, tenant, admin, "json")
     tables = json.loads(document)["tables"]
     assert {t: [tuple(r) for r in v["rows"]] for t, v in tables.items()} == books
