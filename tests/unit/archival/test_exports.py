@@ -10,7 +10,6 @@ import json
 import uuid
 import zipfile
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -29,23 +28,11 @@ from tests.support.archival import (
     books_rows,
     deliver,
     exported,
-    files_of,
     lapsed,
     later,
-    memory_archival,
     of_type,
     seed_books,
 )
-
-
-@pytest.fixture
-def files(tmp_path: Path) -> Settings:
-    return files_of(tmp_path)
-
-
-@pytest.fixture
-def app(tmp_path: Path) -> ArchivalApplication:
-    return memory_archival(tmp_path)
 
 
 @pytest.fixture

@@ -36,16 +36,6 @@ from tests.support.archival import (
 )
 
 
-@pytest.fixture
-def files(tmp_path: Path) -> Settings:
-    return files_of(tmp_path)
-
-
-@pytest.fixture
-def app(tmp_path: Path) -> ArchivalApplication:
-    return memory_archival(tmp_path)
-
-
 def purged_with_backup(app: ArchivalApplication, files: Settings, retained: timedelta = timedelta(days=183)
                        ) -> tuple[uuid.UUID, uuid.UUID, provisioning.BackupTakenV1]:
     tenant, admin = uuid.uuid4(), uuid.uuid4()
