@@ -19,7 +19,8 @@ from tests.support.processes import Platform
 def _ms(values: list[float]) -> dict[str, float] | None:
     if not values:
         return None
-    return {k: round(v, 1) for k, v in (latency_summary(values) | {"mean": statistics.fmean(values)}).items()}
+    figures = {k: round(v, 1) for k, v in (latency_summary(values) | {"mean": statistics.fmean(values)}).items()}
+    return figures | {"count": len(values)}
 
 
 def summarise(load: LoadResult, tap: Tap, target_rate: float, target_p99_ms: float) -> dict[str, Any]:

@@ -36,6 +36,8 @@ import structlog  # noqa: E402
 from bench.identity.cpu import CpuMeter, broker_pid, group_cpu_seconds, pids_named  # noqa: E402
 from bench.lifecycle import analysis, baselines, load, stack  # noqa: E402
 from bench.lifecycle.env import SERVICES, LifecycleEnv  # noqa: E402
+from bench.lifecycle.profile import Profiler  # noqa: E402
+from bench.lifecycle.profile import summary as profile_summary  # noqa: E402
 from bench.lifecycle.report import RESULTS, lines  # noqa: E402
 from bench.lifecycle.tap import Tap  # noqa: E402
 from bench.relay import machine  # noqa: E402
@@ -64,6 +66,8 @@ def arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--store", choices=("postgres", "sqlite"), default="postgres",
                         help="the services' event stores (postgres; sqlite only for a smoke test)")
     parser.add_argument("--skip-baselines", action="store_true", help="no broker and store baselines")
+    parser.add_argument("--profile", type=Path, default=None, metavar="DIR",
+                        help="py-spy every process during the load into DIR (raw stacks) and summarise them")
     args = parser.parse_args(argv)
     if args.quick:
         args.duration = min(args.duration, 10.0)
@@ -144,10 +148,16 @@ def run(env: LifecycleEnv, args: argparse.Namespace, results: dict[str, Any], ar
         progress(f"load: {args.rate:g} onboardings/s for {args.duration:g} s ({count} payments)")
         meter = CpuMeter(stack.pids(platform) | ({"broker": pid} if (pid := broker_pid()) else {}))
         meter.start()
+        profiler = Profiler(args.profile, stack.pids(platform)) if args.profile else None
+        if profiler:
+            profiler.start()
         postgres_before = group_cpu_seconds(pids_named("postgres"))
         result = load.offer(customers[args.warmup:], env.namespace, "load", args.rate)
         progress(f"  every callback answered ({load_done(result)}); waiting for the onboardings to complete")
         drained = wait_complete(tap, result, args.stalled_after)
+        if profiler:
+            profiler.stop()
+            results["profile"] = profile_summary(args.profile)
         wall = time.time() - result.first_start
         summary = analysis.summarise(result, tap, TARGET_RATE, TARGET_P99_MS)
         summary["cpu"] = meter.stop(wall, summary["completed"])
