@@ -26,6 +26,7 @@ from shared.events.ops import ClockAdvancedV1
 from shared.kernel import metrics
 from shared.kernel.config import Settings
 from shared.kernel.inbox import Inbox
+from shared.kernel.logging import get_logger
 from shared.kernel.publisher import Outgoing, PublishFailed
 from shared.kernel.relay import Relay
 from shared.kernel.store import AlreadyHandled, Cause
@@ -88,7 +89,7 @@ def inbox() -> Inbox:
     found.settings = Settings(service="billing", retry_delays_ms=(10, 20))
     found._publisher = FakePublisher()  # type: ignore[assignment]
     found.queue_consumer = FakeQueueConsumer()  # type: ignore[assignment]
-    found._log = metrics.get_logger(component="inbox")
+    found._log = get_logger(component="inbox")
     return found
 
 
