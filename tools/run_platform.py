@@ -1,8 +1,9 @@
 """`make run`: the whole platform on one machine in development mode.
 
 Every service in its own process on the local RabbitMQ, event stores in SQLite under var/
-(EVENT_STORE=postgres for PostgreSQL), the gateway on 127.0.0.1:8000. Ctrl-C stops them all
-gracefully (SIGTERM: in-flight work finishes)."""
+(EVENT_STORE=postgres for PostgreSQL), the gateway on 127.0.0.1:8000, each process's Prometheus
+metrics on its own port from METRICS_FIRST_PORT (9101) on. Ctrl-C stops them all gracefully
+(SIGTERM: in-flight work finishes)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ SERVICES = ("identity", "notifications", "billing", "provisioning", "tenancy", "
 GATEWAY_ADDRESS = os.environ.get("GATEWAY_ADDRESS", "127.0.0.1:8000")
 SMS_ADDRESS = os.environ.get("DEV_SMS_ADDRESS", "127.0.0.1:8025")  # the development SMS provider
 PAYMENT_SANDBOX_ADDRESS = os.environ.get("PAYMENT_SANDBOX_ADDRESS", "127.0.0.1:8030")  # Zarinpal's API, locally
+METRICS_FIRST_PORT = int(os.environ.get("METRICS_FIRST_PORT", "9101"))  # then one port per process, in order
 
 
 def main() -> int:
@@ -42,12 +44,15 @@ def main() -> int:
                                                 f"http://{PAYMENT_SANDBOX_ADDRESS}/api/v4/graphql/"),
                  "PAYMENT_TERMINAL_ID": env.get("PAYMENT_TERMINAL_ID", "sandbox"),
                  "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", f"http://{GATEWAY_ADDRESS}")}
-    for name in (*SERVICES, "gateway"):
-        extra = {"WEB_SERVER_ADDRESS": GATEWAY_ADDRESS} if name == "gateway" else {}
+    for number, name in enumerate((*SERVICES, "gateway")):
+        metrics_port = METRICS_FIRST_PORT + number
+        extra = {"METRICS_HOST": "127.0.0.1", "METRICS_PORT": str(metrics_port)}
+        extra |= {"WEB_SERVER_ADDRESS": GATEWAY_ADDRESS} if name == "gateway" else {}
         log = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - kept open for the child's life
         procs[name] = subprocess.Popen([sys.executable, "-m", "shared.kernel.runner", f"services.{name}.service"],
                                        cwd=ROOT, env=env | extra, stdout=log, stderr=subprocess.STDOUT)
-        print(f"started {name:14} pid {procs[name].pid:6}  log var/logs/{name}.log")
+        print(f"started {name:14} pid {procs[name].pid:6}  log var/logs/{name}.log"
+              f"  metrics http://127.0.0.1:{metrics_port}/metrics")
     print(f"\ngateway: http://{GATEWAY_ADDRESS}/health   (Ctrl-C stops everything)\n")
 
     stopping = False

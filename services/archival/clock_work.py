@@ -59,6 +59,12 @@ class ClockWork:
         finally:
             self._tick_lock.release()
 
+    def due_for_deletion(self) -> int:
+        """Businesses whose purge is due (the grace after the lapse is over) and not done yet (AR-1)."""
+        now = self.clock.now()
+        due = [t for agenda in self.businesses.agendas() for t in agenda.due_by(now)]
+        return sum(1 for tenant_id in due if (business := self.businesses.get(tenant_id)) and business.purge_due(now))
+
     def _next_step(self, unit: Unit) -> bool:
         """One due thing for this business; False when nothing is due now."""
         business, now = unit.business, self.clock.now()

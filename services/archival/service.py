@@ -73,7 +73,9 @@ class Background(DependencyProvider):
 class ArchivalService:
     name = "archival"
 
-    app: ArchivalApplication = EventSourcedApp(build_application, translate)
+    app: ArchivalApplication = EventSourcedApp(
+        build_application, translate,
+        figures=lambda app: {"archival_tenants_due_for_deletion": app.clock_work.due_for_deletion()})
     cause: Cause = RequestCause()
     build: Any = Background()
 

@@ -42,7 +42,8 @@ class BillingService:
 
     name = "billing"
 
-    app: BillingApplication = EventSourcedApp(build_application, translate)
+    app: BillingApplication = EventSourcedApp(build_application, translate,
+                                                 figures=lambda app: app.settlement.refund_figures())
     cause: Cause = RequestCause()
 
     @rpc

@@ -15,7 +15,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from services.billing.domain import BusinessAccount, Order, Payment, sealed_name, storable
+from services.billing.domain import BusinessAccount, Order, Payment, Refund, sealed_name, storable
 from services.billing.gateway import (
     AMOUNT_MISMATCH,
     CAPTURED,
@@ -255,13 +255,25 @@ class Settlement:
     def refund_health(self) -> dict[str, Any]:
         """The refund promise as operators watch it (BI-2): refunds blocked for a person, and the
         oldest open refund's deadline."""
-        refunds = [p.refund for p in (self.records.get(i) for i in sorted(self._open_payments))
-                   if isinstance(p, Payment) and p.refund is not None and p.state in ("refund_scheduled",
-                                                                                       "refund_blocked")]
+        refunds = self._open_refunds()
         blocked = [r for r in refunds if r.blocked_at is not None]
         deadlines = sorted(r.deadline for r in refunds)
         return {"refunds_open": len(refunds), "refunds_blocked": len(blocked),
                 "oldest_refund_deadline": deadlines[0].isoformat() if deadlines else None}
+
+    def refund_figures(self) -> dict[str, float]:
+        """The refund promise as metrics (BI-2): how many captured-and-failed payments wait for
+        their money back, and how long the oldest has waited (its deadline is REFUND_WINDOW after
+        the capture)."""
+        refunds, now = self._open_refunds(), self.records.now()
+        oldest = min((r.deadline - REFUND_WINDOW for r in refunds), default=None)
+        return {"billing_refunds_pending": len(refunds),
+                "billing_refund_oldest_age_seconds": (now - oldest).total_seconds() if oldest else 0.0}
+
+    def _open_refunds(self) -> list[Refund]:
+        return [p.refund for p in (self.records.get(i) for i in sorted(self._open_payments))
+                if isinstance(p, Payment) and p.refund is not None and p.state in ("refund_scheduled",
+                                                                                    "refund_blocked")]
 
     def _save_quietly(self, payment: Payment, cause: Cause) -> None:
         # Another reconciler may have recorded this payment first; the next pass reads its state.

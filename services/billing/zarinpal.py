@@ -16,6 +16,7 @@ from typing import Any
 import requests
 
 from services.billing.gateway import ALREADY_VERIFIED, PAID, GatewayUnavailable, RefundRefused, Verdict
+from shared.kernel import metrics
 from shared.kernel.logging import get_logger
 
 __all__ = ["GatewayUnavailable", "RefundRefused", "Verdict", "ZarinpalClient"]
@@ -66,12 +67,16 @@ class ZarinpalClient:
             except (requests.RequestException, ValueError, GatewayUnavailable) as exc:
                 last = exc
                 self.log.warning("zarinpal.retry", url=url, attempt=attempt + 1, error=str(exc)[:200])
-        raise GatewayUnavailable(str(last))
+        raise GatewayUnavailable(str(last)) from last  # a timeout stays readable (metrics.provider_call)
 
     def _pg(self, method: str, body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        answer = self._post(f"{self.base_url}/pg/v4/payment/{method}.json", {"merchant_id": self.merchant_id} | body)
-        data = answer.get("data") if isinstance(answer.get("data"), dict) else {}
-        errors = answer.get("errors") if isinstance(answer.get("errors"), dict) else {}
+        with metrics.provider_call(GATEWAY_NAME, method) as call:
+            answer = self._post(f"{self.base_url}/pg/v4/payment/{method}.json",
+                                {"merchant_id": self.merchant_id} | body)
+            data = answer.get("data") if isinstance(answer.get("data"), dict) else {}
+            errors = answer.get("errors") if isinstance(answer.get("errors"), dict) else {}
+            if isinstance((errors or {}).get("code"), int):
+                call.outcome = "rejected"  # a documented refusal code (-51 not paid, -63 too late to reverse, …)
         return data or {}, errors or {}
 
     def request(self, amount_rials: int, callback_url: str, description: str, order_id: str) -> tuple[str, str]:
@@ -162,11 +167,15 @@ class ZarinpalClient:
         return sessions[0]
 
     def _graphql(self, query: str, variables: dict[str, Any], retries: int | None = None) -> dict[str, Any]:
-        answer = self._post(self.graphql_url, {"query": query, "variables": variables},
-                            headers={"Authorization": f"Bearer {self.access_token}"}, retries=retries)
-        if answer.get("message") == "Unauthenticated." or _unauthenticated(answer):
-            self.log.error("zarinpal.graphql_unauthenticated")
-            raise RefundRefused("the access token was refused (PAYMENT_ACCESS_TOKEN)")
+        operation = "add_refund" if query.startswith("mutation") else "session"
+        with metrics.provider_call(GATEWAY_NAME, operation, ((RefundRefused, "rejected"),)) as call:
+            answer = self._post(self.graphql_url, {"query": query, "variables": variables},
+                                headers={"Authorization": f"Bearer {self.access_token}"}, retries=retries)
+            if answer.get("message") == "Unauthenticated." or _unauthenticated(answer):
+                self.log.error("zarinpal.graphql_unauthenticated")
+                raise RefundRefused("the access token was refused (PAYMENT_ACCESS_TOKEN)")
+            if answer.get("errors"):
+                call.outcome = "rejected"
         return answer
 
 

@@ -16,6 +16,8 @@ from services.notifications.records import Records
 from shared.kernel.logging import get_logger
 from shared.kernel.store import Cause, ServiceApplication
 
+# Sent this long ago without a delivery report: the ID-2 promise is broken (a gauge for operators).
+UNDELIVERED_AFTER = timedelta(minutes=5)
 # A delivery report still missing this long after sending will not come (the provider keeps
 # statuses for a day or so; operators' reports for less): the message is recorded as failed.
 DEFAULT_GIVE_UP_AFTER = timedelta(hours=24)
@@ -69,6 +71,12 @@ class DeliveryFollowing:
             if report.final or now - each.sent_at >= self.give_up_after:  # else nothing can change yet
                 settled += self._follow_up(each, report, now)
         return settled
+
+    def undelivered(self) -> int:
+        """Messages sent UNDELIVERED_AFTER ago or more and still without a delivery report."""
+        now = self.store.clock.now()
+        return sum(1 for shard in range(SHARDS) for each in self.records.pending(shard).awaited()
+                   if now - each.sent_at >= UNDELIVERED_AFTER)
 
     def _follow_up(self, awaited: Awaited, report: DeliveryReport, now: datetime) -> int:
         cause = Cause(correlation_id=awaited.correlation_id or f"sms-report:{awaited.message_id}",

@@ -34,7 +34,9 @@ def build_application(settings: Settings) -> NotificationsApplication:
 class NotificationsService:
     name = "notifications"
 
-    app: NotificationsApplication = EventSourcedApp(build_application, translate)
+    app: NotificationsApplication = EventSourcedApp(
+        build_application, translate,
+        figures=lambda app: {"notifications_sms_undelivered": app.deliveries.undelivered()})
 
     @rpc
     @answers

@@ -23,12 +23,22 @@ from typing import Any
 
 import requests
 
-from services.notifications.delivery import DeliveryReport, ProviderRejected, ProviderUnavailable, Receipt
+from services.notifications.delivery import (
+    DeliveryReport,
+    ProviderOutOfCredit,
+    ProviderRejected,
+    ProviderUnavailable,
+    Receipt,
+)
 from services.notifications.kavenegar_codes import ACCEPTED, failure_for, local_id_of, report_for
+from shared.kernel import metrics
 
 __all__ = ["KavenegarClient", "ProviderRejected", "ProviderUnavailable", "Receipt"]
 
 STATUS_IDS_PER_CALL = 500  # sms/status.json refuses more with 414
+# The provider_calls outcome of a refused call (kavenegar_codes.failure_for); an outage is "failed"
+# or, when requests timed out, "timeout".
+OUTCOMES = ((ProviderOutOfCredit, "credit_exhausted"), (ProviderRejected, "rejected"))
 
 
 class KavenegarClient:
@@ -70,6 +80,10 @@ class KavenegarClient:
         return found
 
     def _call(self, method: str, data: dict[str, str]) -> list[dict[str, Any]]:
+        with metrics.provider_call("kavenegar", method.removesuffix(".json"), OUTCOMES):
+            return self._answer(method, data)
+
+    def _answer(self, method: str, data: dict[str, str]) -> list[dict[str, Any]]:
         url = f"{self.base_url}/v1/{self.api_key}/{method}"
         try:
             response = self.session.post(url, data=data, timeout=(3.05, self.timeout))

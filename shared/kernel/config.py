@@ -46,6 +46,9 @@ class Settings:
     log_level: str = field(default_factory=lambda: _env("LOG_LEVEL", "INFO"))
     # nameko's web server (the gateway's HTTP port); empty: nameko's default.
     web_server_address: str = field(default_factory=lambda: _env("WEB_SERVER_ADDRESS", ""))
+    # Prometheus metrics at http://<metrics_host>:<metrics_port>/metrics, per process; 0: not served.
+    metrics_port: int = field(default_factory=lambda: int(_env("METRICS_PORT", "0")))
+    metrics_host: str = field(default_factory=lambda: _env("METRICS_HOST", "0.0.0.0"))  # noqa: S104 - a pod's
     # Where the runner writes the health file the probes read; empty: var/health/<service>.json.
     health_file: str = field(default_factory=lambda: _env("HEALTH_FILE", ""))
     # The backup key vault shared by provisioning and archival where each has a server of its own.

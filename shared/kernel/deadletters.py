@@ -58,6 +58,11 @@ class DeadLetters:
         with Connection(self.settings.amqp_uri) as conn:
             return [self._letter(m) for m in self._drain(conn)]
 
+    def waiting(self) -> int:
+        """How many dead letters wait (a passive declare: reads the count, takes nothing)."""
+        with Connection(self.settings.amqp_uri, connect_timeout=3) as conn:
+            return int(conn.default_channel.queue_declare(self.queue, passive=True).message_count)
+
     def replay(self, message_id: str | None) -> int:
         """Put dead letters (one, or all when message_id is None) back on the work queue,
         each with a fresh attempt count. Returns how many."""

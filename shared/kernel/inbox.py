@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +29,7 @@ from pydantic import ValidationError
 
 from shared.events.base import Envelope, IntegrationEvent
 from shared.events.catalog import UnknownEvent, parse_payload
+from shared.kernel import metrics
 from shared.kernel.config import Settings
 from shared.kernel.degradation import DEGRADATION
 from shared.kernel.draining import DrainingQueueConsumer
@@ -48,6 +50,7 @@ class Inbound:
     # True when a failure now goes to the dead-letter queue: a handler may record the
     # failure as an outcome instead of raising.
     last_attempt: bool = False
+    received_at: float = field(default_factory=time.perf_counter, compare=False)  # for the handling time
 
     @property
     def cause(self) -> Cause:
@@ -146,6 +149,7 @@ class Inbox(Consumer):
             self.in_flight -= 1
 
     def _settle(self, message: Any, inbound: Inbound, result: Any, exc_info: Any) -> tuple[Any, Any]:
+        metrics.inbox_finished(self.container.service_name, inbound, exc_info)
         if exc_info is None:
             # lag_ms: from the producer's append to handled here (the whole hop, relay included).
             lag_ms = (datetime.now(UTC) - inbound.envelope.occurred_at).total_seconds() * 1000
@@ -160,10 +164,12 @@ class Inbox(Consumer):
         else:
             if isinstance(exc_info[1], STORE_UNAVAILABLE):
                 DEGRADATION.degraded("inbox", "store_failing")
-            self._settle_failure(message, inbound.attempt, _short(exc_info[1]), retryable=True)
+            self._settle_failure(message, inbound.attempt, _short(exc_info[1]), retryable=True,
+                                 event_type=inbound.envelope.type)
         return result, exc_info
 
-    def _settle_failure(self, message: Any, attempt: int, reason: str, *, retryable: bool) -> None:
+    def _settle_failure(self, message: Any, attempt: int, reason: str, *, retryable: bool,
+                        event_type: str = "unknown") -> None:
         assert self.settings is not None and self._publisher is not None
         service = self.container.service_name
         delays = self.settings.retry_delays_ms
@@ -177,12 +183,12 @@ class Inbox(Consumer):
             target = Outgoing("", retry_queue_name(self.settings, service, delay), {},
                               message_id=message_id,
                               headers=headers | {ATTEMPT_HEADER: attempt + 1, "x-last-error": reason})
-            verdict = "inbox.retry_scheduled"
+            verdict, outcome = "inbox.retry_scheduled", "retried"
         else:
             target = Outgoing(dead_exchange(self.settings).name, service, {},
                               message_id=message_id,
                               headers=headers | {ATTEMPT_HEADER: attempt, "x-dead-reason": reason})
-            verdict = "inbox.dead_lettered"
+            verdict, outcome = "inbox.dead_lettered", "dead_lettered" if retryable else "invalid"
         try:
             with self._publisher_lock:
                 self._publisher.publish_raw(target, message.body, message.content_type or "application/json")
@@ -193,6 +199,7 @@ class Inbox(Consumer):
             return
         self._log.warning(verdict, attempt=attempt, reason=reason, routing_key=message.delivery_info.get("routing_key"))
         self.queue_consumer.ack_message(message)
+        metrics.inbox_settled(service, event_type, outcome)
 
 
 def _short(exc: BaseException) -> str:

@@ -3,17 +3,22 @@
 ``EventSourcedApp`` builds the service's application once per process (the composition
 root), declares the topology, and runs the relay in a managed green thread.
 ``RequestCause`` gives an RPC method the cause of its change (the request's correlation id).
+The application's provider also times each RPC and, when scraped, reports the service's
+promise gauges (shared/kernel/metrics.py).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
 import eventlet
 from nameko.extensions import DependencyProvider
+from nameko.rpc import Rpc
 
-from shared.kernel import topology
+from shared.kernel import metrics, topology
+from shared.kernel.deadletters import DeadLetters
 from shared.kernel.degradation import DEGRADATION
 from shared.kernel.inbox import settings_from_config
 from shared.kernel.logging import bind_correlation, configure, get_logger
@@ -21,12 +26,16 @@ from shared.kernel.relay import Relay, Translate
 from shared.kernel.store import Cause, ServiceApplication
 
 AppFactory = Callable[..., ServiceApplication]
+# The service's promise gauges from its own state (metrics.PROMISES' names), run on each scrape.
+Figures = Callable[[Any], dict[str, float]]  # given the service's own application
 
 
 class EventSourcedApp(DependencyProvider):
-    def __init__(self, factory: AppFactory, translate: Translate | None = None) -> None:
+    def __init__(self, factory: AppFactory, translate: Translate | None = None, figures: Figures | None = None) -> None:
         self.factory = factory
         self.translate = translate
+        self.figures = figures
+        self._rpc_started: dict[Any, float] = {}
         self.app: ServiceApplication | None = None
         self.relay: Relay | None = None
 
@@ -42,6 +51,23 @@ class EventSourcedApp(DependencyProvider):
     def start(self) -> None:
         if self.relay is not None:
             self._relay_thread = self.container.spawn_managed_thread(self.relay.run, identifier="relay")
+        metrics.watch(self.container.service_name, self._promises)
+
+    def _promises(self) -> dict[str, float]:
+        assert self.app is not None
+        settings = settings_from_config(self.container.config, self.container.service_name)
+        found = {"deadletters_waiting": float(DeadLetters(settings, self.container.service_name).waiting())}
+        return found | (self.figures(self.app) if self.figures is not None else {})
+
+    def worker_setup(self, worker_ctx: Any) -> None:
+        if isinstance(worker_ctx.entrypoint, Rpc):
+            self._rpc_started[worker_ctx] = time.perf_counter()
+
+    def worker_teardown(self, worker_ctx: Any) -> None:
+        started = self._rpc_started.pop(worker_ctx, None)
+        if started is not None:
+            metrics.rpc_handled(self.container.service_name, worker_ctx.entrypoint.method_name,
+                                time.perf_counter() - started)
 
     def stop(self) -> None:
         # The relay stops after its current batch (nameko kills managed threads right after
@@ -106,6 +132,7 @@ def health_of(service: str, app: ServiceApplication) -> dict[str, Any]:
         "relay_lag": relay.lag() if relay is not None else None,
         "relay_published": relay.published_total if relay is not None else None,
         "clock_offset_seconds": app.clock.offset_seconds,
+        "metrics_url": metrics.url(),  # None when METRICS_PORT is 0
         # {} when all is well; else each degraded component, why and for how long (X-2, X-3).
         "degraded": DEGRADATION.figure(),
     }

@@ -28,6 +28,7 @@ from eventsourcing.persistence import InterfaceError as StoreInterfaceError
 from eventsourcing.persistence import OperationalError as StoreOperationalError
 
 from shared.events.base import Envelope, IntegrationEvent, event_id_for
+from shared.kernel import metrics
 from shared.kernel.config import Settings
 from shared.kernel.degradation import DEGRADATION
 from shared.kernel.logging import get_logger
@@ -175,9 +176,11 @@ class Relay:
         if not notifications:
             return 0
         outgoing = []
+        appended_at = []  # of what is published: its lag
         for notification in notifications:
             envelope = self.envelope_for(notification)
             if envelope is not None:
+                appended_at.append(envelope.occurred_at)
                 outgoing.append(Outgoing(self.exchange, envelope.routing_key, envelope.to_wire(),
                                          message_id=str(envelope.event_id),
                                          correlation_id=envelope.correlation_id))
@@ -185,6 +188,7 @@ class Relay:
         self.position = notifications[-1].id
         self.checkpoint.save(self.position)
         self.published_total += len(outgoing)
+        metrics.relay_published(self.settings.service, appended_at)
         return len(notifications)
 
     def lag(self) -> int:
@@ -246,7 +250,9 @@ class Relay:
         now = time.monotonic()
         if now - self._last_lag_log >= 10:
             self._last_lag_log = now
-            self._log.info("relay.lag", lag=self.lag(), position=self.position,
+            lag = self.lag()
+            metrics.relay_backlog(self.settings.service, lag)
+            self._log.info("relay.lag", lag=lag, position=self.position,
                            published_total=self.published_total)
 
     def stop(self) -> None:

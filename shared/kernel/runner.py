@@ -8,6 +8,9 @@ terminationGracePeriodSeconds in deploy/k8s.
 
 A heartbeat file (shared/kernel/health_file.py: running | stopping) is rewritten every few
 seconds for the exec probe `python -m shared.kernel.probe <service>`.
+
+With METRICS_PORT set, the process serves its Prometheus metrics (shared/kernel/metrics.py) at
+http://<host>:<port>/metrics from a green thread of its own, apart from nameko's web server.
 """
 
 from __future__ import annotations
@@ -23,13 +26,15 @@ green.monkey_patch()  # before anything imports socket or threading
 
 import importlib  # noqa: E402
 import signal  # noqa: E402
+import socket  # noqa: E402
 import sys  # noqa: E402
 from typing import Any  # noqa: E402
 
 import eventlet  # noqa: E402
+import eventlet.wsgi  # noqa: E402
 from nameko.containers import ServiceContainer  # noqa: E402
 
-from shared.kernel import draining, health_file, topology  # noqa: E402
+from shared.kernel import draining, health_file, metrics, topology  # noqa: E402
 from shared.kernel.config import Settings  # noqa: E402
 from shared.kernel.logging import configure, get_logger  # noqa: E402
 
@@ -45,6 +50,17 @@ def nameko_config(settings: Settings, **extra: Any) -> dict[str, Any]:
     }
 
 
+def serve_metrics(settings: Settings) -> None:
+    """Listen first (a port taken fails the start, not a scrape later), then serve green."""
+    if not settings.metrics_port:
+        metrics.identify(settings.service)
+        return
+    listener = eventlet.listen((settings.metrics_host, settings.metrics_port))
+    host = settings.metrics_host if settings.metrics_host not in ("", "0.0.0.0", "::") else socket.gethostname()  # noqa: S104
+    metrics.identify(settings.service, f"http://{host}:{listener.getsockname()[1]}/metrics")
+    eventlet.spawn_n(eventlet.wsgi.server, listener, metrics.wsgi_app(), log_output=False)
+
+
 def find_service_class(module_name: str) -> Any:
     module = importlib.import_module(module_name)
     service_cls: Any = module.SERVICE
@@ -58,6 +74,7 @@ def main(argv: list[str]) -> int:
     configure(settings.service, settings.log_level)
     log = get_logger()
     topology.declare(settings)
+    serve_metrics(settings)
     extra = {}
     if settings.web_server_address:
         extra["WEB_SERVER_ADDRESS"] = settings.web_server_address
@@ -88,7 +105,7 @@ def main(argv: list[str]) -> int:
     if state["now"] == "starting":
         state["now"] = "running"
         health_file.write(health, "running")
-    log.info("service.started", namespace=settings.namespace, store=settings.event_store)
+    log.info("service.started", namespace=settings.namespace, store=settings.event_store, metrics_url=metrics.url())
     try:
         container.wait()
     finally:

@@ -59,6 +59,7 @@ class Platform:
         self.sms_url = ""
         self.payment_sandbox: subprocess.Popen[bytes] | None = None
         self.payment_sandbox_url = ""
+        self.metrics_urls: dict[str, str] = {}  # each process's Prometheus metrics, by service (the latest start)
 
     def env(self, **extra: str) -> dict[str, str]:
         s = self.settings
@@ -103,6 +104,9 @@ class Platform:
             sandbox = self.start_payment_sandbox()
             extra_env = {"PAYMENT_GATEWAY_URL": sandbox, "PAYMENT_GRAPHQL_URL": f"{sandbox}/api/v4/graphql/",
                          "PAYMENT_TERMINAL_ID": "sandbox"} | extra_env
+        port = free_port()
+        extra_env = {"METRICS_HOST": "127.0.0.1", "METRICS_PORT": str(port)} | extra_env
+        self.metrics_urls[service] = f"http://127.0.0.1:{extra_env['METRICS_PORT']}/metrics"
         self._runs += 1
         log_path = self.logs / f"{service}.{self._runs}.log"
         with open(log_path, "wb") as log:

@@ -18,6 +18,7 @@ from shared.events.base import Envelope
 from shared.events.catalog import SERVICES
 from shared.events.ops import ClockAdvancedV1
 from shared.http.models import ClockAdvanceRequest, ReplayRequest
+from shared.kernel import metrics
 from shared.kernel.deadletters import DeadLetters
 from shared.kernel.degradation import DEGRADATION
 from shared.kernel.publisher import ConfirmedPublisher, Outgoing
@@ -83,7 +84,8 @@ class OpsRoutes(GatewayBase):
 
         report = dict(zip(services, eventlet.GreenPool(len(services) or 1).imap(ask, services), strict=True))
         report["gateway"] = self.claims.memory.health() | {"missed_callbacks": len(self.missed_callbacks),
-                                                           "degraded": DEGRADATION.figure()}
+                                                           "degraded": DEGRADATION.figure(),
+                                                           "metrics_url": metrics.url()}
         healthy = (all(answer.get("status") != "unreachable" for answer in report.values())
                    and BROKER_ALARM.blocked is None)
         return json_response(200 if healthy else 503, {"status": "ok" if healthy else "degraded",

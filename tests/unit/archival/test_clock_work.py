@@ -127,3 +127,15 @@ def test_a_change_for_an_event_already_handled_is_refused_not_retried(tmp_path: 
     with pytest.raises(AlreadyHandled):
         app.businesses.change(tenant, mutate, Cause("test", inbox_event_id=event_id))
     assert tries == [1]
+
+
+def test_a_lapsed_business_counts_as_due_for_deletion_from_its_deadline_until_purged(tmp_path: Path) -> None:
+    app = memory_archival(tmp_path)
+    tenant = uuid.uuid4()
+    deliver(app, lapsed(tenant, uuid.uuid4(), app.clock.now()), app.clock.now())
+    to(app, add_calendar_months(app.clock.now(), 3) - timedelta(days=1))
+    assert app.clock_work.due_for_deletion() == 0  # still in its grace
+    to(app, add_calendar_months(app.clock.now(), 1))
+    assert app.clock_work.due_for_deletion() == 1
+    app.clock_work.tick()
+    assert app.clock_work.due_for_deletion() == 0

@@ -351,3 +351,15 @@ def test_open_payments_are_found_again_from_the_log_after_a_restart(bank: FakeGa
                                      give_up_after=timedelta(hours=1), refund_retry_base=timedelta(seconds=30))
     assert restarted.reconcile(CAUSE)["settled"] == 1
     assert app.payment(None, started["payment_id"])["state"] == "succeeded"
+
+
+def test_the_refund_promise_gauges_count_open_refunds_and_the_oldest_ones_age(app: BillingApplication) -> None:
+    assert app.settlement.refund_figures() == {"billing_refunds_pending": 0, "billing_refund_oldest_age_seconds": 0}
+    _, _, started = start(app)
+    callback(app, started["payment_id"], started["redirect_url"], "captured_then_fail")
+    later(app, timedelta(hours=2))
+    figures = app.settlement.refund_figures()
+    assert figures["billing_refunds_pending"] == 1
+    assert 7200 <= figures["billing_refund_oldest_age_seconds"] < 7200 + 60  # against the 259200 s deadline
+    assert app.settlement.reconcile(CAUSE)["refunded"] == 1
+    assert app.settlement.refund_figures() == {"billing_refunds_pending": 0, "billing_refund_oldest_age_seconds": 0}

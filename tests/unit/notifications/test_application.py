@@ -217,3 +217,15 @@ def test_a_notice_from_before_the_deletion_arriving_after_it_is_not_sent(
     deliver(app, again)  # restored, then deleted a second time
     deliver(app, shop, envelope=envelope_at(shop, purged.purged_at + timedelta(days=100)))
     assert len(sms.sent) == 1
+
+
+def test_an_sms_without_a_delivery_report_five_minutes_after_sending_counts_as_undelivered(
+        app: NotificationsApplication, sms: FakeSms) -> None:
+    deliver(app, code_issued())
+    sms.reports = {}  # the provider has no report yet
+    app.clock.set_offset(4 * 60)
+    assert app.deliveries.follow() == 0 and app.deliveries.undelivered() == 0
+    app.clock.set_offset(5 * 60)
+    assert app.deliveries.undelivered() == 1
+    sms.reports = None  # now it reports every message delivered
+    assert app.deliveries.follow() == 1 and app.deliveries.undelivered() == 0
