@@ -233,7 +233,7 @@ class Settlement:
         self._open_payments.add(self.records.retrying(attempt).id)
         # The inbox's cause records its message as handled with the unblocking; the refund that
         # follows is the reconciler's kind of work, under the same correlation.
-        self._refund(parse_id(payment_id), Cause.new_request(cause.correlation_id))
+        self._refund(parse_id(payment_id), Cause.new_request(cause.correlation_id, cause.traceparent))
         return payment_view(self.records.payment(payment_id), self.records.now())
 
     def blocked_refund_letter(self, payment_id: uuid.UUID) -> Envelope | None:

@@ -1,5 +1,5 @@
-"""The gateway's plumbing: request parsing, correlation ids, authentication, and turning a
-service's answer (or its silence) into an HTTP response through the error table."""
+"""The gateway's plumbing: request parsing, correlation ids and trace context, authentication,
+and turning a service's answer (or its silence) into an HTTP response through the error table."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
 
 import eventlet
 from amqp.exceptions import ConnectionError as AmqpConnectionError
@@ -16,14 +17,16 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from nameko.exceptions import UnknownService
 from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
+from nameko.web.handlers import HttpRequestHandler
 from pydantic import BaseModel, ValidationError
 from werkzeug.wrappers import Request, Response
 
 from services.gateway.broker_alarm import BROKER_ALARM
 from services.gateway.memory import GatewayMemory
 from shared.http.text import HIDDEN_TEXT
-from shared.kernel.logging import bind_correlation, get_logger
+from shared.kernel.logging import bind_correlation, bind_trace, get_logger
 from shared.kernel.tokens import InvalidToken, verify_access_token
+from shared.kernel.tracing import HEADER, TRACING, Span, TraceParent, parse
 
 RPC_TIMEOUT_SECONDS = 10
 RPC_RECONNECT_SECONDS = 5  # how long a call waits for an unreachable broker or service to come back
@@ -125,6 +128,34 @@ class Correlation(DependencyProvider):
         worker_ctx.data["correlation_id"] = correlation
         bind_correlation(correlation)
         return correlation
+
+
+class RequestTrace(DependencyProvider):
+    """Continues the caller's W3C ``traceparent`` header (one that is not valid is ignored: a
+    new trace) in a span for the request, and puts it in the worker's context, from where
+    nameko carries it on every RPC (shared/kernel/tracing.py). Logs get the parsed trace id."""
+
+    def __init__(self) -> None:
+        self.spans: WeakKeyDictionary[Any, Span] = WeakKeyDictionary()
+
+    def get_dependency(self, worker_ctx: Any) -> TraceParent | None:
+        request = worker_ctx.args[0] if worker_ctx.args else None
+        if not isinstance(request, Request) or not isinstance(worker_ctx.entrypoint, HttpRequestHandler):
+            return None  # a timer or a stream consumer: no request to continue
+        route = worker_ctx.entrypoint.url  # the declared path, not the ids in it
+        span = TRACING.start(f"{request.method} {route}", parse(request.headers.get(HEADER)), "server",
+                             {"http.request.method": request.method, "http.route": route})
+        self.spans[worker_ctx] = span
+        worker_ctx.data[HEADER] = str(span.context)
+        bind_trace(span.context.trace_id)
+        return span.context
+
+    def worker_result(self, worker_ctx: Any, result: Any = None, exc_info: Any = None) -> None:
+        span = self.spans.pop(worker_ctx, None)
+        if span is not None:
+            status = getattr(result, "status_code", None)
+            span.end(error=exc_info[1] if exc_info else ("server error" if (status or 0) >= 500 else None),
+                     attributes={"http.response.status_code": status} if status else None)
 
 
 class Authenticator(DependencyProvider):

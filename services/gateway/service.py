@@ -12,7 +12,7 @@ from typing import Any
 from nameko.messaging import consume
 
 from services.gateway.broker_alarm import BrokerAlarmWatcher
-from services.gateway.http_edge import Authenticator, Correlation
+from services.gateway.http_edge import Authenticator, Correlation, RequestTrace
 from services.gateway.missed_callbacks import MissedCallbacksProvider
 from services.gateway.routes.archival import ArchivalRoutes
 from services.gateway.routes.billing import BillingRoutes
@@ -40,6 +40,7 @@ class GatewayService(IdentityRoutes, BillingRoutes, ProvisioningRoutes, TenancyR
     name = "gateway"
     settings = SETTINGS
     correlation_id = Correlation()
+    trace = RequestTrace()  # the request's span; its context travels on every RPC
     claims = Authenticator(_public_key)
     missed_callbacks = MissedCallbacksProvider()
     broker_alarm = BrokerAlarmWatcher(SETTINGS.platform)  # 503 at once while RabbitMQ blocks publishers

@@ -39,7 +39,7 @@ class DeliveryFollowing:
         by_shard: dict[int, list[Awaited]] = {}
         for each in awaiting:
             by_shard.setdefault(shard_of(each.message_id), []).append(each)
-        untracked = Cause(correlation_id=cause.correlation_id, causation_id=cause.causation_id)
+        untracked = cause.untracked()
         for shard, entries in sorted(by_shard.items()):
             def attempt(shard: int = shard, entries: list[Awaited] = entries) -> None:
                 pending = self.records.pending(shard)

@@ -49,8 +49,7 @@ def handle(app: Provisioner, inbound: Inbound) -> None:
                 app.accept_licence(event, inbound.cause)
             else:
                 app.reopen_after_restore(event, inbound.cause)
-        steps = Cause(correlation_id=inbound.envelope.correlation_id, causation_id=str(inbound.envelope.event_id))
-        app.steps.finish_pending(event.tenant_id, steps)
+        app.steps.finish_pending(event.tenant_id, inbound.cause.untracked())
         return
     store = app.records.store
     skip_if_handled(store, inbound)

@@ -40,7 +40,7 @@ class Steps:
     def finish_pending(self, tenant_id: uuid.UUID, cause: Cause) -> int:
         """Do every remaining step of the tenant's orders; the number of steps recorded here."""
         recorded = 0
-        cause = Cause(cause.correlation_id, cause.causation_id)  # steps are not the inbound event's handling
+        cause = cause.untracked()  # steps are not the inbound event's handling
         with self.records.locks[tenant_id]:  # one worker per tenant in this process; others are fenced by the store
             # Each save records at least one step, so this ends; a conflict reads again (the helper).
             while done := retry_on_conflict(partial(self._next_steps, tenant_id, cause), tries=CONFLICT_TRIES):

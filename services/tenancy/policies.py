@@ -7,7 +7,7 @@ from services.tenancy.subscription_use_cases import SubscriptionUseCases
 from shared.events import archival, billing, identity
 from shared.kernel.inbox import Inbound
 from shared.kernel.policies import handle_platform_event, skip_if_handled
-from shared.kernel.store import Cause, ServiceApplication
+from shared.kernel.store import ServiceApplication
 
 
 def handle(store: ServiceApplication, directory: DirectoryUseCases, subscription: SubscriptionUseCases,
@@ -16,8 +16,7 @@ def handle(store: ServiceApplication, directory: DirectoryUseCases, subscription
     event, cause = inbound.event, inbound.cause
     if handle_platform_event(store, inbound):
         # A moved clock may have ended periods: lapse them now rather than at the next tick.
-        envelope = inbound.envelope
-        subscription.lapse_due(Cause(correlation_id=envelope.correlation_id, causation_id=str(envelope.event_id)))
+        subscription.lapse_due(inbound.cause.untracked())
         return
     if isinstance(event, identity.UserRegisteredV1 | identity.MobileVerifiedV1):
         directory.record_user(event.user_id, event.mobile, cause)

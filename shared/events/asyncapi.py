@@ -174,7 +174,8 @@ def build() -> dict[str, Any]:
             "description": (
                 "Every integration event the services exchange over RabbitMQ, generated from "
                 "`shared/events/catalog.py`. Messages are JSON: the envelope (event id, type, "
-                "version, producer and its position, correlation and causation ids, tenant id) "
+                "version, producer and its position, correlation and causation ids, W3C trace "
+                "context, tenant id) "
                 "with the event's fields in `payload`. Delivery is at least once; consumers "
                 "deduplicate by `event_id`. Requirement IDs cite REQUIREMENTS.md."
             ),

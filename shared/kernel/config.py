@@ -58,6 +58,9 @@ class Settings:
     jwt_public_key: str = field(default_factory=lambda: _env("JWT_PUBLIC_KEY", ""))
     sealing_private_key: str = field(default_factory=lambda: _env("SEALING_PRIVATE_KEY", ""))
     sealing_public_key: str = field(default_factory=lambda: _env("SEALING_PUBLIC_KEY", ""))
+    # The OpenTelemetry collector's base URL (OTLP over HTTP, protobuf; spans go to /v1/traces);
+    # empty: no span is exported, while trace ids still travel and are logged (shared/kernel/tracing.py).
+    otlp_endpoint: str = field(default_factory=lambda: _env("OTEL_EXPORTER_OTLP_ENDPOINT", ""))
 
     @property
     def production(self) -> bool:

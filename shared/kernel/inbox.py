@@ -38,6 +38,7 @@ from shared.kernel.publisher import ConfirmedPublisher, Outgoing, PublishFailed
 from shared.kernel.relay import STORE_UNAVAILABLE
 from shared.kernel.store import AlreadyHandled, Cause
 from shared.kernel.topology import dead_exchange, retry_queue_name, work_queue
+from shared.kernel.tracing import HEADER, TRACING, Span
 
 ATTEMPT_HEADER = "x-attempt"
 
@@ -51,12 +52,15 @@ class Inbound:
     # failure as an outcome instead of raising.
     last_attempt: bool = False
     received_at: float = field(default_factory=time.perf_counter, compare=False)  # for the handling time
+    # This delivery's span (shared/kernel/tracing.py): the handler's events continue from it.
+    span: Span | None = field(default=None, compare=False, repr=False)
 
     @property
     def cause(self) -> Cause:
         return Cause(correlation_id=self.envelope.correlation_id,
                      causation_id=str(self.envelope.event_id),
-                     inbox_event_id=self.envelope.event_id)
+                     inbox_event_id=self.envelope.event_id,
+                     traceparent=str(self.span.context) if self.span else self.envelope.traceparent)
 
 
 def settings_from_config(config: dict[str, Any], service: str) -> Settings:
@@ -130,10 +134,13 @@ class Inbox(Consumer):
             self._settle_failure(message, attempt, f"invalid message: {_short(exc)}", retryable=False)
             return False
         assert self.settings is not None
-        inbound = Inbound(envelope, event, attempt, last_attempt=attempt > len(self.settings.retry_delays_ms))
+        delivery = TRACING.delivery(envelope, self.container.service_name, attempt)
+        inbound = Inbound(envelope, event, attempt, last_attempt=attempt > len(self.settings.retry_delays_ms),
+                          span=delivery)
         self.container.spawn_worker(
             self, (inbound,), {},
-            context_data={"correlation_id": envelope.correlation_id, "causation_id": str(envelope.event_id)},
+            context_data={"correlation_id": envelope.correlation_id, "causation_id": str(envelope.event_id),
+                          HEADER: str(delivery.context)},
             handle_result=lambda worker_ctx, result=None, exc_info=None: self._finish(
                 message, inbound, result, exc_info),
         )
@@ -147,6 +154,9 @@ class Inbox(Consumer):
             return self._settle(message, inbound, result, exc_info)
         finally:
             self.in_flight -= 1
+            if inbound.span is not None:  # a duplicate is no failure
+                failed = exc_info is not None and not isinstance(exc_info[1], AlreadyHandled)
+                inbound.span.end(error=exc_info[1] if failed else None)
 
     def _settle(self, message: Any, inbound: Inbound, result: Any, exc_info: Any) -> tuple[Any, Any]:
         metrics.inbox_finished(self.container.service_name, inbound, exc_info)

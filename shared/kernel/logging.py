@@ -38,3 +38,9 @@ def get_logger(**context: Any) -> Any:
 
 def bind_correlation(correlation_id: str | None, causation_id: str | None = None) -> None:
     structlog.contextvars.bind_contextvars(correlation_id=correlation_id, causation_id=causation_id)
+
+
+def bind_trace(trace_id: str | None) -> None:
+    """The W3C trace id of the work being done: always one parsed by shared/kernel/tracing.py
+    (32 hex digits), never a header as a caller sent it."""
+    structlog.contextvars.bind_contextvars(trace_id=trace_id)

@@ -2,7 +2,8 @@
 
 ``EventSourcedApp`` builds the service's application once per process (the composition
 root), declares the topology, and runs the relay in a managed green thread.
-``RequestCause`` gives an RPC method the cause of its change (the request's correlation id).
+``RequestCause`` gives an RPC method the cause of its change (the request's correlation id
+and trace context). Each RPC is a span continuing the caller's trace (``rpc_trace``).
 The application's provider also times each RPC and, when scraped, reports the service's
 promise gauges (shared/kernel/metrics.py).
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import eventlet
 from nameko.extensions import DependencyProvider
@@ -21,13 +23,30 @@ from shared.kernel import metrics, topology
 from shared.kernel.deadletters import DeadLetters
 from shared.kernel.degradation import DEGRADATION
 from shared.kernel.inbox import settings_from_config
-from shared.kernel.logging import bind_correlation, configure, get_logger
+from shared.kernel.logging import bind_correlation, bind_trace, configure, get_logger
 from shared.kernel.relay import Relay, Translate
 from shared.kernel.store import Cause, ServiceApplication
+from shared.kernel.tracing import HEADER, TRACING, Span, TraceParent, parse
 
 AppFactory = Callable[..., ServiceApplication]
 # The service's promise gauges from its own state (metrics.PROMISES' names), run on each scrape.
 Figures = Callable[[Any], dict[str, float]]  # given the service's own application
+_RPC_SPANS: WeakKeyDictionary[Any, Span] = WeakKeyDictionary()  # by worker context, until its result
+
+
+def rpc_trace(worker_ctx: Any) -> TraceParent | None:
+    """The trace context a worker's changes record. An RPC gets a span continuing the caller's
+    context (a malformed one is ignored: a new trace), begun by whichever provider asks first
+    and ended by EventSourcedApp; its own calls carry it on. An inbox worker's context is its
+    delivery's span (shared/kernel/inbox.py); a timer has none."""
+    span = _RPC_SPANS.get(worker_ctx)
+    if span is None and isinstance(worker_ctx.entrypoint, Rpc):
+        service, method = worker_ctx.container.service_name, worker_ctx.entrypoint.method_name
+        span = TRACING.start(f"rpc {service}.{method}", parse(worker_ctx.data.get(HEADER)), "server",
+                             {"rpc.system": "nameko", "rpc.service": service, "rpc.method": method})
+        _RPC_SPANS[worker_ctx] = span
+        worker_ctx.data[HEADER] = str(span.context)
+    return span.context if span is not None else parse(worker_ctx.data.get(HEADER))
 
 
 class EventSourcedApp(DependencyProvider):
@@ -87,8 +106,17 @@ class EventSourcedApp(DependencyProvider):
     def get_dependency(self, worker_ctx: Any) -> ServiceApplication:
         data = worker_ctx.data
         bind_correlation(data.get("correlation_id"), data.get("causation_id"))
+        trace = rpc_trace(worker_ctx)
+        bind_trace(trace.trace_id if trace else None)
         assert self.app is not None
         return self.app
+
+    def worker_result(self, worker_ctx: Any, result: Any = None, exc_info: Any = None) -> None:
+        span = _RPC_SPANS.pop(worker_ctx, None)
+        if span is not None:  # an answered refusal ({"error": …}) is the RPC working, not failing
+            refused = result.get("error") if isinstance(result, dict) else None
+            span.end(error=exc_info[1] if exc_info else None,
+                     attributes={"platform.answer.error": refused} if isinstance(refused, str) else None)
 
 
 class RequestCause(DependencyProvider):
@@ -96,7 +124,9 @@ class RequestCause(DependencyProvider):
 
     def get_dependency(self, worker_ctx: Any) -> Cause:
         correlation = worker_ctx.data.get("correlation_id") or worker_ctx.call_id
-        return Cause(correlation_id=str(correlation), causation_id=worker_ctx.data.get("causation_id"))
+        trace = rpc_trace(worker_ctx)
+        return Cause(correlation_id=str(correlation), causation_id=worker_ctx.data.get("causation_id"),
+                     traceparent=str(trace) if trace else None)
 
 
 STORE_RETRY_AFTER_SECONDS = 5

@@ -36,6 +36,7 @@ from shared.kernel.publisher import ConfirmedPublisher, Outgoing, PublishFailed
 from shared.kernel.schema import create_table_in_turn
 from shared.kernel.store import ServiceApplication, postgres_dsn
 from shared.kernel.topology import events_exchange
+from shared.kernel.tracing import TRACING
 
 Translate = Callable[[DomainEventProtocol[Any]], IntegrationEvent | None]
 # The store or the checkpoint's connection failed: worth waiting for, not worth dying of.
@@ -143,7 +144,7 @@ def envelope_for(app: ServiceApplication, translate: Translate, service: str, no
         occurred_at=meta["timestamp"], producer=service,
         producer_position=notification.id,
         correlation_id=meta.get("correlation_id") or str(event_id),
-        causation_id=meta.get("causation_id"), tenant_id=tenant,
+        causation_id=meta.get("causation_id"), traceparent=meta.get("traceparent"), tenant_id=tenant,
         payload=integration.model_dump(mode="json"),
     )
 
@@ -176,19 +177,20 @@ class Relay:
         if not notifications:
             return 0
         outgoing = []
-        appended_at = []  # of what is published: its lag
+        envelopes = []  # for their spans (shared/kernel/tracing.py)
         for notification in notifications:
             envelope = self.envelope_for(notification)
             if envelope is not None:
-                appended_at.append(envelope.occurred_at)
+                envelopes.append(envelope)
                 outgoing.append(Outgoing(self.exchange, envelope.routing_key, envelope.to_wire(),
                                          message_id=str(envelope.event_id),
                                          correlation_id=envelope.correlation_id))
-        self.publisher.publish_batch(outgoing)  # raises unless every message was confirmed
+        with TRACING.publishing(envelopes):
+            self.publisher.publish_batch(outgoing)  # raises unless every message was confirmed
         self.position = notifications[-1].id
         self.checkpoint.save(self.position)
         self.published_total += len(outgoing)
-        metrics.relay_published(self.settings.service, appended_at)
+        metrics.relay_published(self.settings.service, [e.occurred_at for e in envelopes])
         return len(notifications)
 
     def lag(self) -> int:

@@ -37,6 +37,7 @@ from nameko.containers import ServiceContainer  # noqa: E402
 from shared.kernel import draining, health_file, metrics, topology  # noqa: E402
 from shared.kernel.config import Settings  # noqa: E402
 from shared.kernel.logging import configure, get_logger  # noqa: E402
+from shared.kernel.tracing import TRACING  # noqa: E402
 
 
 def nameko_config(settings: Settings, **extra: Any) -> dict[str, Any]:
@@ -72,6 +73,7 @@ def main(argv: list[str]) -> int:
     service_cls = find_service_class(module_name)
     settings = Settings(service=service_cls.name)
     configure(settings.service, settings.log_level)
+    TRACING.configure(settings)  # spans exported only when OTEL_EXPORTER_OTLP_ENDPOINT is set
     log = get_logger()
     topology.declare(settings)
     serve_metrics(settings)
@@ -110,6 +112,7 @@ def main(argv: list[str]) -> int:
         container.wait()
     finally:
         beat.kill()
+        TRACING.shutdown()  # the last spans, for a few seconds at most
         health_file.write(health, "stopped")
         log.info("service.stopped")
     return 0

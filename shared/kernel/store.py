@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError, Application, LRUCache, ProcessingEvent, Repository
@@ -27,10 +27,18 @@ class Cause:
     # Set when handling an integration event: recorded atomically with the change, so a
     # redelivery of the same event is refused by the store.
     inbox_event_id: uuid.UUID | None = None
+    # The W3C trace context of the work making the change (shared/kernel/tracing.py): recorded on
+    # each of its events, so the relay puts it in their envelopes and consumers continue the trace.
+    traceparent: str | None = None
 
     @classmethod
-    def new_request(cls, correlation_id: str | None = None) -> Cause:
-        return cls(correlation_id=correlation_id or str(uuid.uuid4()))
+    def new_request(cls, correlation_id: str | None = None, traceparent: str | None = None) -> Cause:
+        return cls(correlation_id=correlation_id or str(uuid.uuid4()), traceparent=traceparent)
+
+    def untracked(self) -> Cause:
+        """The same cause for a save that must not record the inbound event as handled (the
+        work that follows a handling, in its own transactions)."""
+        return replace(self, inbox_event_id=None)
 
 
 class AlreadyHandled(Exception):
@@ -171,6 +179,8 @@ class ServiceApplication(Application[uuid.UUID]):
         for domain_event in processing.events:
             object.__setattr__(domain_event, "correlation_id", cause.correlation_id)
             object.__setattr__(domain_event, "causation_id", cause.causation_id)
+            if cause.traceparent is not None:  # untraced work stores its events as before
+                object.__setattr__(domain_event, "traceparent", cause.traceparent)
         try:
             recordings = self._record(processing)
         except (IntegrityError, OperationalError):

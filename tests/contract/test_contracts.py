@@ -299,6 +299,38 @@ def test_versions_are_numbered_and_every_old_one_has_an_upcaster(spec: EventSpec
     assert set(spec.upcasters) == set(range(1, len(spec.versions)))
 
 
+# --- trace context (issue #17) --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", CURRENT, ids=_name)
+def test_an_envelope_from_before_traces_still_loads_and_goes_out_unchanged(model: type[IntegrationEvent]) -> None:
+    before = {key: value for key, value in _golden(model).items() if key != "traceparent"}
+    envelope = Envelope.model_validate(before)
+    assert envelope.traceparent is None
+    assert type(parse_payload(envelope)) is model
+    assert envelope.to_wire() == before  # no "traceparent": null for a consumer from before traces
+
+
+@pytest.mark.parametrize("unreadable", [
+    "", "not-a-trace", "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",  # upper case
+    "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+    "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra", 42, ["00"], {"trace": "x"}])
+def test_a_trace_context_that_cannot_be_read_is_read_as_absent_never_refused(unreadable: Any) -> None:
+    from shared.events.billing import PaymentSucceededV1
+
+    envelope = _golden_envelope(PaymentSucceededV1, traceparent=unreadable)
+    assert envelope.traceparent is None and type(parse_payload(envelope)) is PaymentSucceededV1
+
+
+def test_a_later_version_of_the_trace_context_is_kept_in_the_form_we_write() -> None:
+    from shared.events.billing import PaymentSucceededV1
+
+    later = "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-what-comes-next"
+    envelope = _golden_envelope(PaymentSucceededV1, traceparent=later)
+    assert envelope.traceparent == "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+
 # --- unknown events -------------------------------------------------------------------------
 
 
