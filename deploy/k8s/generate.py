@@ -156,11 +156,14 @@ SCRAPE_ANNOTATIONS = {"prometheus.io/scrape": "true", "prometheus.io/port": str(
 
 def deployment(w: Workload) -> dict[str, Any]:
     grace = GATEWAY_GRACE_SECONDS if w.name == "gateway" else WORKER_GRACE_SECONDS
+    # An autoscaled Deployment names no replica count: every `kubectl apply` would reset the
+    # count KEDA chose (and drain the pods above it) before KEDA raised it again.
+    replicas = {} if w.autoscaled else {"replicas": 1}
     return {
         "apiVersion": "apps/v1", "kind": "Deployment",
         "metadata": {"name": w.name, "labels": labels(w.name, "gateway" if w.name == "gateway" else "service")},
         "spec": {
-            "replicas": 1,
+            **replicas,
             "revisionHistoryLimit": 5,
             "selector": {"matchLabels": selector(w.name)},
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},

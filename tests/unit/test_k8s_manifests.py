@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from shared.kernel.config import Settings
 from shared.kernel.probe import main as probe_main
 from shared.kernel.probe import verdict
 from tests.support.infrastructure import missing_tool
-from tools.ops import k8s
+from tools.ops import k8s, k8s_custom
 from tools.ops.k8s import K8S_ROOT, TARGETS, KubectlMissing, RenderError, render, validate
 
 WORKERS = set(SERVICES)
@@ -36,17 +37,22 @@ PROVIDER_CALLERS = {"notifications", "billing"}
 OPERATIONS = K8S_ROOT.parents[1] / "docs" / "operations.md"
 
 
-@functools.cache
-def _rendered(target: str) -> list[dict[str, Any]]:
-    return render(TARGETS[target])
-
-
-def rendered(target: str) -> list[dict[str, Any]]:
+def render_with_kubectl(directory: Path) -> list[dict[str, Any]]:
+    """render(), or a skip on a developer's machine without kubectl (a failure in CI)."""
     try:
-        return copy.deepcopy(_rendered(target))
+        return render(directory)
     except KubectlMissing as error:
         missing_tool(str(error))
         raise
+
+
+@functools.cache
+def _rendered(target: str) -> list[dict[str, Any]]:
+    return render_with_kubectl(TARGETS[target])
+
+
+def rendered(target: str) -> list[dict[str, Any]]:
+    return copy.deepcopy(_rendered(target))  # a test may change what it reads
 
 
 def of_kind(docs: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
@@ -76,20 +82,20 @@ def test_the_generated_base_is_what_generate_py_writes() -> None:
 
 
 # -- kubectl is required, never skipped --------------------------------------------------
-def _without_cached_kubectl(monkeypatch: pytest.MonkeyPatch, path: str) -> None:
-    k8s.kubectl.cache_clear()
-    monkeypatch.setenv("PATH", path)
-
-
 @pytest.fixture
-def fresh_kubectl() -> Any:
-    yield
-    k8s.kubectl.cache_clear()  # the real one again for the next test
+def search_path(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
+    """Sets PATH for looking kubectl up afresh; the real one is found again afterwards."""
+    def use(path: str) -> None:
+        k8s.kubectl.cache_clear()
+        monkeypatch.setenv("PATH", path)
+
+    yield use
+    k8s.kubectl.cache_clear()
 
 
-def test_without_kubectl_the_check_fails_and_says_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                      fresh_kubectl: None, capsys: pytest.CaptureFixture[str]) -> None:
-    _without_cached_kubectl(monkeypatch, str(tmp_path))
+def test_without_kubectl_the_check_fails_and_says_why(tmp_path: Path, search_path: Callable[[str], None],
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    search_path(str(tmp_path))
     with pytest.raises(KubectlMissing, match="kubernetes-client"):
         render(TARGETS["dev"])
     assert k8s.main(["validate"]) == 1
@@ -101,21 +107,14 @@ def test_without_kubectl_the_check_fails_and_says_why(tmp_path: Path, monkeypatc
     '{"clientVersion": {}, "kustomizeVersion": "v4.5.7"}',
     "not json",
 ])
-def test_a_kubectl_with_an_old_kustomize_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                    fresh_kubectl: None, answer: str) -> None:
+def test_a_kubectl_with_an_old_kustomize_is_refused(tmp_path: Path, search_path: Callable[[str], None],
+                                                    answer: str) -> None:
     fake = tmp_path / "kubectl"
     fake.write_text(f"#!/bin/sh\ncat <<'EOF'\n{answer}\nEOF\n")
     fake.chmod(0o755)
-    _without_cached_kubectl(monkeypatch, f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    search_path(f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
     with pytest.raises(KubectlMissing, match=r"v5\.0 or newer"):
         k8s.kubectl()
-
-
-def test_kustomizes_own_refusal_is_reported(tmp_path: Path) -> None:
-    copy_dir = broken_copy(tmp_path, "overlays/dev/kustomization.yaml", "  - path: ingress.yaml\n",
-                           "  - path: ingress.yaml\n  - path: missing.yaml\n")
-    with pytest.raises(RenderError, match=r"missing\.yaml"):
-        render_or_skip(copy_dir / "overlays" / "dev")
 
 
 # -- a broken copy must fail ------------------------------------------------------------
@@ -130,12 +129,21 @@ def broken_copy(tmp_path: Path, file: str, old: str, new: str) -> Path:
     return copy_dir
 
 
-def render_or_skip(directory: Path) -> list[dict[str, Any]]:
-    try:
-        return render(directory)
-    except KubectlMissing as error:
-        missing_tool(str(error))
-        raise
+def test_kustomizes_own_refusal_is_reported(tmp_path: Path) -> None:
+    copy_dir = broken_copy(tmp_path, "overlays/dev/kustomization.yaml", "  - path: ingress.yaml\n",
+                           "  - path: ingress.yaml\n  - path: missing.yaml\n")
+    with pytest.raises(RenderError, match=r"missing\.yaml"):
+        render_with_kubectl(copy_dir / "overlays" / "dev")
+
+
+HPA = """apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: archival-cpu
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: archival}
+  maxReplicas: 4
+"""
 
 
 @pytest.mark.parametrize(("file", "old", "new", "expected"), [
@@ -158,6 +166,11 @@ def render_or_skip(directory: Path) -> list[dict[str, Any]]:
     # KEDA reads the broker's address from an env var the target does not have
     ("base/archival.yaml", "hostFromEnv: AMQP_URI", "hostFromEnv: RABBITMQ_URI", "no RABBITMQ_URI"),
     ("base/archival.yaml", "queueName: platform.archival", "queueName: other.archival", "AMQP_NAMESPACE"),
+    # an HPA of our own beside KEDA's: the two would overwrite each other's count
+    ("base/archival.yaml", "---\napiVersion: keda.sh/v1alpha1", "---\n" + HPA + "---\napiVersion: keda.sh/v1alpha1",
+     "scaled by KEDA already"),
+    ("overlays/prod/kustomization.yaml", "  - name: gateway\n", "  - name: archival\n    count: 2\n  - name: gateway\n",
+     "leave the count to KEDA"),
     # alerts: a rule without expr, a `for` that is no duration, an alert without severity
     ("base/monitoring/alerts.yaml", "- alert: RelayStalled\n          expr:",
      "- alert: RelayStalled\n          expression:", "expr is required"),
@@ -172,9 +185,50 @@ def render_or_skip(directory: Path) -> list[dict[str, Any]]:
 def test_a_broken_manifest_fails_validation(tmp_path: Path, file: str, old: str, new: str, expected: str) -> None:
     copy_dir = broken_copy(tmp_path, file, old, new)
     target = copy_dir / "overlays" / "prod" if file.startswith("overlays/prod") else copy_dir / "base"
-    problems = validate(render_or_skip(target))
+    problems = validate(render_with_kubectl(target))
     assert problems, "the broken manifest passed validation"
     assert any(expected in p for p in problems), problems
+
+
+RULE = {"alert": "A", "expr": "up == 0", "labels": {"severity": "warning"}, "annotations": {"summary": "s"}}
+TRIGGER = {"type": "rabbitmq", "metadata": {"queueName": "q", "mode": "QueueLength", "value": "5", "host": "amqp://h"}}
+
+
+def _custom(kind: str, spec: Any) -> dict[str, Any]:
+    api = "keda.sh/v1alpha1" if kind == "ScaledObject" else "monitoring.coreos.com/v1"
+    return {"apiVersion": api, "kind": kind, "metadata": {"name": "x"}, "spec": spec}
+
+
+@pytest.mark.parametrize(("doc", "expected"), [
+    (_custom("PrometheusRule", {"groups": []}), "non-empty list"),
+    (_custom("PrometheusRule", {"groups": [{"name": "g", "rules": [RULE | {"record": "r"}]}]}), "exactly one of"),
+    (_custom("PrometheusRule", {"groups": [{"name": "g", "rules": [RULE | {"expr": " "}]}]}), "PromQL"),
+    (_custom("PrometheusRule", {"groups": [{"name": "g", "rules": [RULE | {"annotations": {}}]}]}), "summary"),
+    (_custom("PodMonitor", {"selector": {}, "podMetricsEndpoints": [{"port": "m", "interval": "30"}]}),
+     "not a duration"),
+    (_custom("PodMonitor", {"selector": {}, "podMetricsEndpoints": [{"portName": "m"}]}), "port is required"),
+    (_custom("ScaledObject", {"scaleTargetRef": {"name": "d"}, "triggers": [TRIGGER | {"type": "kafka"}]}),
+     "not one this check knows"),
+    (_custom("ScaledObject", {"scaleTargetRef": {"name": "d"},
+                              "triggers": [TRIGGER | {"metadata": {**TRIGGER["metadata"], "host": None}}]}),
+     "must be a string"),
+    (_custom("ScaledObject", {"scaleTargetRef": {"name": "d"}, "triggers": [
+        {"type": "rabbitmq", "metadata": {"queueName": "q", "mode": "QueueLength", "value": "5"}}]}),
+     "host, hostFromEnv or authenticationRef"),
+    (_custom("ScaledObject", {"scaleTargetRef": {"name": "d"}, "triggers": [
+        {"type": "cpu", "metadata": {"value": "70"}}]}), "Utilization or AverageValue"),
+    (_custom("ScaledObject", None), "must be a mapping"),
+    ({"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject", "metadata": {}}, "metadata.name"),
+])
+def test_the_custom_resource_checks(doc: dict[str, Any], expected: str) -> None:
+    problems = k8s_custom.check(doc)
+    assert problems and any(expected in p for p in problems), problems
+
+
+def test_the_custom_resource_checks_accept_a_well_formed_one_and_leave_other_kinds_alone() -> None:
+    assert k8s_custom.check(_custom("PrometheusRule", {"groups": [{"name": "g", "rules": [RULE]}]})) == []
+    assert k8s_custom.check(_custom("ScaledObject", {"scaleTargetRef": {"name": "d"}, "triggers": [TRIGGER]})) == []
+    assert k8s_custom.check({"apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor"}) is None
 
 
 # -- what the platform relies on --------------------------------------------------------
@@ -299,8 +353,15 @@ def test_overlays_set_the_mode_and_the_replicas(target: str, mode: str, min_repl
     config = of_kind(docs, "ConfigMap")["platform-config"]["data"]
     assert config["PLATFORM_ENV"] == mode
     assert config["EVENT_STORE"] == "postgres"
-    assert all(d["spec"]["replicas"] >= min_replicas for name, d in of_kind(docs, "Deployment").items()
-               if name != "opsctl")
+    scaled = of_kind(docs, "ScaledObject")
+    for name, deployment in of_kind(docs, "Deployment").items():
+        if name in scaled:
+            # KEDA owns the count: an apply that named one would reset it (and drain pods) each time
+            assert "replicas" not in deployment["spec"], name
+            assert scaled[name]["spec"]["minReplicaCount"] >= min_replicas
+        elif name != "opsctl":
+            assert deployment["spec"]["replicas"] >= min_replicas, name
+    assert set(scaled) == PURE_CONSUMERS
     namespaces = {d["metadata"]["namespace"] for d in docs}
     assert namespaces == {"platform-dev" if target == "dev" else "platform"}
     ingress = of_kind(docs, "Ingress")["gateway"]

@@ -128,9 +128,12 @@ def consistency_problems(docs: list[Doc]) -> list[str]:
                 if ref and ref not in by_kind.get("ConfigMap", {}):
                     problems.append(f"Deployment/{name}: ConfigMap {ref} is not defined")
             problems += _metrics_port_problems(name, template, container, config)
+    keda_targets = {d["spec"]["scaleTargetRef"]["name"] for d in by_kind.get("ScaledObject", {}).values()}
     for name, doc in by_kind.get("HorizontalPodAutoscaler", {}).items():
         if doc["spec"]["scaleTargetRef"]["name"] not in deployments:
             problems.append(f"HorizontalPodAutoscaler/{name}: scales a Deployment that does not exist")
+        if doc["spec"]["scaleTargetRef"]["name"] in keda_targets:
+            problems.append(f"HorizontalPodAutoscaler/{name}: its Deployment is scaled by KEDA already")
     for name, doc in by_kind.get("ScaledObject", {}).items():
         problems += _scaled_object_problems(name, doc, deployments, config)
     for name, doc in by_kind.get("PodMonitor", {}).items():
@@ -173,6 +176,9 @@ def _scaled_object_problems(name: str, doc: Doc, deployments: dict[str, Doc], co
         return [f"ScaledObject/{name}: scales a Deployment that does not exist"]
     env = {e["name"] for c in target["spec"]["template"]["spec"]["containers"] for e in c.get("env", [])}
     problems = []
+    if "replicas" in target["spec"]:
+        # every apply would reset the count KEDA chose, draining the pods above it
+        problems.append(f"ScaledObject/{name}: its Deployment names replicas; leave the count to KEDA")
     for trigger in doc["spec"]["triggers"]:
         metadata = trigger["metadata"]
         if "hostFromEnv" in metadata and metadata["hostFromEnv"] not in env:
