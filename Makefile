@@ -49,7 +49,8 @@ lint: install k8s-validate
 	$(BIN)/mypy
 	$(BIN)/python -m shared.events.asyncapi --check
 
-## make k8s-validate — render deploy/k8s (base, dev, prod) offline and check it against the Kubernetes schemas
+## make k8s-validate — render deploy/k8s (base, dev, prod) with `kubectl kustomize` and check every document
+## offline: Kubernetes' schemas, the custom resources' required fields, ports and references
 k8s-validate: install
 	$(BIN)/python deploy/k8s/generate.py --check
 	$(BIN)/python -m tools.ops.k8s validate

@@ -1,6 +1,8 @@
 """Writes deploy/k8s/base/: the seven workloads share one shape (one image, one runner, the
-same probes, budgets and policies), so they are written from this one description rather
-than copied seven times by hand. Run it after changing a service's needs:
+same probes, budgets, policies, metrics port and scrape annotations), so they are written
+from this one description rather than copied seven times by hand, and so is the Grafana
+dashboard (base/monitoring/dashboard.json, many panels of one shape). Run it after changing
+a service's needs:
 
     python deploy/k8s/generate.py          # rewrite base/*.yaml
     python deploy/k8s/generate.py --check  # exit 1 if base/ is not what this file writes (CI)
@@ -11,6 +13,7 @@ Overlays (dev, prod) stay hand-written strategic-merge patches over the result.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +26,13 @@ IMAGE = "platform"  # overlays pin registry and tag with kustomize's `images:`
 PART_OF = "platform"
 VAR_DIR = "/var/lib/platform"
 GATEWAY_PORT = 8000
+# Every process serves Prometheus metrics on this port of its own pod; the ConfigMap's
+# METRICS_PORT must say the same (tools/ops/k8s.py checks it).
+METRICS_PORT = 9100
+# Where Prometheus runs: the only peer allowed in to a service's pod, on METRICS_PORT.
+MONITORING_NAMESPACE = "monitoring"
+# AMQP_NAMESPACE in the ConfigMap: KEDA reads the work queue `<namespace>.<service>.events`.
+AMQP_NAMESPACE = "platform"
 # The drain after SIGTERM: consumers stop, in-flight handlers finish (an SMS or payment call
 # may take 8 s: 3 s to connect, 5 s to read; its retry hand-off a few more), acks are sent, the
 # relay ends its batch.
@@ -44,6 +54,9 @@ class Workload:
     secrets: dict[str, tuple[str, ...]] = field(default_factory=dict)  # Secret → keys it reads
     database: bool = True
     autoscaled: bool = False  # a pure consumer: more replicas = more competing consumers
+    # Ready messages on its work queue per replica before KEDA adds one (a prefetch's worth
+    # waiting beyond what every replica already holds).
+    queue_per_replica: int = 20
     provider_egress: bool = False  # calls an outside provider over HTTPS
     tenant_data: bool = False  # opens the businesses' books, backups or exports (shared volume)
 
@@ -101,6 +114,7 @@ def container(w: Workload) -> dict[str, Any]:
         "command": ["python", "-m", "shared.kernel.runner", f"services.{w.name}.service"],
         "envFrom": env_from(w.name if w.database else None),
         "env": secret_env(w.secrets),
+        "ports": [{"name": "metrics", "containerPort": METRICS_PORT, "protocol": "TCP"}],
         "resources": {"requests": {"cpu": "100m", "memory": "192Mi"},
                       "limits": {"cpu": "1", "memory": "512Mi"}},
         "volumeMounts": [{"name": "var", "mountPath": VAR_DIR}] + (
@@ -112,7 +126,7 @@ def container(w: Workload) -> dict[str, Any]:
     if w.name == "gateway":
         spec["env"] = [{"name": "WEB_SERVER_ADDRESS", "value": f"0.0.0.0:{GATEWAY_PORT}"},
                        {"name": "TRUST_FORWARDED_FOR", "value": "1"}, *spec["env"]]
-        spec["ports"] = [{"name": "http", "containerPort": GATEWAY_PORT}]
+        spec["ports"] = [{"name": "http", "containerPort": GATEWAY_PORT}, *spec["ports"]]
         # Liveness asks only whether the process answers: restarting the gateway cures no
         # service's outage. Readiness asks /health, which asks each service.
         spec["startupProbe"] = {"tcpSocket": {"port": "http"}, "periodSeconds": 2, "failureThreshold": 30}
@@ -134,18 +148,28 @@ def pod_security() -> dict[str, Any]:
             "seccompProfile": {"type": "RuntimeDefault"}}
 
 
+# For a Prometheus that discovers pods by annotation; one run by the Prometheus Operator uses
+# the PodMonitor in base/monitoring/ instead (deploy/k8s/README.md).
+SCRAPE_ANNOTATIONS = {"prometheus.io/scrape": "true", "prometheus.io/port": str(METRICS_PORT),
+                      "prometheus.io/path": "/metrics"}
+
+
 def deployment(w: Workload) -> dict[str, Any]:
     grace = GATEWAY_GRACE_SECONDS if w.name == "gateway" else WORKER_GRACE_SECONDS
+    # An autoscaled Deployment names no replica count: every `kubectl apply` would reset the
+    # count KEDA chose (and drain the pods above it) before KEDA raised it again.
+    replicas = {} if w.autoscaled else {"replicas": 1}
     return {
         "apiVersion": "apps/v1", "kind": "Deployment",
         "metadata": {"name": w.name, "labels": labels(w.name, "gateway" if w.name == "gateway" else "service")},
         "spec": {
-            "replicas": 1,
+            **replicas,
             "revisionHistoryLimit": 5,
             "selector": {"matchLabels": selector(w.name)},
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
             "template": {
-                "metadata": {"labels": labels(w.name, "gateway" if w.name == "gateway" else "service")},
+                "metadata": {"labels": labels(w.name, "gateway" if w.name == "gateway" else "service"),
+                             "annotations": SCRAPE_ANNOTATIONS},
                 "spec": {
                     "terminationGracePeriodSeconds": grace,
                     "automountServiceAccountToken": False,
@@ -174,17 +198,28 @@ def disruption_budget(w: Workload) -> dict[str, Any]:
             "spec": {"maxUnavailable": 1, "selector": {"matchLabels": selector(w.name)}}}
 
 
-def autoscaler(w: Workload) -> dict[str, Any]:
-    return {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+def scaled_object(w: Workload) -> dict[str, Any]:
+    """KEDA scales a pure consumer on its work, the ready messages on its work queue, with CPU
+    as a second trigger. Instead of an HPA of our own, not beside one: KEDA drives the HPA it
+    creates, and two HPAs on one Deployment fight over its replicas."""
+    return {"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject",
             "metadata": {"name": w.name, "labels": labels(w.name)},
             "spec": {
                 "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": w.name},
-                "minReplicas": 1, "maxReplicas": 4,
-                "metrics": [{"type": "Resource", "resource": {
-                    "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}}],
-                # Scale down slowly: a removed pod drains its in-flight messages first.
-                "behavior": {"scaleDown": {"stabilizationWindowSeconds": 300,
-                                           "policies": [{"type": "Pods", "value": 1, "periodSeconds": 60}]}},
+                # Never to zero: the process also runs its relay, its timers and its RPC.
+                "minReplicaCount": 1, "maxReplicaCount": 4,
+                "pollingInterval": 15,
+                "advanced": {"horizontalPodAutoscalerConfig": {"behavior": {
+                    # Scale down slowly: a removed pod drains its in-flight messages first.
+                    "scaleDown": {"stabilizationWindowSeconds": 300,
+                                  "policies": [{"type": "Pods", "value": 1, "periodSeconds": 60}]}}}},
+                "triggers": [
+                    # hostFromEnv: KEDA reads AMQP_URI (vhost included) from the pod's own Secret ref.
+                    {"type": "rabbitmq", "metadata": {
+                        "protocol": "amqp", "mode": "QueueLength", "value": str(w.queue_per_replica),
+                        "queueName": f"{AMQP_NAMESPACE}.{w.name}.events", "hostFromEnv": "AMQP_URI"}},
+                    {"type": "cpu", "metricType": "Utilization", "metadata": {"value": "70"}},
+                ],
             }}
 
 
@@ -207,6 +242,11 @@ def database(service: str) -> dict[str, Any]:
     return infra_peer("postgresql", 5432, **{"platform/database": service})
 
 
+SCRAPER = {"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": MONITORING_NAMESPACE}},
+                     "podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}}}],
+           "ports": [{"protocol": "TCP", "port": METRICS_PORT}]}
+
+
 def network_policy(w: Workload) -> dict[str, Any]:
     egress = [DNS, BROKER]
     if w.database:
@@ -220,9 +260,9 @@ def network_policy(w: Workload) -> dict[str, Any]:
     if w.name == "gateway":
         spec["ingress"] = [{"from": [{"namespaceSelector": {"matchLabels": {
                                 "kubernetes.io/metadata.name": "ingress-nginx"}}}],
-                            "ports": [{"protocol": "TCP", "port": GATEWAY_PORT}]}]
+                            "ports": [{"protocol": "TCP", "port": GATEWAY_PORT}]}, SCRAPER]
     else:
-        spec["ingress"] = []  # nothing calls a service but over the broker
+        spec["ingress"] = [SCRAPER]  # nothing calls a service but over the broker; Prometheus scrapes it
     return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
             "metadata": {"name": w.name, "labels": labels(w.name)}, "spec": spec}
 
@@ -312,12 +352,134 @@ def migrate_job() -> list[dict[str, Any]]:
     return [job, policy]
 
 
+# -- the Grafana dashboard ------------------------------------------------------------------
+# The onboarding as the gateway sees it (routes in werkzeug's form, as the route label carries
+# them) and as the services' inboxes see it (the events along the chain, in order).
+ONBOARDING_ROUTES = ("/identity/registrations", "/identity/registrations/verify", "/identity/sessions",
+                     "/billing/orders", "/billing/orders/<order_id>/invoice",
+                     "/billing/orders/<order_id>/payments", "/billing/payments/<payment_id>/callback",
+                     "/billing/payments/<payment_id>", "/me")
+ONBOARDING_EVENTS = ("UserRegistered", "VerificationCodeIssued", "MobileVerified", "PaymentSucceeded",
+                     "TenantProvisioned", "ModulesActivated", "BusinessActivated")
+REFUND_DEADLINE_SECONDS = 72 * 3600  # BI-2
+NS = 'namespace="$namespace"'
+RATE = "[$__rate_interval]"
+
+
+def _one_of(values: tuple[str, ...]) -> str:
+    return "|".join(values)
+
+
+def panel(title: str, description: str, exprs: dict[str, str], unit: str = "short", kind: str = "timeseries",
+          thresholds: tuple[tuple[str, float | None], ...] = (("green", None),)) -> dict[str, Any]:
+    """One panel; exprs maps each query's legend to its PromQL."""
+    return {"type": kind, "title": title, "description": description,
+            "datasource": {"type": "prometheus", "uid": "${datasource}"},
+            "targets": [{"refId": chr(ord("A") + i), "expr": expr, "legendFormat": legend,
+                         "datasource": {"type": "prometheus", "uid": "${datasource}"}}
+                        for i, (legend, expr) in enumerate(exprs.items())],
+            "fieldConfig": {"defaults": {"unit": unit, "thresholds": {"mode": "absolute", "steps": [
+                {"color": color, "value": value} for color, value in thresholds]}}, "overrides": []},
+            "options": {}}
+
+
+def dashboard_panels() -> list[tuple[str, list[dict[str, Any]]]]:
+    routes = f'{NS}, route=~"{_one_of(ONBOARDING_ROUTES)}"'
+    chain = f'{NS}, event_type=~"{_one_of(ONBOARDING_EVENTS)}"'
+    danger = (("green", None), ("orange", 1.0))
+    return [
+        ("Onboarding funnel", [
+            panel("Requests per onboarding route", "Gateway requests per second along sign-up, order, payment",
+                  {"{{method}} {{route}}": f"sum by (method, route) (rate(gateway_requests_total{{{routes}}}{RATE}))"},
+                  "reqps"),
+            panel("Answers by status", "Onboarding routes' answers by HTTP status (503: a service unreachable)",
+                  {"{{status}}": f"sum by (status) (rate(gateway_requests_total{{{routes}}}{RATE}))"}, "reqps"),
+            panel("Latency p95 per route", "95th percentile of the gateway's answer time",
+                  {"{{route}}": "histogram_quantile(0.95, sum by (le, route) "
+                                f"(rate(gateway_request_seconds_bucket{{{routes}}}{RATE})))"}, "s"),
+            panel("Events handled along the chain", "Deliveries each service's inbox handled, per event type",
+                  {"{{service}} {{event_type}}": "sum by (service, event_type) "
+                   f'(rate(inbox_messages_total{{{chain}, outcome="handled"}}{RATE}))'}, "ops"),
+            panel("Append → handled lag p95", "From the producer's append to the consumer's handling",
+                  {"{{service}} {{event_type}}": "histogram_quantile(0.95, sum by (le, service, event_type) "
+                   f"(rate(inbox_lag_seconds_bucket{{{chain}}}{RATE})))"}, "s"),
+            panel("Retried, dead-lettered, invalid", "Deliveries that did not succeed the first time",
+                  {"{{service}} {{event_type}} {{outcome}}": "sum by (service, event_type, outcome) "
+                   f'(rate(inbox_messages_total{{{NS}, outcome=~"retried|dead_lettered|invalid"}}{RATE}))'},
+                  "ops"),
+        ]),
+        ("Promises", [
+            panel("Oldest refund waiting (BI-2)", "Age of the oldest captured-and-failed payment not yet "
+                  "refunded; the deadline is 72 h", {"age": f"max(billing_refund_oldest_age_seconds{{{NS}}})"},
+                  "s", "stat", (("green", None), ("orange", REFUND_DEADLINE_SECONDS - 24 * 3600),
+                                ("red", REFUND_DEADLINE_SECONDS - 6 * 3600))),
+            panel("Refunds pending (BI-2)", "Captured-and-failed payments not yet refunded",
+                  {"pending": f"max(billing_refunds_pending{{{NS}}})"}, "short", "stat", danger),
+            panel("SMS undelivered after 5 min (ID-2)", "Codes and messages not delivered 5 minutes after sending",
+                  {"undelivered": f"max(notifications_sms_undelivered{{{NS}}})"}, "short", "stat", danger),
+            panel("Tenants due for deletion (AR-1)", "Lapsed businesses past the 3-month grace, not yet deleted",
+                  {"due": f"max(archival_tenants_due_for_deletion{{{NS}}})"}, "short", "stat", danger),
+            panel("Dead letters waiting", "Messages in each service's dead-letter queue (opsctl dead-letters)",
+                  {"{{service}}": f"max by (service) (deadletters_waiting{{{NS}}})"}, "short", "stat", danger),
+        ]),
+        ("Plumbing", [
+            panel("Relay backlog", "Recorded events not yet published, per service",
+                  {"{{service}}": f"max by (service) (relay_backlog_events{{{NS}}})"}),
+            panel("Relay lag p95", "Append → published",
+                  {"{{service}}": "histogram_quantile(0.95, sum by (le, service) "
+                                  f"(rate(relay_lag_seconds_bucket{{{NS}}}{RATE})))"}, "s"),
+            panel("Work queues: ready messages", "What KEDA scales the pure consumers on (RabbitMQ's plugin)",
+                  {"{{queue}}": "sum by (queue) (rabbitmq_queue_messages_ready"
+                                f'{{queue=~"{AMQP_NAMESPACE}\\\\.[a-z]+\\\\.events"}})'}),
+            panel("Provider calls per outcome", "SMS (kavenegar) and payment gateway (zarinpal) calls",
+                  {"{{provider}} {{operation}} {{outcome}}": "sum by (provider, operation, outcome) "
+                   f"(rate(provider_calls_total{{{NS}}}{RATE}))"}, "ops"),
+            panel("Provider latency p95", "Outside parties' answer time",
+                  {"{{provider}} {{operation}}": "histogram_quantile(0.95, sum by (le, provider, operation) "
+                   f"(rate(provider_call_seconds_bucket{{{NS}}}{RATE})))"}, "s"),
+            panel("RPC time p95 per method", "Service calls behind the gateway",
+                  {"{{service}}.{{method}}": "histogram_quantile(0.95, sum by (le, service, method) "
+                   f"(rate(rpc_seconds_bucket{{{NS}}}{RATE})))"}, "s"),
+        ]),
+    ]
+
+
+def dashboard() -> dict[str, Any]:
+    panels: list[dict[str, Any]] = []
+    x = y = 0
+    for index, (row, members) in enumerate(dashboard_panels()):
+        x, y = 0, y + (panels[-1]["gridPos"]["h"] if panels else 0)
+        panels.append({"type": "row", "title": row, "collapsed": False, "id": 100 * (index + 1), "panels": [],
+                       "gridPos": {"h": 1, "w": 24, "x": 0, "y": y}})
+        y += 1
+        for number, member in enumerate(members, start=1):
+            width, height = (8, 8) if member["type"] == "timeseries" else (4, 5)
+            if x + width > 24:
+                x, y = 0, y + height
+            member["id"] = 100 * (index + 1) + number
+            member["gridPos"] = {"h": height, "w": width, "x": x, "y": y}
+            x += width
+            panels.append(member)
+    return {
+        "uid": "platform-onboarding", "title": "Platform: onboarding and promises",
+        "tags": ["platform"], "timezone": "browser", "schemaVersion": 39, "version": 1,
+        "refresh": "30s", "time": {"from": "now-6h", "to": "now"}, "editable": True,
+        "templating": {"list": [
+            {"name": "datasource", "type": "datasource", "query": "prometheus", "label": "Prometheus"},
+            {"name": "namespace", "type": "query", "label": "Namespace",
+             "datasource": {"type": "prometheus", "uid": "${datasource}"},
+             "query": "label_values(gateway_requests_total, namespace)", "refresh": 2},
+        ]},
+        "panels": panels,
+    }
+
+
 def documents() -> dict[str, list[dict[str, Any]]]:
     files: dict[str, list[dict[str, Any]]] = {}
     for w in WORKLOADS:
         docs = [deployment(w), disruption_budget(w), network_policy(w)]
         if w.autoscaled:
-            docs.append(autoscaler(w))
+            docs.append(scaled_object(w))
         if w.name == "gateway":
             docs += gateway_service_and_ingress()
         files[f"{w.name}.yaml"] = docs
@@ -333,13 +495,20 @@ def render(docs: list[dict[str, Any]]) -> str:
     return header + "---\n".join(yaml.safe_dump(d, sort_keys=False, width=120) for d in docs)
 
 
+def files() -> dict[str, str]:
+    """Every file this script writes under base/, with its text."""
+    written = {name: render(docs) for name, docs in documents().items()}
+    written["monitoring/dashboard.json"] = json.dumps(dashboard(), indent=1, ensure_ascii=False) + "\n"
+    return written
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="only compare; exit 1 when base/ is stale")
     args = parser.parse_args(argv)
     stale = []
-    for name, docs in documents().items():
-        path, text = BASE / name, render(docs)
+    for name, text in files().items():
+        path = BASE / name
         if path.exists() and path.read_text() == text:
             continue
         stale.append(name)

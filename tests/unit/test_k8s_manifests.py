@@ -1,34 +1,58 @@
-"""deploy/k8s, validated offline: every rendered document of base, dev and prod against the
-Kubernetes JSON schemas (strict), plus the properties the platform relies on — probes,
-budgets, autoscaling of pure consumers only, each service reaching only the broker, its own
-database and DNS, production mode in prod. A deliberately broken copy proves the check bites."""
+"""deploy/k8s, rendered by `kubectl kustomize` and validated offline: every document of base,
+dev and prod against the Kubernetes JSON schemas (strict) or, for the custom resources, the
+structural checks of tools/ops/k8s_custom.py; plus the properties the platform relies on —
+probes, budgets, each service reaching only the broker, its own database and DNS, production
+mode in prod, every process scraped on the configured metrics port, the pure consumers scaled
+by KEDA on their queue, alerts and dashboard naming only metrics that exist (the table in
+docs/operations.md). Deliberately broken copies prove the checks bite."""
 
 from __future__ import annotations
 
+import copy
+import functools
 import importlib.util
+import json
+import os
+import re
 import shutil
-import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from shared.events.catalog import SERVICES
-from shared.kernel import health_file
+from shared.events.catalog import CATALOG, SERVICES, consumed_by
+from shared.kernel import health_file, topology
+from shared.kernel.config import Settings
 from shared.kernel.probe import main as probe_main
 from shared.kernel.probe import verdict
 from tests.support.infrastructure import missing_tool
-from tools.ops.k8s import K8S_ROOT, TARGETS, RenderError, render, validate
+from tools.ops import k8s, k8s_custom
+from tools.ops.k8s import K8S_ROOT, TARGETS, KubectlMissing, RenderError, render, validate
 
 WORKERS = set(SERVICES)
 PURE_CONSUMERS = {"notifications", "provisioning", "archival"}
 PROVIDER_CALLERS = {"notifications", "billing"}
+OPERATIONS = K8S_ROOT.parents[1] / "docs" / "operations.md"
+
+
+def render_with_kubectl(directory: Path) -> list[dict[str, Any]]:
+    """render(), or a skip on a developer's machine without kubectl (a failure in CI)."""
+    try:
+        return render(directory)
+    except KubectlMissing as error:
+        missing_tool(str(error))
+        raise
+
+
+@functools.cache
+def _rendered(target: str) -> list[dict[str, Any]]:
+    return render_with_kubectl(TARGETS[target])
 
 
 def rendered(target: str) -> list[dict[str, Any]]:
-    return render(TARGETS[target])
+    return copy.deepcopy(_rendered(target))  # a test may change what it reads
 
 
 def of_kind(docs: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
@@ -43,7 +67,8 @@ def pod(deployment: dict[str, Any]) -> dict[str, Any]:
 @pytest.mark.parametrize("target", sorted(TARGETS))
 def test_every_rendered_document_is_valid_against_the_kubernetes_schemas(target: str) -> None:
     docs = rendered(target)
-    assert len(docs) >= 25
+    assert len(docs) >= 30
+    assert {"PrometheusRule", "PodMonitor", "ScaledObject"} <= {d["kind"] for d in docs}
     assert validate(docs) == []
 
 
@@ -56,28 +81,69 @@ def test_the_generated_base_is_what_generate_py_writes() -> None:
     assert generate.main(["--check"]) == 0, "deploy/k8s/base is stale: run python deploy/k8s/generate.py"
 
 
-@pytest.mark.parametrize("target", sorted(TARGETS))
-def test_the_offline_renderer_agrees_with_kubectl_kustomize(target: str) -> None:
-    if shutil.which("kubectl") is None:
-        missing_tool("kubectl is missing: the renderer's agreement with kustomize is not checked")
-    out = subprocess.run(["kubectl", "kustomize", str(TARGETS[target])], capture_output=True, text=True,
-                         check=True, timeout=60).stdout
+# -- kubectl is required, never skipped --------------------------------------------------
+@pytest.fixture
+def search_path(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
+    """Sets PATH for looking kubectl up afresh; the real one is found again afterwards."""
+    def use(path: str) -> None:
+        k8s.kubectl.cache_clear()
+        monkeypatch.setenv("PATH", path)
 
-    def key(d: dict[str, Any]) -> tuple[str, str]:
-        return d["kind"], d["metadata"]["name"]
+    yield use
+    k8s.kubectl.cache_clear()
 
-    assert sorted(rendered(target), key=key) == sorted((d for d in yaml.safe_load_all(out) if d), key=key)
+
+def test_without_kubectl_the_check_fails_and_says_why(tmp_path: Path, search_path: Callable[[str], None],
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    search_path(str(tmp_path))
+    with pytest.raises(KubectlMissing, match="kubernetes-client"):
+        render(TARGETS["dev"])
+    assert k8s.main(["validate"]) == 1
+    assert "kubectl is not installed" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("answer", [
+    '{"clientVersion": {"gitVersion": "v1.20.5"}}',  # Debian bookworm's: kustomize v2 inside, not reported
+    '{"clientVersion": {}, "kustomizeVersion": "v4.5.7"}',
+    "not json",
+])
+def test_a_kubectl_with_an_old_kustomize_is_refused(tmp_path: Path, search_path: Callable[[str], None],
+                                                    answer: str) -> None:
+    fake = tmp_path / "kubectl"
+    fake.write_text(f"#!/bin/sh\ncat <<'EOF'\n{answer}\nEOF\n")
+    fake.chmod(0o755)
+    search_path(f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    with pytest.raises(KubectlMissing, match=r"v5\.0 or newer"):
+        k8s.kubectl()
 
 
 # -- a broken copy must fail ------------------------------------------------------------
 def broken_copy(tmp_path: Path, file: str, old: str, new: str) -> Path:
-    copy = tmp_path / "k8s"
-    shutil.copytree(K8S_ROOT, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    path = copy / file
+    copy_dir = tmp_path / "k8s"
+    if not copy_dir.exists():
+        shutil.copytree(K8S_ROOT, copy_dir, ignore=shutil.ignore_patterns("__pycache__"))
+    path = copy_dir / file
     text = path.read_text()
     assert old in text, f"{old!r} not in {file}"
     path.write_text(text.replace(old, new, 1))
-    return copy
+    return copy_dir
+
+
+def test_kustomizes_own_refusal_is_reported(tmp_path: Path) -> None:
+    copy_dir = broken_copy(tmp_path, "overlays/dev/kustomization.yaml", "  - path: ingress.yaml\n",
+                           "  - path: ingress.yaml\n  - path: missing.yaml\n")
+    with pytest.raises(RenderError, match=r"missing\.yaml"):
+        render_with_kubectl(copy_dir / "overlays" / "dev")
+
+
+HPA = """apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: archival-cpu
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: archival}
+  maxReplicas: 4
+"""
 
 
 @pytest.mark.parametrize(("file", "old", "new", "expected"), [
@@ -85,27 +151,84 @@ def broken_copy(tmp_path: Path, file: str, old: str, new: str) -> Path:
     ("base/identity.yaml", "livenessProbe:", "livenesProbe:", "livenesProbe"),
     # a wrong type
     ("base/gateway.yaml", "containerPort: 8000", "containerPort: eight-thousand", "containerPort"),
-    # a required field missing
-    ("base/notifications.yaml", "  scaleTargetRef:\n", "  scaleTarget:\n", "scaleTarget"),
-    # an overlay that breaks what it patches
-    ("overlays/prod/autoscaling-archival.yaml", "minReplicas: 2", "minReplicas: two", "minReplicas"),
     # schema-valid but inconsistent: the selector matches no pod of its own template
     ("base/tenancy.yaml", "      app.kubernetes.io/name: tenancy\n      app.kubernetes.io/part-of",
      "      app.kubernetes.io/name: tenants\n      app.kubernetes.io/part-of", "selector matches no pod"),
+    # a kind with no schema offline and no structural check is not waved through
+    ("base/monitoring/pod-monitor.yaml", "kind: PodMonitor", "kind: PodMonitr", "PodMonitr"),
+    # KEDA: a required field missing, a misspelt field, a number where KEDA wants a string
+    ("base/notifications.yaml", "  scaleTargetRef:\n", "  scaleTarget:\n", "scaleTargetRef is required"),
+    ("overlays/prod/scaling-archival.yaml", "minReplicaCount: 2", "minReplicas: 2", "unknown field minReplicas"),
+    ("overlays/prod/scaling-archival.yaml", "minReplicaCount: 2", "minReplicaCount: two", "whole numbers"),
+    ("overlays/prod/scaling-archival.yaml", "maxReplicaCount: 6", "maxReplicaCount: 1", "above maxReplicaCount"),
+    ("base/provisioning.yaml", "value: '20'", "value: 20", "must be a string"),
+    ("base/provisioning.yaml", "mode: QueueLength", "mode: QueueDepth", "QueueLength or MessageRate"),
+    # KEDA reads the broker's address from an env var the target does not have
+    ("base/archival.yaml", "hostFromEnv: AMQP_URI", "hostFromEnv: RABBITMQ_URI", "no RABBITMQ_URI"),
+    ("base/archival.yaml", "queueName: platform.archival", "queueName: other.archival", "AMQP_NAMESPACE"),
+    # an HPA of our own beside KEDA's: the two would overwrite each other's count
+    ("base/archival.yaml", "---\napiVersion: keda.sh/v1alpha1", "---\n" + HPA + "---\napiVersion: keda.sh/v1alpha1",
+     "scaled by KEDA already"),
+    ("overlays/prod/kustomization.yaml", "  - name: gateway\n", "  - name: archival\n    count: 2\n  - name: gateway\n",
+     "leave the count to KEDA"),
+    # alerts: a rule without expr, a `for` that is no duration, an alert without severity
+    ("base/monitoring/alerts.yaml", "- alert: RelayStalled\n          expr:",
+     "- alert: RelayStalled\n          expression:", "expr is required"),
+    ("base/monitoring/alerts.yaml", "for: 10m", "for: ten minutes", "not a duration"),
+    ("base/monitoring/alerts.yaml", "severity: critical", "severity: urgent", "labels.severity"),
+    ("base/monitoring/alerts.yaml", "- name: platform.flow", "- name: platform.promises", "twice"),
+    # scraping: a port no pod has, a metrics port that is not the configured one
+    ("base/monitoring/pod-monitor.yaml", "- port: metrics", "- port: metric", "has no port metric"),
+    ("base/config.yaml", 'METRICS_PORT: "9100"', 'METRICS_PORT: "9200"', "METRICS_PORT"),
+    ("base/monitoring/pod-monitor.yaml", "values: [service, gateway]", "values: [services]", "selects no"),
 ])
 def test_a_broken_manifest_fails_validation(tmp_path: Path, file: str, old: str, new: str, expected: str) -> None:
-    copy = broken_copy(tmp_path, file, old, new)
-    target = copy / "overlays" / "prod" if file.startswith("overlays/prod") else copy / "base"
-    problems = validate(render(target))
+    copy_dir = broken_copy(tmp_path, file, old, new)
+    target = copy_dir / "overlays" / "prod" if file.startswith("overlays/prod") else copy_dir / "base"
+    problems = validate(render_with_kubectl(target))
     assert problems, "the broken manifest passed validation"
     assert any(expected in p for p in problems), problems
 
 
-def test_an_overlay_using_kustomize_features_the_renderer_does_not_check_is_refused(tmp_path: Path) -> None:
-    copy = broken_copy(tmp_path, "overlays/dev/kustomization.yaml", "namespace: platform-dev",
-                       "namespace: platform-dev\nnamePrefix: x-")
-    with pytest.raises(RenderError, match="namePrefix"):
-        render(copy / "overlays" / "dev")
+RULE = {"alert": "A", "expr": "up == 0", "labels": {"severity": "warning"}, "annotations": {"summary": "s"}}
+TRIGGER = {"type": "rabbitmq", "metadata": {"queueName": "q", "mode": "QueueLength", "value": "5", "host": "amqp://h"}}
+
+
+def _custom(kind: str, spec: Any) -> dict[str, Any]:
+    api = "keda.sh/v1alpha1" if kind == "ScaledObject" else "monitoring.coreos.com/v1"
+    return {"apiVersion": api, "kind": kind, "metadata": {"name": "x"}, "spec": spec}
+
+
+@pytest.mark.parametrize(("doc", "expected"), [
+    (_custom("PrometheusRule", {"groups": []}), "non-empty list"),
+    (_custom("PrometheusRule", {"groups": [{"name": "g", "rules": [RULE | {"record": "r"}]}]}), "exactly one of"),
+    (_custom("PrometheusRule", {"groups": [{"name": "g", "rules": [RULE | {"expr": " "}]}]}), "PromQL"),
+    (_custom("PrometheusRule", {"groups": [{"name": "g", "rules": [RULE | {"annotations": {}}]}]}), "summary"),
+    (_custom("PodMonitor", {"selector": {}, "podMetricsEndpoints": [{"port": "m", "interval": "30"}]}),
+     "not a duration"),
+    (_custom("PodMonitor", {"selector": {}, "podMetricsEndpoints": [{"portName": "m"}]}), "port is required"),
+    (_custom("ScaledObject", {"scaleTargetRef": {"name": "d"}, "triggers": [TRIGGER | {"type": "kafka"}]}),
+     "not one this check knows"),
+    (_custom("ScaledObject", {"scaleTargetRef": {"name": "d"},
+                              "triggers": [TRIGGER | {"metadata": {**TRIGGER["metadata"], "host": None}}]}),
+     "must be a string"),
+    (_custom("ScaledObject", {"scaleTargetRef": {"name": "d"}, "triggers": [
+        {"type": "rabbitmq", "metadata": {"queueName": "q", "mode": "QueueLength", "value": "5"}}]}),
+     "host, hostFromEnv or authenticationRef"),
+    (_custom("ScaledObject", {"scaleTargetRef": {"name": "d"}, "triggers": [
+        {"type": "cpu", "metadata": {"value": "70"}}]}), "Utilization or AverageValue"),
+    (_custom("ScaledObject", None), "must be a mapping"),
+    ({"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject", "metadata": {}}, "metadata.name"),
+])
+def test_the_custom_resource_checks(doc: dict[str, Any], expected: str) -> None:
+    problems = k8s_custom.check(doc)
+    assert problems and any(expected in p for p in problems), problems
+
+
+def test_the_custom_resource_checks_accept_a_well_formed_one_and_leave_other_kinds_alone() -> None:
+    assert k8s_custom.check(_custom("PrometheusRule", {"groups": [{"name": "g", "rules": [RULE]}]})) == []
+    assert k8s_custom.check(_custom("ScaledObject", {"scaleTargetRef": {"name": "d"}, "triggers": [TRIGGER]})) == []
+    assert k8s_custom.check({"apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor"}) is None
 
 
 # -- what the platform relies on --------------------------------------------------------
@@ -149,11 +272,19 @@ def test_each_service_reads_only_its_own_database_secret_and_the_keys_it_needs()
         assert ("JWT_PRIVATE_KEY" in keys) == (name == "identity")
 
 
-def test_autoscaling_only_for_pure_consumers_and_a_budget_for_every_workload() -> None:
+def test_the_pure_consumers_scale_on_their_work_queue_and_a_budget_for_every_workload() -> None:
     docs = rendered("prod")
-    autoscalers = of_kind(docs, "HorizontalPodAutoscaler")
-    assert set(autoscalers) == PURE_CONSUMERS
-    assert all(a["spec"]["minReplicas"] >= 2 for a in autoscalers.values())
+    assert of_kind(docs, "HorizontalPodAutoscaler") == {}  # KEDA owns the HPA it creates: none beside it
+    scaled = of_kind(docs, "ScaledObject")
+    assert set(scaled) == PURE_CONSUMERS
+    amqp_namespace = of_kind(docs, "ConfigMap")["platform-config"]["data"]["AMQP_NAMESPACE"]
+    for name, doc in scaled.items():
+        assert doc["spec"]["scaleTargetRef"]["name"] == name
+        assert 2 <= doc["spec"]["minReplicaCount"] < doc["spec"]["maxReplicaCount"]
+        (queue,) = [t["metadata"] for t in doc["spec"]["triggers"] if t["type"] == "rabbitmq"]
+        assert queue["queueName"] == topology.work_queue_name(Settings(service=name, namespace=amqp_namespace), name)
+        assert queue["mode"] == "QueueLength" and queue["hostFromEnv"] == "AMQP_URI"
+        assert {t["type"] for t in doc["spec"]["triggers"]} == {"rabbitmq", "cpu"}
     budgets = of_kind(docs, "PodDisruptionBudget")
     assert set(budgets) == WORKERS | {"gateway"}
 
@@ -172,6 +303,11 @@ def _egress_peers(policy: dict[str, Any]) -> set[str]:
     return peers
 
 
+def _ingress_peers(policy: dict[str, Any]) -> set[str]:
+    return {f"{peer['namespaceSelector']['matchLabels']['kubernetes.io/metadata.name']}:{port['port']}"
+            for rule in policy["spec"]["ingress"] for peer in rule["from"] for port in rule["ports"]}
+
+
 def test_network_policies_let_each_service_reach_only_the_broker_its_database_and_dns() -> None:
     policies = of_kind(rendered("prod"), "NetworkPolicy")
     assert policies["default-deny"]["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
@@ -182,8 +318,10 @@ def test_network_policies_let_each_service_reach_only_the_broker_its_database_an
         if name in ("provisioning", "archival"):
             expected.add("postgresql:backup-keys")  # the backups' key vault they share
         assert _egress_peers(policies[name]) == expected, name
-        assert policies[name]["spec"]["ingress"] == []
+        assert _ingress_peers(policies[name]) == {"monitoring:9100"}  # Prometheus, and nothing else
     assert _egress_peers(policies["gateway"]) == {"kube-dns", "rabbitmq"}
+    assert _ingress_peers(policies["gateway"]) == {"ingress-nginx:8000", "monitoring:9100"}
+    assert _ingress_peers(policies["opsctl"]) == _ingress_peers(policies["migrate"]) == set()
     every_database = {f"postgresql:{s}" for s in WORKERS}
     assert _egress_peers(policies["migrate"]) == {"kube-dns", "rabbitmq"} | every_database
     assert _egress_peers(policies["opsctl"]) == {"kube-dns", "rabbitmq"} | every_database
@@ -215,8 +353,15 @@ def test_overlays_set_the_mode_and_the_replicas(target: str, mode: str, min_repl
     config = of_kind(docs, "ConfigMap")["platform-config"]["data"]
     assert config["PLATFORM_ENV"] == mode
     assert config["EVENT_STORE"] == "postgres"
-    assert all(d["spec"]["replicas"] >= min_replicas for name, d in of_kind(docs, "Deployment").items()
-               if name != "opsctl")
+    scaled = of_kind(docs, "ScaledObject")
+    for name, deployment in of_kind(docs, "Deployment").items():
+        if name in scaled:
+            # KEDA owns the count: an apply that named one would reset it (and drain pods) each time
+            assert "replicas" not in deployment["spec"], name
+            assert scaled[name]["spec"]["minReplicaCount"] >= min_replicas
+        elif name != "opsctl":
+            assert deployment["spec"]["replicas"] >= min_replicas, name
+    assert set(scaled) == PURE_CONSUMERS
     namespaces = {d["metadata"]["namespace"] for d in docs}
     assert namespaces == {"platform-dev" if target == "dev" else "platform"}
     ingress = of_kind(docs, "Ingress")["gateway"]
@@ -224,7 +369,8 @@ def test_overlays_set_the_mode_and_the_replicas(target: str, mode: str, min_repl
 
 
 def test_every_configuration_variable_in_the_config_map_is_documented() -> None:
-    documented = (K8S_ROOT.parents[1] / "docs" / "configuration.md").read_text()
+    # METRICS_PORT is documented with the metrics, in docs/operations.md
+    documented = (K8S_ROOT.parents[1] / "docs" / "configuration.md").read_text() + OPERATIONS.read_text()
     config = of_kind(rendered("base"), "ConfigMap")["platform-config"]["data"]
     missing = [k for k in config if f"`{k}`" not in documented and k not in ("LOG_LEVEL",)]
     assert missing == []
@@ -262,3 +408,161 @@ def test_the_documented_pre_rollout_selector_picks_the_job_and_what_it_needs() -
               if d["metadata"].get("labels", {}).get("app.kubernetes.io/component") in ("config", "migrate")}
     assert picked == {("ConfigMap", "platform-config"), ("Job", "migrate"), ("NetworkPolicy", "migrate")}
     assert "component in (config,migrate)" in (K8S_ROOT.parents[1] / "docs" / "operations.md").read_text()
+
+
+# -- scraping, alerts, dashboard -------------------------------------------------------------
+def _processes(docs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {n: d for n, d in of_kind(docs, "Deployment").items() if n != "opsctl"}  # opsctl only sleeps
+
+
+def test_every_process_is_scraped_on_the_configured_metrics_port() -> None:
+    docs = rendered("prod")
+    port = of_kind(docs, "ConfigMap")["platform-config"]["data"]["METRICS_PORT"]
+    processes = _processes(docs)
+    assert set(processes) == WORKERS | {"gateway"}
+    for name, deployment in processes.items():
+        annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+        assert annotations["prometheus.io/scrape"] == "true", name
+        assert annotations["prometheus.io/port"] == port and annotations["prometheus.io/path"] == "/metrics"
+        (container,) = pod(deployment)["containers"]
+        assert {p["name"]: str(p["containerPort"]) for p in container["ports"]}["metrics"] == port, name
+        assert any(s.get("configMapRef", {}).get("name") == "platform-config" for s in container["envFrom"])
+    (monitor,) = of_kind(docs, "PodMonitor").values()
+    scraped = {n for n, d in of_kind(docs, "Deployment").items()
+               if k8s._selects(monitor["spec"]["selector"], d["spec"]["template"]["metadata"]["labels"])}
+    assert scraped == set(processes)
+    assert [e["port"] for e in monitor["spec"]["podMetricsEndpoints"]] == ["metrics"]
+
+
+PROMQL_WORDS = {"and", "or", "unless", "bool", "offset", "le", "inf", "nan"}
+
+
+def promql_metric_names(expr: str) -> set[str]:
+    """The metric names a PromQL expression reads: every identifier that is not a function,
+    an aggregation, a keyword, a label (matchers, `by`/`on` lists) or inside a string."""
+    expr = re.sub(r'"(?:[^"\\]|\\.)*"', '""', expr)
+    expr = re.sub(r"\{[^}]*\}|\[[^\]]*\]", " ", expr)
+    expr = re.sub(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", " ", expr)
+    names = set()
+    for found in re.finditer(r"(?<![\w.])[a-zA-Z_:][a-zA-Z0-9_:]*", expr):
+        if not expr[found.end():].lstrip().startswith("(") and found[0].lower() not in PROMQL_WORDS:
+            names.add(found[0])
+    return names
+
+
+@pytest.mark.parametrize(("expr", "names"), [
+    ('max by (namespace) (billing_refund_oldest_age_seconds) > 172800', {"billing_refund_oldest_age_seconds"}),
+    ('sum(rate(a_total{route=~"/x|y", s="by (z)"}[5m])) / sum without (le) (b_total offset 1h) > 0.05',
+     {"a_total", "b_total"}),
+    ("histogram_quantile(0.95, sum by (le) (rate(x_bucket[$__rate_interval]))) and on (service) y == 1e3",
+     {"x_bucket", "y"}),
+])
+def test_promql_metric_names(expr: str, names: set[str]) -> None:
+    assert promql_metric_names(expr) == names
+
+
+def documented_metrics() -> set[str]:
+    """Series names the `## Metrics` section of docs/operations.md documents (its tables' first
+    column), a histogram's as its _bucket, _sum and _count."""
+    section = OPERATIONS.read_text().split("\n## Metrics\n", 1)[1].split("\n## ", 1)[0]
+    names = set()
+    for row in re.finditer(r"^\| `([a-z_:]+)` \| (\w+) \|", section, re.MULTILINE):
+        name, kind = row[1], row[2]
+        names |= {f"{name}_bucket", f"{name}_sum", f"{name}_count"} if kind == "histogram" else {name}
+    return names
+
+
+def alert_rules(docs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {rule["alert"]: rule for doc in of_kind(docs, "PrometheusRule").values()
+            for group in doc["spec"]["groups"] for rule in group["rules"] if "alert" in rule}
+
+
+def test_the_metrics_table_holds_the_agreed_series() -> None:
+    known = documented_metrics()
+    for name in ("inbox_messages_total", "inbox_handling_seconds_bucket", "relay_backlog_events",
+                 "gateway_requests_total", "provider_calls_total", "billing_refund_oldest_age_seconds",
+                 "notifications_sms_undelivered", "archival_tenants_due_for_deletion", "deadletters_waiting",
+                 "rabbitmq_queue_consumers", "rabbitmq_queue_messages_ready"):
+        assert name in known, name
+
+
+def test_the_alerts_cover_the_promises_and_name_only_documented_metrics() -> None:
+    rules = alert_rules(rendered("prod"))
+    assert {"RefundDeadlineAtRisk", "DeadLettersWaiting", "RelayLagGrowing", "SmsCreditExhausted",
+            "ConsumerMissing", "SmsUndelivered", "TenantsOverdueForDeletion"} <= set(rules)
+    known = documented_metrics()
+    for name, rule in rules.items():
+        used = promql_metric_names(rule["expr"])
+        assert used and used <= known, f"{name} reads undocumented series {sorted(used - known)}"
+
+
+def test_every_alert_links_its_section_in_operations_md() -> None:
+    text = OPERATIONS.read_text()
+    for name, rule in alert_rules(rendered("base")).items():
+        assert rule["annotations"]["runbook_url"] == f"docs/operations.md#{name.lower()}"
+        section = text.split(f"\n#### {name}\n", 1)
+        assert len(section) == 2, f"docs/operations.md has no section #### {name}"
+        assert "First response" in section[1].split("\n#### ", 1)[0], name
+
+
+def test_the_refund_alerts_fire_before_the_72_hour_deadline() -> None:
+    rules = alert_rules(rendered("prod"))
+    deadline = 72 * 3600
+    for name in ("RefundDeadlineAtRisk", "RefundDeadlineImminent"):
+        threshold = float(rules[name]["expr"].rsplit(">", 1)[1])
+        assert threshold < deadline, name
+    assert float(rules["RefundDeadlineAtRisk"]["expr"].rsplit(">", 1)[1]) <= deadline - 12 * 3600
+
+
+def test_consumer_missing_watches_every_work_queue_and_nothing_else() -> None:
+    docs = rendered("prod")
+    namespace = of_kind(docs, "ConfigMap")["platform-config"]["data"]["AMQP_NAMESPACE"]
+    expr = alert_rules(docs)["ConsumerMissing"]["expr"]
+    (pattern,) = re.findall(r'queue=~"((?:[^"\\]|\\.)*)"', expr)
+    regex = re.compile(pattern.encode().decode("unicode_escape"))  # PromQL's string escapes, then RE2 ≈ re
+    settings = Settings(service="alerts", namespace=namespace)
+    for service in (s for s in SERVICES if consumed_by(s)):
+        assert regex.fullmatch(topology.work_queue_name(settings, service)), service
+        assert not regex.fullmatch(topology.dead_queue_name(settings, service))
+        assert not regex.fullmatch(topology.retry_queue_name(settings, service, 1000))
+    assert not regex.fullmatch(f"{namespace}.operators.events")
+
+
+def dashboard(docs: list[dict[str, Any]]) -> dict[str, Any]:
+    config_map = of_kind(docs, "ConfigMap")["platform-dashboard"]
+    assert config_map["metadata"]["labels"]["grafana_dashboard"] == "1"  # Grafana's sidecar loads it
+    loaded: dict[str, Any] = json.loads(config_map["data"]["platform.json"])
+    return loaded
+
+
+def test_the_dashboard_shows_the_funnel_and_the_promises_from_documented_metrics() -> None:
+    board = dashboard(rendered("prod"))
+    panels = [p for p in board["panels"] if p["type"] != "row"]
+    assert len({p["id"] for p in board["panels"]}) == len(board["panels"])
+    exprs = [t["expr"] for p in panels for t in p["targets"]]
+    used = set().union(*(promql_metric_names(e) for e in exprs))
+    assert used <= documented_metrics(), sorted(used - documented_metrics())
+    assert {"gateway_requests_total", "inbox_messages_total", "billing_refund_oldest_age_seconds",
+            "billing_refunds_pending", "notifications_sms_undelivered", "archival_tenants_due_for_deletion",
+            "deadletters_waiting"} <= used
+
+
+def _alternatives(exprs: list[str], label: str) -> set[str]:
+    found = set()
+    for expr in exprs:
+        for value in re.findall(label + r'=~"([^"]*)"', expr):
+            found |= set(value.split("|"))
+    return found
+
+
+def test_the_funnel_follows_routes_the_gateway_serves_and_events_the_catalog_has() -> None:
+    from services.gateway.service import ROUTES
+
+    exprs = [t["expr"] for p in dashboard(rendered("base"))["panels"] for t in p.get("targets", [])]
+    routes = _alternatives(exprs, "route")
+    assert "/identity/registrations" in routes and "/billing/payments/<payment_id>/callback" in routes
+    assert routes <= {r.path for r in ROUTES}, sorted(routes - {r.path for r in ROUTES})
+    events = _alternatives(exprs, "event_type")
+    assert {"UserRegistered", "PaymentSucceeded", "TenantProvisioned", "BusinessActivated"} <= events
+    for event in events:
+        assert event in CATALOG and CATALOG[event].consumers, event

@@ -1,35 +1,36 @@
-"""Render deploy/k8s overlays offline and validate every document against the Kubernetes
-JSON schemas (the `kubernetes-validate` package ships them):
+"""Render deploy/k8s with `kubectl kustomize` and validate every document offline: Kubernetes'
+own kinds against the JSON schemas the `kubernetes-validate` package ships (strict), the
+custom resources (PrometheusRule, PodMonitor, ScaledObject) by tools/ops/k8s_custom.py, and
+what no schema sees (selectors, references, ports) here:
 
     python -m tools.ops.k8s validate            # base, dev and prod; exit 1 on any error
-    python -m tools.ops.k8s render prod          # the rendered YAML, as `kubectl kustomize` prints it
+    python -m tools.ops.k8s render prod          # the rendered YAML (kubectl kustomize's own)
 
-The renderer implements the part of kustomize the overlays use, and nothing more: `resources`
-(files and directories), `namespace`, `images`, `replicas` and strategic-merge `patches`
-(maps merge; lists of named items — containers, env, volumes, ports — merge by name; other
-lists are replaced). Anything else in a kustomization is refused, so an overlay cannot
-silently grow past what is validated. Where `kubectl` is installed, the tests also compare
-this renderer's output with `kubectl kustomize`.
+kubectl with kustomize v5 is required; without it the check fails (it never skips): .ci/run
+installs Debian's `kubernetes-client` where kubectl is missing.
 """
 
 from __future__ import annotations
 
 import argparse
-import copy
+import functools
+import json
+import re
+import shutil
+import subprocess
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from shared.kernel.config import REPO_ROOT
+from tools.ops import k8s_custom
 
 K8S_ROOT = REPO_ROOT / "deploy" / "k8s"
 TARGETS = {"base": K8S_ROOT / "base", "dev": K8S_ROOT / "overlays" / "dev", "prod": K8S_ROOT / "overlays" / "prod"}
 KUBERNETES_VERSION = "1.30.0"  # the oldest version the manifests must run on
-SUPPORTED = {"apiVersion", "kind", "resources", "namespace", "images", "replicas", "patches"}
-CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "PersistentVolume", "StorageClass"}
+KUSTOMIZE_AT_LEAST = (5, 0)  # `patches`, `replicas`, generator options: what the overlays use
 Doc = dict[str, Any]
 
 
@@ -37,82 +38,35 @@ class RenderError(Exception):
     pass
 
 
-def load_documents(path: Path) -> list[Doc]:
-    return [d for d in yaml.safe_load_all(path.read_text()) if d]
+class KubectlMissing(RenderError):
+    """No kubectl, or one whose kustomize is too old to render the overlays."""
+
+
+@functools.cache
+def kubectl() -> str:
+    path = shutil.which("kubectl")
+    if path is None:
+        raise KubectlMissing("kubectl is not installed (Debian: apt-get install kubernetes-client)")
+    answer = subprocess.run([path, "version", "--client", "-o", "json"], capture_output=True, text=True,
+                            timeout=60, check=False)
+    try:
+        reported = str(json.loads(answer.stdout).get("kustomizeVersion", ""))
+    except ValueError:
+        reported = ""
+    found = re.match(r"v?(\d+)\.(\d+)", reported)
+    if found is None or (int(found[1]), int(found[2])) < KUSTOMIZE_AT_LEAST:
+        raise KubectlMissing(f"{path} has kustomize {reported or 'older than v4'}; "
+                             f"v{'.'.join(map(str, KUSTOMIZE_AT_LEAST))} or newer is needed (kubectl 1.27+)")
+    return path
 
 
 def render(directory: Path) -> list[Doc]:
-    kustomization = yaml.safe_load((directory / "kustomization.yaml").read_text())
-    unknown = set(kustomization) - SUPPORTED
-    if unknown:
-        raise RenderError(f"{directory}: kustomization fields this renderer does not validate: {sorted(unknown)}")
-    docs: list[Doc] = []
-    for entry in kustomization.get("resources", []):
-        target = (directory / entry).resolve()
-        docs += render(target) if target.is_dir() else load_documents(target)
-    for patch in kustomization.get("patches", []):
-        if set(patch) != {"path"}:
-            raise RenderError(f"{directory}: only strategic-merge patches by path are supported: {patch}")
-        for change in load_documents(directory / patch["path"]):
-            target_doc = _find(docs, change, directory)
-            merged = strategic_merge(target_doc, change)
-            target_doc.clear()
-            target_doc.update(merged)
-    for image in kustomization.get("images", []):
-        for container in _containers(docs):
-            name, _, tag = container["image"].partition(":")
-            if name == image["name"]:
-                new_name = image.get("newName", name)
-                new_tag = image.get("newTag", tag)
-                container["image"] = f"{new_name}:{new_tag}" if new_tag else new_name
-    for replicas in kustomization.get("replicas", []):
-        found = [d for d in docs if d["metadata"]["name"] == replicas["name"]
-                 and d["kind"] in ("Deployment", "StatefulSet", "ReplicaSet")]
-        if not found:
-            raise RenderError(f"{directory}: replicas for unknown workload {replicas['name']}")
-        for doc in found:
-            doc["spec"]["replicas"] = replicas["count"]
-    if "namespace" in kustomization:
-        for doc in docs:
-            if doc["kind"] not in CLUSTER_SCOPED:
-                doc["metadata"]["namespace"] = kustomization["namespace"]
-    return docs
-
-
-def _find(docs: list[Doc], change: Doc, directory: Path) -> Doc:
-    for doc in docs:
-        if doc["kind"] == change["kind"] and doc["metadata"]["name"] == change["metadata"]["name"]:
-            return doc
-    raise RenderError(f"{directory}: patch targets no resource: {change['kind']}/{change['metadata']['name']}")
-
-
-def _containers(docs: list[Doc]) -> Iterable[Doc]:
-    for doc in docs:
-        pod = doc.get("spec", {}).get("template", {}).get("spec", {})
-        yield from pod.get("initContainers", [])
-        yield from pod.get("containers", [])
-
-
-def strategic_merge(original: Any, change: Any) -> Any:
-    if isinstance(original, dict) and isinstance(change, dict):
-        merged = copy.deepcopy(original)
-        for key, value in change.items():
-            merged[key] = strategic_merge(original[key], value) if key in original else copy.deepcopy(value)
-        return merged
-    if isinstance(original, list) and isinstance(change, list) and _named(original) and _named(change):
-        merged_list = copy.deepcopy(original)
-        for item in change:
-            at = next((i for i, o in enumerate(merged_list) if o["name"] == item["name"]), None)
-            if at is None:
-                merged_list.append(copy.deepcopy(item))
-            else:
-                merged_list[at] = strategic_merge(merged_list[at], item)
-        return merged_list
-    return copy.deepcopy(change)
-
-
-def _named(items: list[Any]) -> bool:
-    return bool(items) and all(isinstance(i, dict) and "name" in i for i in items)
+    """The documents `kubectl kustomize directory` prints."""
+    done = subprocess.run([kubectl(), "kustomize", str(directory)], capture_output=True, text=True,
+                          timeout=120, check=False)
+    if done.returncode != 0:
+        raise RenderError(f"kubectl kustomize {directory}: {done.stderr.strip()}")
+    return [d for d in yaml.safe_load_all(done.stdout) if d]
 
 
 def validate(docs: list[Doc], version: str = KUBERNETES_VERSION) -> list[str]:
@@ -128,38 +82,111 @@ def validate(docs: list[Doc], version: str = KUBERNETES_VERSION) -> list[str]:
         except kubernetes_validate.ValidationError as error:
             path = "/".join(str(p) for p in error.path)
             problems.append(f"{where}: {path}: {error.message}")
-        except (kubernetes_validate.SchemaNotFoundError, kubernetes_validate.InvalidSchemaError) as error:
+        except kubernetes_validate.SchemaNotFoundError as error:
+            # Only the custom resources checked by hand may go without a schema.
+            custom = k8s_custom.check(doc)
+            problems += [f"{where}: {p}" for p in custom] if custom is not None else [f"{where}: {error}"]
+        except kubernetes_validate.InvalidSchemaError as error:
             problems.append(f"{where}: {error}")
     # The consistency checks read fields the schemas guarantee: only run them on valid documents.
     return problems or consistency_problems(docs)
 
 
-def consistency_problems(docs: list[Doc]) -> list[str]:
-    """What a schema cannot see: selectors that select nothing, references to nothing."""
-    problems = []
+def _by_kind(docs: list[Doc]) -> dict[str, dict[str, Doc]]:
     by_kind: dict[str, dict[str, Doc]] = {}
     for doc in docs:
         by_kind.setdefault(doc["kind"], {})[doc["metadata"]["name"]] = doc
-    for name, deployment in by_kind.get("Deployment", {}).items():
-        wanted = deployment["spec"]["selector"]["matchLabels"]
-        labels = deployment["spec"]["template"]["metadata"].get("labels", {})
-        if any(labels.get(k) != v for k, v in wanted.items()):
+    return by_kind
+
+
+def _selects(selector: Doc, labels: dict[str, str]) -> bool:
+    if any(labels.get(k) != v for k, v in selector.get("matchLabels", {}).items()):
+        return False
+    for term in selector.get("matchExpressions", []):
+        present, value = term["key"] in labels, labels.get(term["key"])
+        if {"In": value not in term.get("values", []), "NotIn": value in term.get("values", []),
+                "Exists": not present, "DoesNotExist": present}[term["operator"]]:
+            return False
+    return True
+
+
+def consistency_problems(docs: list[Doc]) -> list[str]:
+    """What a schema cannot see: selectors that select nothing, references to nothing, ports
+    that disagree with the configuration."""
+    problems = []
+    by_kind = _by_kind(docs)
+    deployments = by_kind.get("Deployment", {})
+    config = by_kind.get("ConfigMap", {}).get("platform-config", {}).get("data", {})
+    for name, deployment in deployments.items():
+        template = deployment["spec"]["template"]
+        labels = template["metadata"].get("labels", {})
+        if any(labels.get(k) != v for k, v in deployment["spec"]["selector"]["matchLabels"].items()):
             problems.append(f"Deployment/{name}: selector matches no pod of its template")
-        pod = deployment["spec"]["template"]["spec"]
-        for container in pod["containers"]:
+        for container in template["spec"]["containers"]:
             for source in container.get("envFrom", []):
                 ref = source.get("configMapRef", {}).get("name")
                 if ref and ref not in by_kind.get("ConfigMap", {}):
                     problems.append(f"Deployment/{name}: ConfigMap {ref} is not defined")
-    for kind in ("HorizontalPodAutoscaler",):
-        for name, doc in by_kind.get(kind, {}).items():
-            if doc["spec"]["scaleTargetRef"]["name"] not in by_kind.get("Deployment", {}):
-                problems.append(f"{kind}/{name}: scales a Deployment that does not exist")
+            problems += _metrics_port_problems(name, template, container, config)
+    keda_targets = {d["spec"]["scaleTargetRef"]["name"] for d in by_kind.get("ScaledObject", {}).values()}
+    for name, doc in by_kind.get("HorizontalPodAutoscaler", {}).items():
+        if doc["spec"]["scaleTargetRef"]["name"] not in deployments:
+            problems.append(f"HorizontalPodAutoscaler/{name}: scales a Deployment that does not exist")
+        if doc["spec"]["scaleTargetRef"]["name"] in keda_targets:
+            problems.append(f"HorizontalPodAutoscaler/{name}: its Deployment is scaled by KEDA already")
+    for name, doc in by_kind.get("ScaledObject", {}).items():
+        problems += _scaled_object_problems(name, doc, deployments, config)
+    for name, doc in by_kind.get("PodMonitor", {}).items():
+        selected = [d for d in deployments.values()
+                    if _selects(doc["spec"]["selector"], d["spec"]["template"]["metadata"].get("labels", {}))]
+        if not selected:
+            problems.append(f"PodMonitor/{name}: selects no Deployment's pods")
+        for endpoint in doc["spec"]["podMetricsEndpoints"]:
+            problems += [f"PodMonitor/{name}: Deployment/{d['metadata']['name']} has no port {endpoint['port']}"
+                         for d in selected if endpoint["port"] not in _port_names(d)]
     for name, doc in by_kind.get("Service", {}).items():
         selected = doc["spec"].get("selector", {})
         if not any(all(d["spec"]["template"]["metadata"]["labels"].get(k) == v for k, v in selected.items())
-                   for d in by_kind.get("Deployment", {}).values()):
+                   for d in deployments.values()):
             problems.append(f"Service/{name}: selects no Deployment's pods")
+    return problems
+
+
+def _port_names(deployment: Doc) -> set[str]:
+    return {p.get("name") for c in deployment["spec"]["template"]["spec"]["containers"] for p in c.get("ports", [])}
+
+
+def _metrics_port_problems(name: str, template: Doc, container: Doc, config: dict[str, str]) -> list[str]:
+    """The process listens on the ConfigMap's METRICS_PORT: the container's `metrics` port and
+    the scrape annotation must say the same number."""
+    ports = [p["containerPort"] for p in container.get("ports", []) if p.get("name") == "metrics"]
+    annotated = template["metadata"].get("annotations", {}).get("prometheus.io/port")
+    if not ports and annotated is None:
+        return []
+    wanted = config.get("METRICS_PORT")
+    found = {str(p) for p in ports} | ({annotated} if annotated is not None else set())
+    if wanted is None or found != {wanted}:
+        return [f"Deployment/{name}: metrics port {sorted(found)} is not the ConfigMap's METRICS_PORT {wanted}"]
+    return []
+
+
+def _scaled_object_problems(name: str, doc: Doc, deployments: dict[str, Doc], config: dict[str, str]) -> list[str]:
+    target = deployments.get(doc["spec"]["scaleTargetRef"]["name"])
+    if target is None:
+        return [f"ScaledObject/{name}: scales a Deployment that does not exist"]
+    env = {e["name"] for c in target["spec"]["template"]["spec"]["containers"] for e in c.get("env", [])}
+    problems = []
+    if "replicas" in target["spec"]:
+        # every apply would reset the count KEDA chose, draining the pods above it
+        problems.append(f"ScaledObject/{name}: its Deployment names replicas; leave the count to KEDA")
+    for trigger in doc["spec"]["triggers"]:
+        metadata = trigger["metadata"]
+        if "hostFromEnv" in metadata and metadata["hostFromEnv"] not in env:
+            problems.append(f"ScaledObject/{name}: the target's containers have no {metadata['hostFromEnv']}")
+        queue = metadata.get("queueName") if trigger["type"] == "rabbitmq" else None
+        namespace = config.get("AMQP_NAMESPACE")
+        if queue is not None and not queue.startswith(f"{namespace}."):
+            problems.append(f"ScaledObject/{name}: queue {queue} is not under AMQP_NAMESPACE {namespace}")
     return problems
 
 
@@ -171,17 +198,21 @@ def main(argv: list[str] | None = None) -> int:
     show = sub.add_parser("render", help="print one target's rendered YAML")
     show.add_argument("target", choices=sorted(TARGETS))
     args = parser.parse_args(argv)
-    if args.command == "render":
-        print("---\n".join(yaml.safe_dump(d, sort_keys=False) for d in render(TARGETS[args.target])), end="")
-        return 0
-    failed = False
-    for name, directory in TARGETS.items():
-        docs = render(directory)
-        problems = validate(docs)
-        failed = failed or bool(problems)
-        print(f"{name}: {len(docs)} documents, {'valid' if not problems else f'{len(problems)} problems'}")
-        for problem in problems:
-            print(f"  {problem}")
+    try:
+        if args.command == "render":
+            print("---\n".join(yaml.safe_dump(d, sort_keys=False) for d in render(TARGETS[args.target])), end="")
+            return 0
+        failed = False
+        for name, directory in TARGETS.items():
+            docs = render(directory)
+            problems = validate(docs)
+            failed = failed or bool(problems)
+            print(f"{name}: {len(docs)} documents, {'valid' if not problems else f'{len(problems)} problems'}")
+            for problem in problems:
+                print(f"  {problem}")
+    except RenderError as error:
+        print(f"k8s: {error}", file=sys.stderr)
+        return 1
     return 1 if failed else 0
 
 
