@@ -168,6 +168,8 @@ def application(environ: dict[str, Any], start_response: Any) -> Any:
             _faults.clear()
             _faults.update(DEFAULT_FAULTS | {k: v for k, v in chosen.items() if k in DEFAULT_FAULTS})
         return _json(_faults)(environ, start_response)
+    if path == "/health":
+        return _json({"status": "ok"})(environ, start_response)
     if path == "/_dev/invoices":
         with _lock:
             listed = [{k: v for k, v in r.items() if k != "invoice"} | {"status": _status(r), "invoice": r["invoice"]}

@@ -126,9 +126,18 @@ class BillingRoutes(GatewayBase):
             get_logger().info("gateway.missed_callbacks", waiting=waiting)
 
     @route("GET", "/billing/payments/<payment_id>",
-           "A payment's state, amount and refund deadline (ISO and Jalali)", errors=_SIGNED_IN)
+           "A payment's state, amount and refund deadline (ISO and Jalali), and its official invoice "
+           "(tax id, state in the taxpayer system, its cancellation)", errors=_SIGNED_IN)
     def payment(self, request: Request, payment_id: str) -> Any:
         return call(self.billing, "payment", self.claims(request)["sub"], payment_id)
+
+    @route("POST", "/billing/payments/<payment_id>/refund",
+           "Refund a paid payment (support): the money goes back within 72 hours and its official invoice "
+           "is cancelled (ابطال) in the taxpayer system once refunded",
+           errors=("unauthorized", "forbidden", "not_found", "refund_not_possible", "service_unavailable"))
+    def refund_payment(self, request: Request, payment_id: str) -> Any:
+        support = self.claims(request, role="support")["sub"]
+        return call(self.billing, "refund_payment", support, payment_id)
 
     @route("POST", "/billing/educational-applications", "Apply for the free educational licence (BI-4)",
            body=EducationalApplicationRequest, answers=201,
