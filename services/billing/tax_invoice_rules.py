@@ -1,6 +1,6 @@
 """The taxpayer system's rules (سامانه مؤدیان), pure: the 22-character tax id, VAT by date, and
 an invoice's payload (header, one line per item with its service id). Sources and what could
-not be confirmed: docs/providers-research.md §3. No I/O but reading the data file once."""
+not be confirmed: docs/providers-research.md §4. No I/O but reading the data file once."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Iranian identity numbers as people type them (issue #19): کد ملی (a person's national code,
 10 digits), شناسه ملی (a legal entity's national id, 11 digits), کد اقتصادی (economic code)
 and کد پستی (postal code, 10 digits). Persian or Arabic-Indic digits are accepted; a value whose
-check digit is wrong is refused, not corrected (docs/providers-research.md §3 names the sources)."""
+check digit is wrong is refused, not corrected (docs/providers-research.md §4 names the sources)."""
 
 from __future__ import annotations
 
@@ -44,5 +44,5 @@ def legal_id_valid(code: str) -> bool:
 
 def postal_code_valid(code: str) -> bool:
     """Ten digits that do not start with 0 and are not one digit repeated (the post's finer
-    rules are not published where we could read them: docs/providers-research.md §3)."""
+    rules are not published where we could read them: docs/providers-research.md §4)."""
     return len(code) == 10 and code.isdigit() and code[0] != "0" and len(set(code)) > 1

@@ -92,7 +92,7 @@ def test_the_tax_id_worked_example() -> None:
     tax_id = rules.tax_id("A278W6", issued, 1140)
     assert tax_id == "A278W6" "04C80" "0000000474" "7" and len(tax_id) == 22 and rules.tax_id_valid(tax_id)
     # The README prints ...4744 for the same parts; no public algorithm reproduces that digit
-    # (docs/providers-research.md §3): it fails our check, as a one-digit change must.
+    # (docs/providers-research.md §4): it fails our check, as a one-digit change must.
     assert not rules.tax_id_valid("A278W604C8000000004744")
 
 
