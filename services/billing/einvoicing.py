@@ -17,6 +17,7 @@ from services.billing.domain import Order
 from services.billing.moadian import TaxSystem, TaxSystemUnavailable
 from services.billing.records import Records
 from services.billing.tax_invoices import InvoiceSerials, TaxInvoice, Vendor, serials_id, tax_invoice_id
+from services.billing.views import moment
 from shared.kernel.conflicts import CONFLICTS
 from shared.kernel.logging import get_logger
 from shared.kernel.store import Cause
@@ -70,6 +71,11 @@ class EInvoicing:
             self.records.save(serials, invoice, cause=cause)
             self._open.add(invoice.id)
             get_logger().info("billing.tax_invoice_issued", payment_id=str(payment.id), tax_id=invoice.tax_id)
+            if invoice.payload["header"]["tbill"] != payment.amount_rials:
+                # Billing's invoice took VAT_PERCENT on the subtotal; the official one the rate of the day
+                # per line (data/einvoice.json): a difference means the configuration and the data disagree.
+                get_logger().error("billing.tax_invoice_total_differs", tax_id=invoice.tax_id,
+                                   paid=payment.amount_rials, invoiced=invoice.payload["header"]["tbill"])
             return 1
 
         return self.records.retrying(attempt)
@@ -141,7 +147,11 @@ class EInvoicing:
             statuses = self.tax_system.by_uid([str(invoice.id)])
         else:
             statuses = []
-        if not was_sent and not statuses:
+        if was_sent and not statuses:
+            # The system does not know a reference it gave us: nothing to record; asked again later.
+            get_logger().warning("billing.tax_invoice_reference_unknown", tax_id=invoice.tax_id)
+            return
+        if not statuses:
             receipt = next(iter(self.tax_system.send([(str(invoice.id), invoice.payload)])), None)
             if receipt is None or receipt.reference is None:
                 invoice.decided(False, receipt.errors if receipt else [{"code": "", "message": "no receipt"}], now)
@@ -187,7 +197,7 @@ class EInvoicing:
 
 def _view(invoice: TaxInvoice) -> dict[str, Any]:
     return {"tax_id": invoice.tax_id, "serial": invoice.serial, "subject": invoice.subject, "state": invoice.state,
-            "reference": invoice.reference, "errors": invoice.errors, "issued_at": invoice.issued_at.isoformat(),
+            "reference": invoice.reference, "errors": invoice.errors, "issued_at": moment(invoice.issued_at),
             "vat_rials": invoice.payload["header"]["tvam"], "total_rials": invoice.payload["header"]["tbill"],
             "cancel_requested": invoice.cancel_requested}
 

@@ -98,8 +98,9 @@ class TaxInvoice(Aggregate):
         return not self.final and now >= self.next_try_at
 
     def attempt_started(self, now: datetime, retry_base: timedelta) -> None:
-        """Recorded before the system is called: a crash after its answer leaves attempts > 0,
-        and the next try asks by uid before sending again."""
+        """Recorded before the system is called (a send or an inquiry), with the time of the next
+        try, backing off: a crash after its answer leaves attempts > 0, and the next try asks by
+        uid before sending again."""
         self._attempt_started(attempts=self.attempts + 1, next_try_at=now + self._wait(retry_base, self.attempts))
 
     @event("AttemptStarted")
@@ -113,14 +114,6 @@ class TaxInvoice(Aggregate):
     @event("Sent")
     def _sent(self, reference: str, next_try_at: datetime) -> None:
         self.state, self.reference, self.next_try_at = "sent", reference, next_try_at
-
-    def still_pending(self, now: datetime, retry_base: timedelta) -> None:
-        """The system has not decided yet: ask again later, less often as it waits."""
-        self._asked(attempts=self.attempts + 1, next_try_at=now + self._wait(retry_base, self.attempts))
-
-    @event("Asked")
-    def _asked(self, attempts: int, next_try_at: datetime) -> None:
-        self.attempts, self.next_try_at = attempts, next_try_at
 
     def decided(self, accepted: bool, errors: list[dict[str, str]], now: datetime) -> None:
         if self.final:

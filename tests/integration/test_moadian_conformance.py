@@ -23,6 +23,7 @@ from tests.support.billing import (
     NEW_ORDER,
     VENDOR,
     FakeGateway,
+    FakeTaxSystem,
     callback,
     memory_app,
     start,
@@ -181,3 +182,34 @@ def test_billing_registers_then_cancels_a_refunded_payments_invoice_through_the_
     listed = {i["taxid"]: i for i in requests.get(f"{root}/_dev/invoices", timeout=5).json()}
     assert listed[accepted["tax_id"]]["cancelled"] is True
     assert listed[cancelled["cancellation"]["tax_id"]]["irtaxid"] == accepted["tax_id"]
+
+
+def _observed(system: Any, memory_id: str, settle: Any) -> tuple[Any, ...]:
+    """What a system answers in the story billing depends on (both fakes must tell it alike)."""
+    def final(reference: str | None) -> Status:
+        for _ in range(100):
+            (status,) = system.by_reference([reference])
+            if status.final:
+                return status
+            settle()
+        raise AssertionError("never decided")
+
+    uid, original = an_invoice(1, memory_id)
+    (receipt,) = system.send([(uid, original)])
+    (again,) = system.send([(uid, original)])
+    (first,) = system.by_reference([receipt.reference])
+    taxid = original["header"]["taxid"]
+    (early,) = system.send([an_invoice(2, memory_id, subject=rules.CANCELLING, refers_to=taxid)])
+    accepted = final(receipt.reference)
+    (cancel,) = system.send([an_invoice(3, memory_id, subject=rules.CANCELLING, refers_to=taxid)])
+    return (again.reference == receipt.reference, first.status, accepted.accepted,
+            [e["code"] for e in final(early.reference).errors], final(cancel.reference).accepted,
+            system.by_uid([uid])[0].reference == receipt.reference)
+
+
+def test_the_in_memory_fake_answers_as_the_sandbox(sandbox: str) -> None:
+    faults(sandbox, decide_after_seconds=0.3)
+    client = tax_client(sandbox, unique_memory_id())
+    over_http = _observed(client, client.memory_id, lambda: time.sleep(0.1))
+    in_memory = _observed(FakeTaxSystem(late=1), client.memory_id, lambda: None)
+    assert over_http == in_memory == (True, "PENDING", True, ["0306"], True, True)

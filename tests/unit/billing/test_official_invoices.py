@@ -156,3 +156,12 @@ def test_a_bad_buyer_is_refused_and_no_order_is_made(app: BillingApplication) ->
         refused(code, lambda b=buyer: app.place_order(customer, NEW_ORDER | {"buyer": b}, "k", CAUSE))
     assert app.place_order(customer, NEW_ORDER | {"buyer": PERSON}, "k", CAUSE)["buyer"]["national_code"] == \
         "0499370899"  # the key was not spent by the refusals
+
+
+def test_a_reference_the_system_forgot_is_asked_about_again_not_resent(app: BillingApplication,
+                                                                       tax: FakeTaxSystem) -> None:
+    payment_id = paid(app)
+    run(app)
+    tax.invoices.clear()  # the system answers nothing about the reference it gave
+    run(app, 2)
+    assert invoice(app, payment_id).state == "sent" and tax.sends == 1
