@@ -24,6 +24,7 @@ from tests.support.billing import (
     callback,
     later,
     memory_app,
+    published,
     start,
 )
 from tests.support.rules import refused
@@ -128,6 +129,8 @@ def test_a_refund_cancels_the_accepted_invoice(app: BillingApplication, tax: Fak
     payment_id = paid(app, PERSON)
     app.settlement.refund_paid(payment_id, CAUSE)  # within reverse's window: given back at once
     assert app.payment(None, payment_id)["state"] == "refunded"
+    # No "your failed payment" notice: the customer hears of the refund when it is done.
+    assert [type(e).__name__ for e in published(app, payment_id)] == ["PaymentSucceededV1", "RefundCompletedV1"]
     run(app, 3)  # issued, sent, accepted: only an accepted invoice can be cancelled (0306)
     assert invoice(app, payment_id).cancelled_by is None
     run(app, 4)  # the cancelling invoice issued, sent, decided late
