@@ -14,7 +14,7 @@ from typing import Any
 
 from services.billing import tax_invoice_rules as rules
 from services.billing.domain import Order
-from services.billing.moadian import TaxSystem, TaxSystemUnavailable
+from services.billing.moadian import TaxSystem, TaxSystemRefused, TaxSystemUnavailable
 from services.billing.records import Records
 from services.billing.tax_invoices import InvoiceSerials, TaxInvoice, Vendor, serials_id, tax_invoice_id
 from services.billing.views import moment
@@ -129,6 +129,8 @@ class EInvoicing:
                 return
             try:
                 self._ask_or_send(invoice, was_sent, tried_before, now, done)
+            except TaxSystemRefused as exc:
+                get_logger().error("billing.tax_system_refused", tax_id=invoice.tax_id, error=str(exc)[:300])
             except TaxSystemUnavailable as exc:
                 get_logger().warning("billing.tax_system_unavailable", tax_id=invoice.tax_id, error=str(exc)[:200])
             with contextlib.suppress(*CONFLICTS):
@@ -152,7 +154,8 @@ class EInvoicing:
             get_logger().warning("billing.tax_invoice_reference_unknown", tax_id=invoice.tax_id)
             return
         if not statuses:
-            receipt = next(iter(self.tax_system.send([(str(invoice.id), invoice.payload)])), None)
+            receipts = self.tax_system.send([(str(invoice.id), invoice.payload)])
+            receipt = next((r for r in receipts if r.uid == str(invoice.id)), None)
             if receipt is None or receipt.reference is None:
                 invoice.decided(False, receipt.errors if receipt else [{"code": "", "message": "no receipt"}], now)
                 done["decided"] += 1

@@ -30,6 +30,11 @@ class TaxSystemUnavailable(Exception):
     """No answer we can read (transport error, 5xx, a body that is not the API's): try later."""
 
 
+class TaxSystemRefused(TaxSystemUnavailable):
+    """The whole request was refused (its shape, our token or signature): nothing about one
+    invoice is known, so it is tried again too, but a person must look (logged at error level)."""
+
+
 @dataclass(frozen=True)
 class Submitted:
     """The system's receipt of one invoice: its reference number, or the packet's refusal."""
@@ -135,9 +140,7 @@ class MoadianClient:
         if answer.status_code >= 500 or (answer.status_code >= 400 and not _errors(body)):
             raise TaxSystemUnavailable(f"{path}: HTTP {answer.status_code}")
         if answer.status_code >= 400:
-            # A refusal of the whole request (its shape, our token, our signature): nothing about one
-            # invoice is known; an operator has to look (logged by the caller), and it is tried again.
-            raise TaxSystemUnavailable(f"{path}: refused {_errors(body)[:3]}")
+            raise TaxSystemRefused(f"{path}: refused {_errors(body)[:3]}")
         return body
 
     @staticmethod

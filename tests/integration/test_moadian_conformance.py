@@ -17,7 +17,7 @@ import requests
 
 from services.billing import jose
 from services.billing import tax_invoice_rules as rules
-from services.billing.moadian import MoadianClient, Status, TaxSystemUnavailable, VendorKey
+from services.billing.moadian import MoadianClient, Status, TaxSystemRefused, TaxSystemUnavailable, VendorKey
 from tests.support.billing import (
     CAUSE,
     NEW_ORDER,
@@ -134,7 +134,7 @@ def test_a_signature_that_does_not_verify_gets_no_token(sandbox: str) -> None:
     private = jose.new_key()
     other = jose.self_signed(jose.new_key(), "someone else", datetime.now(UTC))  # x5c not of the signing key
     client = MoadianClient(sandbox, unique_memory_id(), VendorKey(private, other), timeout=5)
-    with pytest.raises(TaxSystemUnavailable, match="refused"):
+    with pytest.raises(TaxSystemRefused, match="401"):
         client.by_uid([str(uuid.uuid4())])
 
 
