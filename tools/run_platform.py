@@ -20,6 +20,7 @@ GATEWAY_ADDRESS = os.environ.get("GATEWAY_ADDRESS", "127.0.0.1:8000")
 SMS_ADDRESS = os.environ.get("DEV_SMS_ADDRESS", "127.0.0.1:8025")  # the development SMS provider
 PAYMENT_SANDBOX_ADDRESS = os.environ.get("PAYMENT_SANDBOX_ADDRESS", "127.0.0.1:8030")  # Zarinpal's API, locally
 METRICS_FIRST_PORT = int(os.environ.get("METRICS_FIRST_PORT", "9101"))  # then one port per process, in order
+TAX_SANDBOX_ADDRESS = os.environ.get("TAX_SANDBOX_ADDRESS", "127.0.0.1:8040")  # the taxpayer system's API, locally
 
 
 def main() -> int:
@@ -36,7 +37,12 @@ def main() -> int:
         [sys.executable, "-m", "tools.payment_sandbox", PAYMENT_SANDBOX_ADDRESS],
         cwd=ROOT, env=env, stdout=sandbox_log, stderr=subprocess.STDOUT)
     print(f"started {'payment-sandbox':14} pid {procs['payment-sandbox'].pid:6}  http://{PAYMENT_SANDBOX_ADDRESS}")
-    env = env | {"SMS_PROVIDER_URL": env.get("SMS_PROVIDER_URL", f"http://{SMS_ADDRESS}"),
+    tax_log = open(logs / "tax-sandbox.log", "ab")  # noqa: SIM115 - kept open for the child's life
+    procs["tax-sandbox"] = subprocess.Popen([sys.executable, "-m", "tools.tax_sandbox", TAX_SANDBOX_ADDRESS],
+                                            cwd=ROOT, env=env, stdout=tax_log, stderr=subprocess.STDOUT)
+    print(f"started {'tax-sandbox':14} pid {procs['tax-sandbox'].pid:6}  http://{TAX_SANDBOX_ADDRESS}/_dev/invoices")
+    env = env | {"MOADIAN_URL": env.get("MOADIAN_URL", f"http://{TAX_SANDBOX_ADDRESS}/requestsmanager/api/v2/"),
+                 "SMS_PROVIDER_URL": env.get("SMS_PROVIDER_URL", f"http://{SMS_ADDRESS}"),
                  "SMS_STATUS_CHECK_SECONDS": env.get("SMS_STATUS_CHECK_SECONDS", "5"),  # delivery reports, sooner
                  "PAYMENT_GATEWAY_URL": env.get("PAYMENT_GATEWAY_URL", f"http://{PAYMENT_SANDBOX_ADDRESS}"),
                  # the sandbox serves the GraphQL API too (production: its own host, the client's default)

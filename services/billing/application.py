@@ -13,7 +13,9 @@ from typing import Any
 from services.billing.catalog import Catalog
 from services.billing.domain import BusinessAccount, Order, Payment, business_subject, keyed_id, sealed_name, storable
 from services.billing.educational import Educational
+from services.billing.einvoicing import EInvoicing
 from services.billing.gateway import GatewayUnavailable, PaymentGateway
+from services.billing.moadian import TaxSystem
 from services.billing.purchases import (
     changed_order,
     fingerprint,
@@ -24,6 +26,7 @@ from services.billing.purchases import (
 )
 from services.billing.records import Records
 from services.billing.settlement import Settlement
+from services.billing.tax_invoices import Vendor
 from services.billing.views import order_view, payment_view
 from services.billing.zarinpal import GATEWAY_NAME
 from shared.events.archival import RestoreRequestedV1, TenantDataPurgedV1
@@ -39,7 +42,9 @@ class BillingApplication(ServiceApplication):
 
     def __init__(self, *args: Any, catalog: Catalog, gateway: PaymentGateway, public_base_url: str,
                  inquiry_after: timedelta = timedelta(minutes=10), give_up_after: timedelta = timedelta(hours=1),
-                 refund_retry_base: timedelta = timedelta(seconds=30), **kwargs: Any) -> None:
+                 refund_retry_base: timedelta = timedelta(seconds=30), tax_system: TaxSystem,
+                 vendor: Vendor, einvoice_retry_base: timedelta = timedelta(seconds=10),
+                 einvoice_ask_after: timedelta = timedelta(seconds=5), **kwargs: Any) -> None:
         self.catalog = catalog
         self.gateway = gateway
         self.public_base_url = public_base_url.rstrip("/")
@@ -48,6 +53,8 @@ class BillingApplication(ServiceApplication):
         self.settlement = Settlement(self.records, gateway, inquiry_after=inquiry_after,
                                      give_up_after=give_up_after, refund_retry_base=refund_retry_base)
         self.educational = Educational(self.records, catalog)
+        self.einvoicing = EInvoicing(self.records, tax_system, vendor, retry_base=einvoice_retry_base,
+                                     ask_after=einvoice_ask_after)
 
     # -- catalog and orders (BI-1) -----------------------------------------------------------
     def catalog_view(self) -> dict[str, Any]:
@@ -169,4 +176,4 @@ class BillingApplication(ServiceApplication):
         payment = self.records.payment(payment_id)
         if user_id is not None and payment.customer_user_id != parse_id(user_id):
             raise DomainError("not_found")
-        return payment_view(payment, self.clock.now())
+        return payment_view(payment, self.clock.now()) | {"official_invoice": self.einvoicing.view_of(payment.id)}

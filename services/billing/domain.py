@@ -221,6 +221,17 @@ class Payment(Aggregate):
             self._refund_scheduled(refund_id=uuid.uuid4(), reference=reference or self.authority, captured_at=now,
                                    deadline=now + REFUND_WINDOW, reason=reason, facts=self.facts())
 
+    def refund_paid(self, now: datetime) -> None:
+        """Support gives a paid payment's money back (issue #19): the refund follows the same
+        path as any other (reverse, else the refund API, within 72 hours), and the official
+        invoice is cancelled once it is refunded (services/billing/einvoicing.py)."""
+        if self.state == "refund_scheduled" or self.state == "refunded":
+            return  # asked twice: refunded once
+        if self.state != "succeeded":
+            raise DomainError("refund_not_possible", state=self.state)
+        self._refund_scheduled(refund_id=uuid.uuid4(), reference=self.reference or self.authority, captured_at=now,
+                               deadline=now + REFUND_WINDOW, reason="refund_requested", facts=self.facts())
+
     @event("Failed")
     def _failed(self, reason: str, money_taken: bool, reference: str | None, facts: dict[str, Any],
                 bank_receipt: dict[str, Any] | None = None) -> None:

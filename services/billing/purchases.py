@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from services.billing.catalog import SOLD, Catalog
-from shared.http.billing import OrderChange, OrderRequest
+from shared.http.billing import ERRORS, OrderChange, OrderRequest
 from shared.kernel.errors import DomainError
 from shared.kernel.mobile import EXPECTED_FORM
 
@@ -38,6 +38,7 @@ _REFUSALS: dict[str, DomainError] = {
     "licence_number": DomainError("invalid_licence_number"),
     "contact_mobile": DomainError("invalid_mobile", expected=EXPECTED_FORM),
     "tenant_id": DomainError("business_not_found"),
+    "buyer": DomainError("invalid_buyer"),
 }
 
 
@@ -49,6 +50,9 @@ def parsed(model: type[M], body: Mapping[str, Any]) -> M:
     try:
         return model.model_validate(dict(body))
     except ValidationError as exc:
+        named = [err for err in exc.errors() if err["type"] in ERRORS]  # the buyer's ids name their own code
+        if named:
+            raise DomainError(named[0]["type"], field=".".join(str(p) for p in named[0]["loc"])) from None
         fields = {str(err["loc"][0]) if err["loc"] else "" for err in exc.errors()}
         for field, refusal in _REFUSALS.items():
             if field in fields:
@@ -108,6 +112,8 @@ def purchase_from(order: OrderRequest, catalog: Catalog) -> dict[str, Any]:
         raise DomainError("invalid_products", allowed=list(SOLD))
     purchase: dict[str, Any] = {"kind": kind, "products": products, "period_months": months,
                                 "extra_organizations": extra_orgs, "extra_concurrent_users": extra_users}
+    if order.buyer is not None:  # who the official invoice names (issue #19); none: a type-2 invoice
+        purchase["buyer"] = order.buyer.model_dump(exclude_none=True)
     if kind == "new":
         if order.business_type not in BUSINESS_TYPES:
             raise DomainError("invalid_business_type", allowed=list(BUSINESS_TYPES))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import timedelta
 from typing import Any
 
 from nameko.rpc import rpc
@@ -12,8 +13,11 @@ from nameko.timer import timer
 from services.billing import policies
 from services.billing.application import BillingApplication
 from services.billing.catalog import Catalog
+from services.billing.moadian import MoadianClient
 from services.billing.settings import BillingSettings
+from services.billing.tax_invoices import Vendor
 from services.billing.translations import translate
+from services.billing.vendor_key import vendor_key
 from services.billing.zarinpal import ZarinpalClient
 from shared.kernel.config import Settings
 from shared.kernel.inbox import Inbound, inbox
@@ -31,9 +35,15 @@ def build_application(settings: Settings) -> BillingApplication:
     gateway = ZarinpalClient(base_url=own.gateway_url, merchant_id=own.merchant_id, access_token=own.access_token,
                              timeout=own.gateway_timeout_seconds, graphql_url=own.graphql_url,
                              terminal_id=own.terminal_id)
+    tax_system = MoadianClient(own.moadian_url, own.moadian_memory_id,
+                               vendor_key(settings.var_dir, own.moadian_key_file, own.moadian_certificate_file),
+                               timeout=own.moadian_timeout_seconds)
     return BillingApplication(settings, catalog=Catalog.from_env(os.environ), gateway=gateway,
                               public_base_url=own.public_base_url, inquiry_after=own.inquiry_after,
-                              give_up_after=own.give_up_after, refund_retry_base=own.refund_retry_base)
+                              give_up_after=own.give_up_after, refund_retry_base=own.refund_retry_base,
+                              tax_system=tax_system, vendor=Vendor(own.moadian_memory_id, own.moadian_seller_tin),
+                              einvoice_retry_base=timedelta(seconds=own.moadian_retry_base_seconds),
+                              einvoice_ask_after=timedelta(seconds=own.moadian_ask_after_seconds))
 
 
 class BillingService:
@@ -88,6 +98,11 @@ class BillingService:
 
     @rpc
     @answers
+    def refund_payment(self, support_user_id: str, payment_id: str) -> dict[str, Any]:
+        return self.app.settlement.refund_paid(payment_id, self.cause)
+
+    @rpc
+    @answers
     def apply_for_educational(self, user_id: str, body: dict[str, Any], idempotency_key: str | None = None
                               ) -> dict[str, Any]:
         return self.app.educational.apply(user_id, body, idempotency_key, self.cause)
@@ -117,6 +132,9 @@ class BillingService:
         if any(done.values()):
             get_logger().info("billing.reconciled", **done)
         self._dead_letter_blocked_refunds()
+        invoiced = self.app.einvoicing.follow(Cause.new_request())
+        if any(invoiced.values()):
+            get_logger().info("billing.tax_invoices", **invoiced)
 
     def _dead_letter_blocked_refunds(self) -> None:
         """Each refund the gateway refused for good goes to billing's dead letters, where

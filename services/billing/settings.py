@@ -24,6 +24,17 @@ class BillingSettings:
     inquiry_after_seconds: float = 600.0
     give_up_seconds: float = 3600.0
     refund_retry_base_seconds: float = 30.0
+    # The taxpayer system (سامانه مؤدیان, issue #19): its v2 API (tools/tax_sandbox.py locally),
+    # the memory id it assigned the vendor, the seller's economic code, the vendor's key and
+    # certificate (PEM files; empty: a development pair under var/keys/).
+    moadian_url: str = "http://127.0.0.1:8040/requestsmanager/api/v2/"
+    moadian_memory_id: str = "A1B2C3"
+    moadian_seller_tin: str = "14100000004"
+    moadian_key_file: str = ""
+    moadian_certificate_file: str = ""
+    moadian_timeout_seconds: float = 10.0
+    moadian_retry_base_seconds: float = 10.0
+    moadian_ask_after_seconds: float = 5.0
 
     @property
     def inquiry_after(self) -> timedelta:
@@ -52,4 +63,13 @@ class BillingSettings:
                    inquiry_after_seconds=float(env.get("PAYMENT_INQUIRY_AFTER_SECONDS", d.inquiry_after_seconds)),
                    give_up_seconds=float(env.get("PAYMENT_GIVE_UP_SECONDS", d.give_up_seconds)),
                    refund_retry_base_seconds=float(env.get("REFUND_RETRY_BASE_SECONDS",
-                                                           d.refund_retry_base_seconds)))
+                                                           d.refund_retry_base_seconds)),
+                   moadian_url=env.get("MOADIAN_URL", d.moadian_url),
+                   moadian_memory_id=env.get("MOADIAN_MEMORY_ID", d.moadian_memory_id),
+                   moadian_seller_tin=env.get("MOADIAN_SELLER_TIN", d.moadian_seller_tin),
+                   moadian_key_file=env.get("MOADIAN_KEY_FILE", d.moadian_key_file),
+                   moadian_certificate_file=env.get("MOADIAN_CERTIFICATE_FILE", d.moadian_certificate_file),
+                   moadian_timeout_seconds=float(env.get("MOADIAN_TIMEOUT_SECONDS", d.moadian_timeout_seconds)),
+                   moadian_retry_base_seconds=float(env.get("MOADIAN_RETRY_BASE_SECONDS",
+                                                            d.moadian_retry_base_seconds)),
+                   moadian_ask_after_seconds=float(env.get("MOADIAN_ASK_AFTER_SECONDS", d.moadian_ask_after_seconds)))

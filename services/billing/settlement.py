@@ -221,6 +221,18 @@ class Settlement:
         self._save_quietly(payment, cause)
         return True
 
+    def refund_paid(self, payment_id: object, cause: Cause) -> dict[str, Any]:
+        """Support refunds a paid payment (its official invoice is then cancelled, issue #19)."""
+        def attempt() -> Payment:
+            payment = self.records.payment(payment_id)
+            payment.refund_paid(self.records.now())
+            self.records.save(payment, cause=cause)
+            return payment
+
+        self._open_payments.add(self.records.retrying(attempt).id)
+        self._refund(parse_id(payment_id), Cause.new_request(cause.correlation_id))
+        return payment_view(self.records.payment(payment_id), self.records.now())
+
     def unblock_refund(self, payment_id: object, cause: Cause) -> dict[str, Any]:
         """An operator fixed what blocked a refund (registered the server's address, renewed
         the token, refunded by hand and recorded it): try again at once."""

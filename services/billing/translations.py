@@ -48,6 +48,10 @@ def translate(domain_event: Any) -> IntegrationEvent | None:
         return contracts.PaymentFailedV1(**_payment(domain_event.facts), gateway_reference=domain_event.reference,
                                          reason=domain_event.reason, money_taken=domain_event.money_taken)
     if isinstance(domain_event, Payment.RefundScheduled):  # type: ignore[attr-defined]
+        if domain_event.reason == "refund_requested":
+            # Support refunds a paid payment (#19): RefundScheduled's contract and notice speak of a
+            # failed payment; the customer hears of this refund when it is done (RefundCompleted).
+            return None
         return contracts.RefundScheduledV1(
             **_payment(domain_event.facts), refund_id=domain_event.refund_id,
             gateway_reference=domain_event.reference, captured_at=domain_event.captured_at,

@@ -23,6 +23,7 @@ from werkzeug.wrappers import Request, Response
 
 from services.gateway.broker_alarm import BROKER_ALARM
 from services.gateway.memory import GatewayMemory
+from shared.http.errors import ERRORS
 from shared.http.text import HIDDEN_TEXT
 from shared.kernel.logging import bind_correlation, bind_trace, get_logger
 from shared.kernel.tokens import InvalidToken, verify_access_token
@@ -89,6 +90,9 @@ def parse_body(request: Request, model: type[Model], max_bytes: int) -> Model:
     except ValidationError as exc:
         # Never echo input values back: one of them may be a password.
         fields = [{"field": ".".join(str(p) for p in err["loc"]), "problem": err["type"]} for err in exc.errors()]
+        named = [err for err in exc.errors() if err["type"] in ERRORS]  # a model's own error code (iran_ids)
+        if named:
+            raise HttpError(named[0]["type"], field=".".join(str(p) for p in named[0]["loc"])) from None
         hidden = [err for err in exc.errors() if err["type"] == HIDDEN_TEXT]
         if hidden:
             raise HttpError("invalid_text", field=fields[exc.errors().index(hidden[0])]["field"],

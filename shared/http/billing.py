@@ -3,10 +3,13 @@ any script (the service normalizes them), so they are accepted here as int or st
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
+from shared.http.iran_ids import digits_of, legal_id_valid, national_code_valid, postal_code_valid
 from shared.http.numbers import WholeNumber
 from shared.http.text import PlainLine
 
@@ -15,6 +18,66 @@ Count = WholeNumber  # typed in any script; never a float (shared/http/numbers.p
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BuyerIdentity(_Body):
+    """Who the official invoice names as buyer (issue #19): a person (``national_code``, کد ملی)
+    or a legal entity (``legal_id``, شناسه ملی, and ``economic_code``, کد اقتصادی, which for a
+    legal entity is its 11-digit national id again, or the older 12-digit code); a postal code
+    (required for a legal entity). Digits in any script; check digits verified. An order with
+    no buyer is a person buying for themselves: its invoice is a type-2 invoice without a buyer."""
+
+    kind: Literal["person", "legal"]
+    national_code: str | None = Field(default=None, max_length=20)
+    legal_id: str | None = Field(default=None, max_length=20)
+    economic_code: str | None = Field(default=None, max_length=20)
+    postal_code: str | None = Field(default=None, max_length=20)
+
+    @field_validator("national_code")
+    @classmethod
+    def _national_code(cls, value: str | None) -> str | None:
+        return _checked(value, 10, national_code_valid, "invalid_national_code")
+
+    @field_validator("legal_id")
+    @classmethod
+    def _legal_id(cls, value: str | None) -> str | None:
+        return _checked(value, 11, legal_id_valid, "invalid_legal_id")
+
+    @field_validator("economic_code")
+    @classmethod
+    def _economic_code(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        code = digits_of(value, (11, 12, 14))
+        if code is None or (len(code) == 11 and not legal_id_valid(code)):
+            raise PydanticCustomError("invalid_economic_code", "an economic code is 11, 12 or 14 digits")
+        return code
+
+    @field_validator("postal_code")
+    @classmethod
+    def _postal_code(cls, value: str | None) -> str | None:
+        return _checked(value, 10, postal_code_valid, "invalid_postal_code")
+
+    @model_validator(mode="after")
+    def _complete(self) -> BuyerIdentity:
+        if self.kind == "person" and (self.national_code is None or self.legal_id is not None):
+            raise PydanticCustomError("invalid_national_code", "a person is named by a national code")
+        if self.kind == "legal" and (self.legal_id is None or self.national_code is not None):
+            raise PydanticCustomError("invalid_legal_id", "a legal entity is named by its national id")
+        if self.kind == "legal" and (self.economic_code is None or self.postal_code is None):
+            raise PydanticCustomError("invalid_economic_code", "a legal entity gives its economic code and postal code")
+        return self
+
+
+def _checked(value: str | None, length: int, valid: Callable[[str], bool], code: str) -> str | None:
+    """The value as Latin digits; refused with ``code`` (an error code of ERRORS below, which
+    the gateway and billing answer as such) when its length or check digit is wrong."""
+    if value is None:
+        return None
+    digits = digits_of(value, length)
+    if digits is None or not valid(digits):
+        raise PydanticCustomError(code, "the number or its check digit is wrong")
+    return digits
 
 
 class OrderRequest(_Body):
@@ -29,6 +92,7 @@ class OrderRequest(_Body):
     period_months: Count = Field(default=12, description="6 or 12")
     extra_organizations: Count = 0
     extra_concurrent_users: Count = 0
+    buyer: BuyerIdentity | None = None
 
 
 class OrderChange(_Body):
@@ -40,6 +104,7 @@ class OrderChange(_Body):
     period_months: Count = 12
     extra_organizations: Count = 0
     extra_concurrent_users: Count = 0
+    buyer: BuyerIdentity | None = None
 
 
 class EducationalApplicationRequest(_Body):
@@ -79,6 +144,15 @@ ERRORS: dict[str, tuple[int, str, str]] = {
     "gateway_unavailable": (503, "درگاه پرداخت در دسترس نیست؛ چند دقیقهٔ دیگر دوباره تلاش کنید. مبلغی کسر نشده است.",
                             "The payment gateway is unavailable; try again in a few minutes. No money was taken."),
     "invalid_licence_number": (422, "شمارهٔ مجوز معتبر نیست.", "The licence number is not valid."),
+    "invalid_national_code": (422, "کد ملی خریدار باید ۱۰ رقم با رقم کنترل درست باشد.",
+                              "The buyer's national code must be 10 digits with a correct check digit."),
+    "invalid_legal_id": (422, "شناسهٔ ملی خریدار حقوقی باید ۱۱ رقم با رقم کنترل درست باشد.",
+                         "A legal buyer's national id must be 11 digits with a correct check digit."),
+    "invalid_economic_code": (422, "کد اقتصادی خریدار حقوقی را وارد کنید (۱۱، ۱۲ یا ۱۴ رقم).",
+                              "Enter the legal buyer's economic code (11, 12 or 14 digits)."),
+    "invalid_postal_code": (422, "کد پستی باید ۱۰ رقم باشد.", "The postal code must be 10 digits."),
+    "invalid_buyer": (422, "نوع خریدار باید «حقیقی» یا «حقوقی» باشد.", "The buyer must be a person or a legal entity."),
+    "refund_not_possible": (409, "این پرداخت قابل بازپرداخت نیست.", "This payment cannot be refunded."),
     "application_already_decided": (409, "دربارهٔ این درخواست پیش‌تر تصمیم گرفته شده است.",
                                     "This application has already been decided."),
 }

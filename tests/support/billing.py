@@ -19,9 +19,13 @@ from urllib.parse import parse_qs, urlparse
 import requests
 from werkzeug.serving import make_server
 
+from services.billing import jose
 from services.billing.application import BillingApplication
 from services.billing.catalog import Catalog
 from services.billing.gateway import ALREADY_VERIFIED, AMOUNT_MISMATCH, NOT_PAID, PAID, Verdict
+from services.billing.moadian import MoadianClient, Status, Submitted, TaxSystemUnavailable, VendorKey
+from services.billing.tax_invoice_rules import CANCELLING
+from services.billing.tax_invoices import Vendor
 from services.billing.translations import translate
 from services.billing.zarinpal import (
     ASK_AGAIN,
@@ -36,7 +40,7 @@ from shared.kernel.config import Settings
 from shared.kernel.store import Cause
 from shared.kernel.tokens import development_signing_keys, issue_access_token
 from tests.support.memory import in_memory
-from tools import payment_sandbox
+from tools import payment_sandbox, tax_sandbox
 
 if TYPE_CHECKING:
     from tests.support.processes import Platform
@@ -184,11 +188,71 @@ class FakeGateway:
         return tx
 
 
+class FakeTaxSystem:
+    """services.billing.moadian.TaxSystem in memory, answering as tools/tax_sandbox.py does:
+    a receipt per uid (the same uid: the same receipt), PENDING for ``late`` inquiries, then
+    SUCCESS or FAILED with ``reject_with``; a cancelling invoice whose original is not accepted
+    fails with 0306; ``down`` raises TaxSystemUnavailable (no answer)."""
+
+    def __init__(self, late: int = 1) -> None:
+        self.late, self.down = late, False
+        self.reject_with: dict[str, str] | None = None
+        self.invoices: dict[str, dict[str, Any]] = {}  # by reference
+        self.sends = 0
+
+    def _check(self) -> None:
+        if self.down:
+            raise TaxSystemUnavailable("tax system down (test)")
+
+    def send(self, invoices: Any) -> list[Submitted]:
+        self._check()
+        receipts = []
+        for uid, payload in invoices:
+            self.sends += 1
+            known = next((r for r, i in self.invoices.items() if i["uid"] == uid), None)
+            if known is None:
+                known = f"ref-{len(self.invoices) + 1}"
+                header = payload["header"]
+                errors = [dict(self.reject_with)] if self.reject_with else []
+                if header["ins"] == CANCELLING and not any(
+                        i["payload"]["header"]["taxid"] == header["irtaxid"] and i["status"] == "SUCCESS"
+                        for i in self.invoices.values()):
+                    errors.append({"code": "0306", "message": "reference invoice not accepted"})
+                self.invoices[known] = {"uid": uid, "payload": payload, "errors": errors, "asked": 0,
+                                        "status": "PENDING"}
+            receipts.append(Submitted(uid=uid, reference=known))
+        return receipts
+
+    def _status(self, reference: str) -> Status:
+        record = self.invoices[reference]
+        record["asked"] += 1
+        if record["asked"] > self.late:
+            record["status"] = "FAILED" if record["errors"] else "SUCCESS"
+        return Status(uid=record["uid"], reference=reference, status=record["status"],
+                      errors=record["errors"] if record["status"] == "FAILED" else [])
+
+    def by_reference(self, references: Any) -> list[Status]:
+        self._check()
+        return [self._status(r) for r in references if r in self.invoices]
+
+    def by_uid(self, uids: Any) -> list[Status]:
+        self._check()
+        return [self._status(r) for r, i in self.invoices.items() if i["uid"] in uids]
+
+
+VENDOR = Vendor(memory_id="A1B2C3", seller_tin="14100000004")
+
+
 def memory_app(gateway: FakeGateway | None = None, *, clock: PlatformClock | None = None,
-               catalog: Catalog | None = None, **timings: Any) -> BillingApplication:
-    """Billing in memory (POPO store, in-memory keys) paying through ``gateway``."""
+               catalog: Catalog | None = None, tax_system: FakeTaxSystem | None = None,
+               **timings: Any) -> BillingApplication:
+    """Billing in memory (POPO store, in-memory keys) paying through ``gateway`` and
+    registering invoices with ``tax_system``."""
     return in_memory(BillingApplication, "billing", clock=clock, catalog=catalog or Catalog.from_env({}),
-                     gateway=gateway or FakeGateway(), public_base_url="http://portal.test", **(TIMINGS | timings))
+                     gateway=gateway or FakeGateway(), public_base_url="http://portal.test",
+                     tax_system=tax_system or FakeTaxSystem(), vendor=VENDOR,
+                     **(TIMINGS | {"einvoice_retry_base": timedelta(seconds=10),
+                                   "einvoice_ask_after": timedelta(seconds=5)} | timings))
 
 
 # -- the sandbox over HTTP ---------------------------------------------------------------------
@@ -215,7 +279,8 @@ def sandbox_client(sandbox_url: str, **options: Any) -> ZarinpalClient:
 
 def billing_app(settings: Settings, sandbox_url: str, **overrides: Any) -> BillingApplication:
     return BillingApplication(settings, catalog=Catalog.from_env({}), gateway=sandbox_client(sandbox_url),
-                              public_base_url="http://portal.test", **(TIMINGS | overrides))
+                              public_base_url="http://portal.test", tax_system=FakeTaxSystem(), vendor=VENDOR,
+                              **(TIMINGS | overrides))
 
 
 def pay_at_sandbox(redirect_url: str, outcome: str, **form: str) -> tuple[str, str] | None:
@@ -317,3 +382,27 @@ class Client:
     def sms_templates(self) -> list[str]:
         answer = requests.get(f"{self.gateway}/notifications/messages", params={"to": self.mobile}, timeout=10)
         return [m["template"] for m in answer.json()["messages"]]
+
+
+# -- the taxpayer system's sandbox over HTTP (issue #19) ----------------------------------------
+
+
+@contextmanager
+def tax_sandbox_server() -> Iterator[str]:
+    """tools/tax_sandbox.py in this process; the API's base URL. Faults reset for each test."""
+    server = make_server("127.0.0.1", 0, tax_sandbox.application, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    requests.post(f"{url}/_dev/faults", json={}, timeout=5).raise_for_status()
+    try:
+        yield url + tax_sandbox.PREFIX
+    finally:
+        server.shutdown()
+
+
+def tax_client(base_url: str, memory_id: str = VENDOR.memory_id, key: VendorKey | None = None) -> MoadianClient:
+    if key is None:
+        private = jose.new_key()
+        key = VendorKey(private, jose.self_signed(private, "test vendor", datetime.now(UTC)))
+    return MoadianClient(base_url, memory_id, key, timeout=5)

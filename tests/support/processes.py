@@ -60,6 +60,8 @@ class Platform:
         self.payment_sandbox: subprocess.Popen[bytes] | None = None
         self.payment_sandbox_url = ""
         self.metrics_urls: dict[str, str] = {}  # each process's Prometheus metrics, by service (the latest start)
+        self.tax_sandbox: subprocess.Popen[bytes] | None = None
+        self.tax_sandbox_url = ""
 
     def env(self, **extra: str) -> dict[str, str]:
         s = self.settings
@@ -92,6 +94,17 @@ class Platform:
             wait_until(lambda: _answers(f"{self.payment_sandbox_url}/health"), timeout=20, what="the payment sandbox")
         return self.payment_sandbox_url
 
+    def start_tax_sandbox(self) -> str:
+        """The taxpayer system's sandbox (سامانه مؤدیان's v2 API on loopback), started once."""
+        if self.tax_sandbox is None:
+            port = free_port()
+            log = open(self.logs / "tax-sandbox.log", "wb")  # noqa: SIM115 - lives as long as the child
+            self.tax_sandbox = subprocess.Popen([sys.executable, "-m", "tools.tax_sandbox", f"127.0.0.1:{port}"],
+                                                cwd=REPO_ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT)
+            self.tax_sandbox_url = f"http://127.0.0.1:{port}"
+            wait_until(lambda: _answers(f"{self.tax_sandbox_url}/health"), timeout=20, what="the tax sandbox")
+        return self.tax_sandbox_url
+
     def sms_sent_to(self, e164: str) -> list[dict[str, Any]]:
         answer = requests.get(f"{self.sms_url}/_dev/messages", params={"receptor": e164}, timeout=10)
         return list(answer.json()["messages"])
@@ -103,7 +116,8 @@ class Platform:
         if service == "billing":
             sandbox = self.start_payment_sandbox()
             extra_env = {"PAYMENT_GATEWAY_URL": sandbox, "PAYMENT_GRAPHQL_URL": f"{sandbox}/api/v4/graphql/",
-                         "PAYMENT_TERMINAL_ID": "sandbox"} | extra_env
+                         "PAYMENT_TERMINAL_ID": "sandbox",
+                         "MOADIAN_URL": f"{self.start_tax_sandbox()}/requestsmanager/api/v2/"} | extra_env
         port = free_port()
         extra_env = {"METRICS_HOST": "127.0.0.1", "METRICS_PORT": str(port)} | extra_env
         self.metrics_urls[service] = f"http://127.0.0.1:{extra_env['METRICS_PORT']}/metrics"
@@ -148,7 +162,7 @@ class Platform:
 
     def stop_all(self) -> None:
         self.drop_proxy()
-        for helper in (self.sms_provider, self.payment_sandbox):
+        for helper in (self.sms_provider, self.payment_sandbox, self.tax_sandbox):
             if helper is not None:
                 helper.kill()
                 helper.wait(10)

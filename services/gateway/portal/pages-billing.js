@@ -17,7 +17,11 @@ const label = (prefix, code) => {
 const orderPath = (id, rest = "") => `/billing/orders/${encodeURIComponent(id)}${rest}`;
 // Order errors → the field they concern.
 const ORDER_FIELDS = { invalid_business_name: "business_name", invalid_business_type: "business_type",
-                       invalid_products: "products", accounting_required: "products", invalid_period: "period_months" };
+                       invalid_products: "products", accounting_required: "products", invalid_period: "period_months",
+                       invalid_national_code: "national_code", invalid_legal_id: "legal_id",
+                       invalid_economic_code: "economic_code", invalid_postal_code: "postal_code",
+                       invalid_buyer: "buyer_kind" };
+const BUYER_KINDS = ["self", "person", "legal"];
 
 // --- the catalog ------------------------------------------------------------------------------
 
@@ -52,9 +56,11 @@ function orderForm(shop, order, submitText, onSubmit) {
   const period = field({ name: "period_months", label: t("period"), tag: "select",
                          value: order.period_months || shop.periods[shop.periods.length - 1],
                          options: shop.periods.map((m) => [m, t("months", { n: digits(m) })]) });
+  const buyer = buyerFields(order.buyer);
   const submit = h("button", { type: "submit" }, submitText);
   const form = h("form", { novalidate: true, dataset: { form: "order" } }, name.wrap, type.wrap, products.wrap, period.wrap,
-    shop.vat !== undefined ? h("p", { class: "help" }, t("vat_note", { percent: digits(shop.vat) })) : null, submit);
+    buyer.wrap, shop.vat !== undefined ? h("p", { class: "help" }, t("vat_note", { percent: digits(shop.vat) })) : null,
+    submit);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearErrors(form);
@@ -64,6 +70,8 @@ function orderForm(shop, order, submitText, onSubmit) {
       products: [...form.querySelectorAll("input[name=products]:checked")].map((i) => i.value),
       period_months: Number(period.input.value),
     };
+    const named = buyer.value();
+    if (named) body.buyer = named;
     let bad = false;
     if (!body.business_name) bad = fieldError(form, "business_name", t("required")) || true;
     if (!body.products.length) bad = fieldError(form, "products", t("choose_product")) || true;
@@ -77,6 +85,33 @@ function orderForm(shop, order, submitText, onSubmit) {
     });
   });
   return form;
+}
+
+/** Who the official invoice names (issue #19): nobody (a person buying for themselves), a person
+ *  (national code) or a legal entity (national id, economic code, postal code). Digits in any
+ *  script; billing checks the check digits and answers each wrong field with its own message. */
+function buyerFields(given) {
+  const kind = choices({ name: "buyer_kind", legend: t("buyer_kind"), type: "radio",
+                         items: BUYER_KINDS.map((k) => [k, t(`buyer_${k}`)]), checked: [given?.kind || "self"] });
+  const input = (name) => field({ name, label: t(name), value: given?.[name] || "", inputmode: "numeric", dir: "ltr",
+                                  maxlength: 20, autocomplete: "off" });
+  const fields = Object.fromEntries(["national_code", "legal_id", "economic_code", "postal_code"].map((n) => [n, input(n)]));
+  const shown = { self: [], person: ["national_code", "postal_code"], legal: ["legal_id", "economic_code", "postal_code"] };
+  const wrap = h("fieldset", { class: "buyer", dataset: { part: "buyer" } }, h("legend", {}, t("buyer_title")),
+    h("p", { class: "help" }, t("buyer_help")), kind.wrap, ...Object.values(fields).map((f) => f.wrap));
+  const chosen = () => wrap.querySelector("input[name=buyer_kind]:checked")?.value || "self";
+  const show = () => Object.entries(fields).forEach(([n, f]) => { f.wrap.hidden = !shown[chosen()].includes(n); });
+  wrap.addEventListener("change", show);
+  show();
+  return {
+    wrap,
+    value: () => {
+      if (chosen() === "self") return null;
+      const value = { kind: chosen() };
+      for (const n of shown[chosen()]) if (fields[n].input.value.trim()) value[n] = fields[n].input.value.trim();
+      return value;
+    },
+  };
 }
 
 export async function order(main, { go, current }) {
@@ -234,10 +269,26 @@ export async function payment(main, { params, current }) {
   }
 }
 
+/** The payment's official invoice in the taxpayer system (issue #19): its tax id and state, the
+ *  system's errors when it refused it, and its cancellation after a refund. */
+function officialInvoice(invoice) {
+  if (!invoice) return null;
+  const row = (what, value) => [h("dt", {}, t(what)), h("dd", {}, value)];
+  const state = (i) => h("span", { dataset: { state: i.state } }, label("tax_state", i.state));
+  const cancellation = invoice.cancellation;
+  return h("section", { dataset: { part: "official-invoice" } }, h("h2", {}, t("official_invoice")),
+    h("dl", {}, ...row("tax_id", h("bdi", { dir: "ltr" }, invoice.tax_id)), ...row("tax_state", state(invoice)),
+      ...(cancellation ? [...row("tax_cancellation", h("bdi", { dir: "ltr" }, cancellation.tax_id)),
+                          ...row("tax_state", state(cancellation))] : [])),
+    ...list(invoice.errors).map((e) => h("p", { class: "note error" }, h("bdi", { dir: "ltr" }, e.code), " ", e.message)));
+}
+
 function showPayment(main, result) {
   const parts = [h("h1", {}, t("payment_title"))];
-  if (result.state === "succeeded") {
-    parts.push(note(t("payment_succeeded"), "success"), h("p", {}, h("a", { href: "#/me" }, t("to_me"))));
+  if (result.state === "succeeded" || (result.official_invoice && result.state !== "failed")) {
+    // A paid payment (and one support refunded later: its official invoice says so).
+    parts.push(note(t(result.state === "succeeded" ? "payment_succeeded" : "payment_refunded"), "success"),
+               officialInvoice(result.official_invoice), h("p", {}, h("a", { href: "#/me" }, t("to_me"))));
   } else {
     parts.push(note(t("payment_failed"), "error"));
     if (result.reason) parts.push(h("p", { dataset: { role: "reason" } }, label("reason", result.reason)));

@@ -23,7 +23,9 @@ MISSED_CALLBACK_RETRY_SECONDS = 3
 _PAYMENT_ID = re.compile(r"[0-9a-fA-F-]{32,36}")
 _ORDER_ERRORS = ("invalid_json", "invalid_request", "unauthorized", "invalid_order_kind", "invalid_products",
                  "accounting_required", "educational_requires_application", "invalid_period", "invalid_number",
-                 "invalid_business_type", "invalid_business_name", "business_not_found", "service_unavailable")
+                 "invalid_business_type", "invalid_business_name", "business_not_found", "invalid_buyer",
+                 "invalid_national_code", "invalid_legal_id", "invalid_economic_code", "invalid_postal_code",
+                 "service_unavailable")
 _SIGNED_IN = ("unauthorized", "not_found", "service_unavailable")
 _CALLBACK = ("The payment gateway sends the browser back here (Authority, Status); verified server to server, "
              "then 303 to the portal's result page (errors and outages too: the portal page confirms the payment; "
@@ -124,9 +126,18 @@ class BillingRoutes(GatewayBase):
             get_logger().info("gateway.missed_callbacks", waiting=waiting)
 
     @route("GET", "/billing/payments/<payment_id>",
-           "A payment's state, amount and refund deadline (ISO and Jalali)", errors=_SIGNED_IN)
+           "A payment's state, amount and refund deadline (ISO and Jalali), and its official invoice "
+           "(tax id, state in the taxpayer system, its cancellation)", errors=_SIGNED_IN)
     def payment(self, request: Request, payment_id: str) -> Any:
         return call(self.billing, "payment", self.claims(request)["sub"], payment_id)
+
+    @route("POST", "/billing/payments/<payment_id>/refund",
+           "Refund a paid payment (support): the money goes back within 72 hours and its official invoice "
+           "is cancelled (ابطال) in the taxpayer system once refunded",
+           errors=("unauthorized", "forbidden", "not_found", "refund_not_possible", "service_unavailable"))
+    def refund_payment(self, request: Request, payment_id: str) -> Any:
+        support = self.claims(request, role="support")["sub"]
+        return call(self.billing, "refund_payment", support, payment_id)
 
     @route("POST", "/billing/educational-applications", "Apply for the free educational licence (BI-4)",
            body=EducationalApplicationRequest, answers=201,

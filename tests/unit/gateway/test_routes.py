@@ -36,7 +36,7 @@ def _operation(document: dict[str, Any], declared: Route) -> dict[str, Any]:
 
 def test_every_declared_route_is_served_and_documented() -> None:
     document, served = openapi_document(), _served(GatewayService)
-    assert len(ROUTES) == 49  # + the payslip preview and the opening-balances preview (#18)
+    assert len(ROUTES) == 50  # + the payslip preview and the opening-balances preview (#18), a refund by support (#19)
     for declared in ROUTES:
         handler = getattr(GatewayService, served[(declared.method, declared.path)])
         assert declaration(handler) == declared

@@ -1,0 +1,206 @@
+"""Official invoices through the taxpayer system (issue #19), as a use-case group of billing
+(``app.einvoicing``), run by the reconciler's timer. No dual write: the stored
+``Payment.Succeeded`` and ``Payment.Refunded`` events are the pending work; this group follows
+billing's event log (a read model rebuilt from it at start), issues each paid payment's
+invoice (numbered in the same save), sends what is due, asks until the system decides, and
+issues the cancelling invoice (ابطال) of a refunded payment once its original was accepted."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from services.billing import tax_invoice_rules as rules
+from services.billing.domain import Order
+from services.billing.moadian import TaxSystem, TaxSystemRefused, TaxSystemUnavailable
+from services.billing.records import Records
+from services.billing.tax_invoices import InvoiceSerials, TaxInvoice, Vendor, serials_id, tax_invoice_id
+from services.billing.views import moment
+from shared.kernel.conflicts import CONFLICTS
+from shared.kernel.logging import get_logger
+from shared.kernel.store import Cause
+
+
+class EInvoicing:
+    def __init__(self, records: Records, tax_system: TaxSystem, vendor: Vendor, *, retry_base: timedelta,
+                 ask_after: timedelta) -> None:
+        self.records, self.tax_system, self.vendor = records, tax_system, vendor
+        self.retry_base, self.ask_after = retry_base, ask_after
+        self._log_position = 0
+        self._open: set[uuid.UUID] = set()
+
+    def follow(self, cause: Cause) -> dict[str, int]:
+        """One pass: new payments and refunds from the log, then every open invoice that is due."""
+        done = {"issued": 0, "sent": 0, "decided": 0}
+        for kind, payment_id in self._new_facts():
+            try:
+                if kind == "paid":
+                    done["issued"] += self._issue_original(payment_id, cause)
+                else:
+                    self._request_cancellation(payment_id, cause)
+            except Exception:  # noqa: BLE001 - one payment's trouble must not stop the others' invoices
+                get_logger().exception("billing.tax_invoice_failed", payment_id=str(payment_id))
+        for invoice_id in sorted(self._open):
+            try:
+                self._step(invoice_id, done, cause)
+            except Exception:  # noqa: BLE001 - as above
+                get_logger().exception("billing.tax_invoice_failed", invoice_id=str(invoice_id))
+        return done
+
+    def view_of(self, payment_id: uuid.UUID) -> dict[str, Any] | None:
+        original = self._invoice(tax_invoice_id(payment_id, rules.ORIGINAL))
+        if original is None:
+            return None
+        cancelling = self._invoice(tax_invoice_id(payment_id, rules.CANCELLING))
+        return _view(original) | {"cancellation": _view(cancelling) if cancelling else None}
+
+    # -- issuing -----------------------------------------------------------------------------
+    def _issue_original(self, payment_id: uuid.UUID, cause: Cause) -> int:
+        def attempt() -> int:
+            if self._invoice(tax_invoice_id(payment_id, rules.ORIGINAL)) is not None:
+                return 0  # issued before (another replica, or before a restart)
+            payment = self.records.payment(payment_id)
+            order = self.records.one(Order, payment.order_id)
+            assert payment.captured_at is not None and order.invoice is not None
+            serials = self._serials()
+            invoice = TaxInvoice.issue(serials, self.vendor, payment_id=payment.id, issued_at=payment.captured_at,
+                                       buyer=payment.purchase.get("buyer"), lines=order.invoice["lines"],
+                                       now=self.records.now())
+            self.records.save(serials, invoice, cause=cause)
+            self._open.add(invoice.id)
+            get_logger().info("billing.tax_invoice_issued", payment_id=str(payment.id), tax_id=invoice.tax_id)
+            if invoice.payload["header"]["tbill"] != payment.amount_rials:
+                # Billing's invoice took VAT_PERCENT on the subtotal; the official one the rate of the day
+                # per line (data/einvoice.json): a difference means the configuration and the data disagree.
+                get_logger().error("billing.tax_invoice_total_differs", tax_id=invoice.tax_id,
+                                   paid=payment.amount_rials, invoiced=invoice.payload["header"]["tbill"])
+            return 1
+
+        return self.records.retrying(attempt)
+
+    def _request_cancellation(self, payment_id: uuid.UUID, cause: Cause) -> None:
+        def attempt() -> None:
+            original = self._invoice(tax_invoice_id(payment_id, rules.ORIGINAL))
+            if original is None:
+                return  # a refund of a payment that never succeeded: no invoice was issued
+            original.request_cancellation()
+            self.records.save(original, cause=cause)
+            self._open.add(original.id)
+
+        self.records.retrying(attempt)
+
+    def _issue_cancellation(self, original_id: uuid.UUID, cause: Cause) -> None:
+        def attempt() -> None:
+            original = self._invoice(original_id)
+            if original is None or original.cancelled_by is not None:
+                return
+            payment = self.records.payment(original.payment_id)
+            order = self.records.one(Order, payment.order_id)
+            assert order.invoice is not None
+            serials = self._serials()
+            now = self.records.now()
+            cancelling = TaxInvoice.issue(serials, self.vendor, payment_id=payment.id, issued_at=now,
+                                          buyer=payment.purchase.get("buyer"), lines=order.invoice["lines"],
+                                          subject=rules.CANCELLING, refers_to=original.tax_id,
+                                          sold_on=original.issued_at.astimezone(UTC).date(), now=now)
+            original.cancellation_issued(cancelling.tax_id)
+            self.records.save(serials, original, cancelling, cause=cause)
+            self._open.add(cancelling.id)
+
+        self.records.retrying(attempt)
+
+    # -- sending and asking ------------------------------------------------------------------
+    def _step(self, invoice_id: uuid.UUID, done: dict[str, int], cause: Cause) -> None:
+        invoice = self._invoice(invoice_id)
+        if invoice is None:
+            return
+        now = self.records.now()
+        if invoice.state == "accepted" and invoice.cancel_requested and invoice.cancelled_by is None:
+            self._issue_cancellation(invoice.id, cause)
+        elif invoice.due(now):
+            was_sent = invoice.state == "sent"
+            tried_before = invoice.attempts > 0
+            invoice.attempt_started(now, self.retry_base)
+            try:
+                self.records.save(invoice, cause=cause)  # the store decides which replica asks
+            except CONFLICTS:
+                return
+            try:
+                self._ask_or_send(invoice, was_sent, tried_before, now, done)
+            except TaxSystemRefused as exc:
+                get_logger().error("billing.tax_system_refused", tax_id=invoice.tax_id, error=str(exc)[:300])
+            except TaxSystemUnavailable as exc:
+                get_logger().warning("billing.tax_system_unavailable", tax_id=invoice.tax_id, error=str(exc)[:200])
+            with contextlib.suppress(*CONFLICTS):
+                self.records.save(invoice, cause=cause)
+        invoice = self._invoice(invoice_id)
+        if invoice is not None and invoice.final and (not invoice.cancel_requested or invoice.cancelled_by
+                                                      or invoice.state == "rejected"):
+            self._open.discard(invoice_id)
+
+    def _ask_or_send(self, invoice: TaxInvoice, was_sent: bool, tried_before: bool, now: datetime,
+                     done: dict[str, int]) -> None:
+        if was_sent:
+            assert invoice.reference is not None
+            statuses = self.tax_system.by_reference([invoice.reference])
+        elif tried_before:  # an earlier try may have reached the system: ask before sending again
+            statuses = self.tax_system.by_uid([str(invoice.id)])
+        else:
+            statuses = []
+        if was_sent and not statuses:
+            # The system does not know a reference it gave us: nothing to record; asked again later.
+            get_logger().warning("billing.tax_invoice_reference_unknown", tax_id=invoice.tax_id)
+            return
+        if not statuses:
+            receipts = self.tax_system.send([(str(invoice.id), invoice.payload)])
+            receipt = next((r for r in receipts if r.uid == str(invoice.id)), None)
+            if receipt is None or receipt.reference is None:
+                invoice.decided(False, receipt.errors if receipt else [{"code": "", "message": "no receipt"}], now)
+                done["decided"] += 1
+                return
+            invoice.sent(receipt.reference, now, self.ask_after)
+            done["sent"] += 1
+            return
+        status = statuses[0]
+        if status.reference and invoice.state == "pending":
+            invoice.sent(status.reference, now, self.ask_after)
+        if status.final:
+            invoice.decided(status.accepted, status.errors, now)
+            done["decided"] += 1
+            log = get_logger().info if status.accepted else get_logger().error  # a rejection needs a person
+            log("billing.tax_invoice_decided", tax_id=invoice.tax_id, status=status.status, errors=status.errors[:5])
+
+    # -- reading -----------------------------------------------------------------------------
+    def _invoice(self, invoice_id: uuid.UUID) -> TaxInvoice | None:
+        found = self.records.get(invoice_id)
+        return found if isinstance(found, TaxInvoice) else None
+
+    def _serials(self) -> InvoiceSerials:
+        found = self.records.get(serials_id(self.vendor.memory_id))
+        return found if isinstance(found, InvoiceSerials) else InvoiceSerials(self.vendor.memory_id)
+
+    def _new_facts(self) -> list[tuple[str, uuid.UUID]]:
+        facts: list[tuple[str, uuid.UUID]] = []
+        while True:
+            batch = self.records.store.recorder.select_notifications(self._log_position + 1, 500)
+            if not batch:
+                return facts
+            for notification in batch:
+                topic, originator = notification.topic, uuid.UUID(str(notification.originator_id))
+                if topic.endswith(":Payment.Succeeded"):
+                    facts.append(("paid", originator))
+                elif topic.endswith(":Payment.Refunded"):
+                    facts.append(("refunded", originator))
+                elif ":TaxInvoice." in topic:
+                    self._open.add(originator)
+            self._log_position = batch[-1].id
+
+
+def _view(invoice: TaxInvoice) -> dict[str, Any]:
+    return {"tax_id": invoice.tax_id, "serial": invoice.serial, "subject": invoice.subject, "state": invoice.state,
+            "reference": invoice.reference, "errors": invoice.errors, "issued_at": moment(invoice.issued_at),
+            "vat_rials": invoice.payload["header"]["tvam"], "total_rials": invoice.payload["header"]["tbill"],
+            "cancel_requested": invoice.cancel_requested}
+

@@ -1,0 +1,170 @@
+"""Official invoices in memory (issue #19): a paid payment's invoice is issued from the stored
+event (no dual write), numbered without gaps, sent once, asked about until the system decides
+(late, accepted or rejected with its errors), resent under the same tax id after a lost answer
+only when the system does not know it, and cancelled (ابطال) once a refund went through."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from services.billing.application import BillingApplication
+from services.billing.einvoicing import EInvoicing
+from services.billing.tax_invoice_rules import CANCELLING, ORIGINAL, TYPE_WITH_BUYER, TYPE_WITHOUT_BUYER
+from services.billing.tax_invoices import TaxInvoice, tax_invoice_id
+from tests.support.billing import (
+    CAUSE,
+    NEW_ORDER,
+    VENDOR,
+    FakeGateway,
+    FakeTaxSystem,
+    callback,
+    later,
+    memory_app,
+    published,
+    start,
+)
+from tests.support.rules import refused
+
+PERSON = {"kind": "person", "national_code": "۰۴۹۹۳۷۰۸۹۹"}
+LEGAL = {"kind": "legal", "legal_id": "10380284790", "economic_code": "10380284790", "postal_code": "1968653111"}
+
+
+@pytest.fixture
+def tax() -> FakeTaxSystem:
+    return FakeTaxSystem(late=1)
+
+
+@pytest.fixture
+def app(tax: FakeTaxSystem) -> BillingApplication:
+    return memory_app(FakeGateway(), tax_system=tax)
+
+
+def paid(app: BillingApplication, buyer: dict[str, Any] | None = None) -> str:
+    _, _, started = start(app, body=NEW_ORDER | ({"buyer": buyer} if buyer else {}))
+    assert callback(app, started["payment_id"], started["redirect_url"], "success")["state"] == "succeeded"
+    return str(started["payment_id"])
+
+
+def invoice(app: BillingApplication, payment_id: str, subject: int = ORIGINAL) -> TaxInvoice:
+    found = app.repository.get(tax_invoice_id(uuid.UUID(payment_id), subject))
+    assert isinstance(found, TaxInvoice)
+    return found
+
+
+def run(app: BillingApplication, times: int = 1, step: timedelta = timedelta(minutes=2)) -> None:
+    for _ in range(times):
+        app.einvoicing.follow(CAUSE)
+        later(app, step)
+
+
+def test_a_paid_order_with_a_buyer_gets_an_accepted_invoice_after_a_late_answer(
+        app: BillingApplication, tax: FakeTaxSystem) -> None:
+    payment_id = paid(app, LEGAL)
+    assert app.einvoicing.follow(CAUSE) == {"issued": 1, "sent": 1, "decided": 0}
+    issued = invoice(app, payment_id)
+    header = issued.payload["header"]
+    assert issued.state == "sent" and issued.serial == 1 and header["inty"] == TYPE_WITH_BUYER
+    assert header["bid"] == "10380284790" and header["tins"] == VENDOR.seller_tin
+    payment = app.payment(None, payment_id)
+    assert header["tbill"] == payment["amount_rials"]  # the invoice says what the customer paid
+    assert payment["official_invoice"]["state"] == "sent"
+    later(app, timedelta(seconds=10))
+    app.einvoicing.follow(CAUSE)  # the system has not decided yet: asked again later
+    assert invoice(app, payment_id).state == "sent"
+    run(app, 2)
+    view = app.payment(None, payment_id)["official_invoice"]
+    assert view["state"] == "accepted" and view["tax_id"] == header["taxid"] and view["errors"] == []
+    assert tax.sends == 1
+
+
+def test_a_person_buying_for_themselves_gets_a_type_two_invoice(app: BillingApplication) -> None:
+    payment_id = paid(app)
+    run(app)
+    assert invoice(app, payment_id).payload["header"]["inty"] == TYPE_WITHOUT_BUYER
+    person = paid(app, PERSON)
+    run(app)
+    assert invoice(app, person).payload["header"]["bid"] == "0499370899"  # Persian digits stored as Latin
+
+
+def test_numbers_are_gap_free_and_each_invoice_is_issued_once(app: BillingApplication, tax: FakeTaxSystem) -> None:
+    payments = [paid(app) for _ in range(3)]
+    run(app)
+    # A second follower (another replica, or this one restarted) reads the same log: nothing twice.
+    other = EInvoicing(app.records, tax, VENDOR, retry_base=timedelta(seconds=10), ask_after=timedelta(seconds=5))
+    assert other.follow(CAUSE)["issued"] == 0
+    serials = sorted(invoice(app, p).serial for p in payments)
+    assert serials == [1, 2, 3] and len({invoice(app, p).tax_id for p in payments}) == 3
+    assert tax.sends == 3
+
+
+def test_a_rejection_keeps_the_documented_errors(app: BillingApplication, tax: FakeTaxSystem) -> None:
+    tax.reject_with = {"code": "0303301", "message": "شناسه کالا/خدمت با اطلاعات سامانه منطبق نیست"}
+    payment_id = paid(app)
+    run(app, 3)
+    view = app.payment(None, payment_id)["official_invoice"]
+    assert view["state"] == "rejected" and view["errors"][0]["code"] == "0303301"
+
+
+def test_an_outage_retries_under_the_same_tax_id_and_a_lost_answer_is_not_sent_twice(
+        app: BillingApplication, tax: FakeTaxSystem) -> None:
+    payment_id = paid(app)
+    tax.down = True
+    run(app, 2, timedelta(minutes=1))
+    first = invoice(app, payment_id)
+    assert first.state == "pending" and first.attempts == 2 and tax.sends == 0
+    tax.down = False
+    # The system took it but its answer was lost: the invoice stays pending here.
+    tax.send([(str(first.id), first.payload)])
+    run(app, 3)
+    after = invoice(app, payment_id)
+    assert after.state == "accepted" and after.tax_id == first.tax_id
+    assert tax.sends == 1  # asked by uid first: found, never sent again
+
+
+def test_a_refund_cancels_the_accepted_invoice(app: BillingApplication, tax: FakeTaxSystem) -> None:
+    payment_id = paid(app, PERSON)
+    app.settlement.refund_paid(payment_id, CAUSE)  # within reverse's window: given back at once
+    assert app.payment(None, payment_id)["state"] == "refunded"
+    # No "your failed payment" notice: the customer hears of the refund when it is done.
+    assert [type(e).__name__ for e in published(app, payment_id)] == ["PaymentSucceededV1", "RefundCompletedV1"]
+    run(app, 3)  # issued, sent, accepted: only an accepted invoice can be cancelled (0306)
+    assert invoice(app, payment_id).cancelled_by is None
+    run(app, 4)  # the cancelling invoice issued, sent, decided late
+    original, cancelling = invoice(app, payment_id), invoice(app, payment_id, CANCELLING)
+    assert original.state == "accepted" and original.cancelled_by == cancelling.tax_id
+    assert cancelling.payload["header"]["ins"] == CANCELLING and cancelling.payload["header"]["irtaxid"] == \
+        original.tax_id
+    assert cancelling.state == "accepted" and cancelling.serial == original.serial + 1
+    assert app.payment(None, payment_id)["official_invoice"]["cancellation"]["state"] == "accepted"
+    app.settlement.refund_paid(payment_id, CAUSE)  # asked twice: nothing more
+    run(app, 2)
+    assert len(tax.invoices) == 2
+
+
+def test_only_a_succeeded_payment_is_refunded_by_support(app: BillingApplication) -> None:
+    _, _, started = start(app)
+    refused("refund_not_possible", lambda: app.settlement.refund_paid(started["payment_id"], CAUSE))
+
+
+def test_a_bad_buyer_is_refused_and_no_order_is_made(app: BillingApplication) -> None:
+    customer = uuid.uuid4()
+    for buyer, code in ((PERSON | {"national_code": "0499370898"}, "invalid_national_code"),
+                        (LEGAL | {"legal_id": "10380284791"}, "invalid_legal_id"),
+                        (LEGAL | {"postal_code": "۱۲۳"}, "invalid_postal_code"),
+                        ({"kind": "robot"}, "invalid_buyer")):
+        refused(code, lambda b=buyer: app.place_order(customer, NEW_ORDER | {"buyer": b}, "k", CAUSE))
+    assert app.place_order(customer, NEW_ORDER | {"buyer": PERSON}, "k", CAUSE)["buyer"]["national_code"] == \
+        "0499370899"  # the key was not spent by the refusals
+
+
+def test_a_reference_the_system_forgot_is_asked_about_again_not_resent(app: BillingApplication,
+                                                                       tax: FakeTaxSystem) -> None:
+    payment_id = paid(app)
+    run(app)
+    tax.invoices.clear()  # the system answers nothing about the reference it gave
+    run(app, 2)
+    assert invoice(app, payment_id).state == "sent" and tax.sends == 1
