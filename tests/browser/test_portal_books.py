@@ -1,6 +1,7 @@
 """The business's books in the browser (issue #18), against the real billing, provisioning,
 tenancy, archival and gateway processes: the admin sees each branch with its detail (تفصیلی)
-code; computes a payslip typed in Persian digits (a provisional year marked «موقت» with why,
+code; upgrades payroll formulas of an earlier version when asked; computes a payslip typed in
+Persian digits (a provisional year marked «موقت» with why,
 and per-field errors, the client's and the service's); uploads an opening-balances workbook,
 sees each row's problem in Persian with nothing written, then imports a good one all at once
 (and a second import is refused); and asks for a depreciation schedule by year with its
@@ -8,7 +9,9 @@ accounts, marked provisional."""
 
 from __future__ import annotations
 
+import contextlib
 import io
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +70,7 @@ def business(shop: dict[str, Any]) -> dict[str, Any]:
     wait_until(branch_detail, timeout=SLOW, interval=0.5, what="the branch's detail in the books")
     wait_until(lambda: requests.get(f"{url}/archival/tenants/{tenant}", headers=auth, timeout=10).status_code == 200,
                timeout=SLOW, interval=0.5, what="archival to know the business")
-    return {"url": url, "tenant": tenant}
+    return {"url": url, "tenant": tenant, "books": shop["platform"].settings.var_dir / "tenants" / f"{tenant}.sqlite"}
 
 
 def open_books_page(page: Any, business: dict[str, Any], link: str) -> None:
@@ -93,6 +96,10 @@ def test_branches_and_a_payslip_with_persian_digits_provisional_years_and_errors
     assert "عدد صحیح" in field_error(page, "daily_wage").text
     assert field(page, "daily_wage").get_attribute("aria-invalid") == "true"
 
+    # Books seeded before payroll 1405.2 (as if): the formulas are refused until the admin upgrades them.
+    with contextlib.closing(sqlite3.connect(business["books"], timeout=30)) as books, books:
+        books.execute("UPDATE payroll_formulas SET version = '1405.1'")
+
     # The worker of tests/unit/provisioning/test_payroll.py, typed in Persian digits: اردیبهشت ۱۴۰۴.
     fill(page, "year", "۱۴۰۴")
     Select(field(page, "month")).select_by_value("2")
@@ -102,6 +109,8 @@ def test_branches_and_a_payslip_with_persian_digits_provisional_years_and_errors
         fill(page, name, value)
     Select(field(page, "married")).select_by_value("1")
     submit(page, of="daily_wage")
+    assert "نسخهٔ پیشین" in find(page, "[data-form=payslip] .form-error", SLOW).text
+    find(page, "[data-role=upgrade-payroll]").click()  # upgraded, then computed again
     result = find(page, "[data-role=payslip] h2", SLOW)
     assert result.text == "فیش حقوقی اردیبهشت ۱۴۰۴"
     net = find(page, "[data-role=payslip-lines] [data-total=net_pay]").text

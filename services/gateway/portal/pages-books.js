@@ -128,9 +128,26 @@ export async function payslip(main, { params, current }) {
       } catch (error) {
         put(result);
         placeError(form, error, { invalid_payroll_month: "year", night_hours_for_shift_worker: "night_hours" });
+        if (error.code === "payroll_formulas_outdated") offerUpgrade(form, id, submit);
       }
     });
   });
+}
+
+/** Books seeded before payroll 1405.2: the admin upgrades the formulas (the old ones are kept), then computes again. */
+function offerUpgrade(form, id, submit) {
+  const upgrade = h("button", { type: "button", class: "secondary", dataset: { role: "upgrade-payroll" } },
+    t("upgrade_payroll"));
+  upgrade.addEventListener("click", () => busy(upgrade, async () => {
+    try {
+      await api("POST", `/provisioning/tenants/${encodeURIComponent(id)}/payroll/upgrade`, undefined, { auth: true });
+      upgrade.replaceWith(note(t("payroll_upgraded"), "success"));
+      submit.click();
+    } catch (error) {
+      upgrade.after(note(errorMessage(error), "error"));
+    }
+  }));
+  form.querySelector(".form-error")?.append(" ", upgrade);
 }
 
 function showPayslip(result, slip) {

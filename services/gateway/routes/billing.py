@@ -23,7 +23,8 @@ MISSED_CALLBACK_RETRY_SECONDS = 3
 _PAYMENT_ID = re.compile(r"[0-9a-fA-F-]{32,36}")
 _ORDER_ERRORS = ("invalid_json", "invalid_request", "unauthorized", "invalid_order_kind", "invalid_products",
                  "accounting_required", "educational_requires_application", "invalid_period", "invalid_number",
-                 "invalid_business_type", "invalid_business_name", "business_not_found", "service_unavailable")
+                 "invalid_business_type", "invalid_business_name", "business_not_found", "not_a_returning_customer",
+                 "service_unavailable")
 _SIGNED_IN = ("unauthorized", "not_found", "service_unavailable")
 _CALLBACK = ("The payment gateway sends the browser back here (Authority, Status); verified server to server, "
              "then 303 to the portal's result page (errors and outages too: the portal page confirms the payment; "
