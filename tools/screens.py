@@ -1,7 +1,10 @@
 """`make screens`: run the portal's browser tests with SCREENS=1, so each page they visit is
 saved to docs/screens/ (phone-sized, Persian, and a few in English), then index them in
 docs/screens/README.md for review. A screenshot that cannot be taken never fails a test; a
-failing test still fails this command."""
+failing test still fails this command.
+
+`python -m tools.screens tests/browser/test_portal_books.py …`: only those modules, keeping
+the other screenshots (so one new page's shots need not run every browser test)."""
 
 from __future__ import annotations
 
@@ -14,12 +17,14 @@ ROOT = Path(__file__).resolve().parents[1]
 SCREENS = ROOT / "docs" / "screens"
 
 
-def main() -> int:
+def main(modules: list[str]) -> int:
     SCREENS.mkdir(parents=True, exist_ok=True)
-    for old in SCREENS.glob("*.png"):
-        old.unlink()
+    if not modules:
+        for old in SCREENS.glob("*.png"):
+            old.unlink()
     env = os.environ | {"SCREENS": "1", "PYTHONPATH": str(ROOT)}
-    result = subprocess.run([sys.executable, "-m", "pytest", "tests/browser"], cwd=ROOT, env=env, check=False)
+    chosen = ["-x", *modules] if modules else ["tests/browser"]
+    result = subprocess.run([sys.executable, "-m", "pytest", *chosen], cwd=ROOT, env=env, check=False)
     shots = sorted(SCREENS.glob("*.png"))
     lines = ["# Portal screenshots", "",
              "Taken by the browser tests in headless Chromium at a phone's width (412 CSS pixels);",
@@ -31,4 +36,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

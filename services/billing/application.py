@@ -81,6 +81,8 @@ class BillingApplication(ServiceApplication):
 
     def _purchase_for(self, customer: uuid.UUID, request: OrderRequest) -> dict[str, Any]:
         purchase = purchase_from(request, self.catalog)
+        if purchase.get("data_conversion") and request.returning_tenant_id:
+            purchase["conversion_free_for"] = str(self._earlier_business(customer, request.returning_tenant_id))
         if purchase["kind"] != "new":
             account = self.records.get(tenant_named(request))
             if not isinstance(account, BusinessAccount) or account.owner_user_id != customer:
@@ -89,6 +91,20 @@ class BillingApplication(ServiceApplication):
                 raise DomainError("business_purged")  # deleted (AR-1): a restore order comes first (AR-3)
             purchase |= {"business_name": account.business_name, "business_type": account.business_type}
         return purchase
+
+    def _earlier_business(self, customer: uuid.UUID, tenant_id: str) -> uuid.UUID:
+        """AR-5 and the FAQ («رایگان برای مشتریان قدیم»): a returning customer is one billing sold a
+        business before — a BusinessAccount they own, opened by a succeeded payment (deleted
+        since or not). A free educational licence does not make one: nothing was bought."""
+        try:
+            earlier = uuid.UUID(tenant_id)
+        except ValueError:
+            raise DomainError("not_a_returning_customer", field="returning_tenant_id") from None
+        account = self.records.get(earlier)
+        if not isinstance(account, BusinessAccount) or account.owner_user_id != customer \
+                or account.business_type == "educational":
+            raise DomainError("not_a_returning_customer", field="returning_tenant_id")
+        return earlier
 
     def change_order(self, user_id: object, order_id: object, body: Mapping[str, Any], cause: Cause
                      ) -> dict[str, Any]:

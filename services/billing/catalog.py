@@ -22,7 +22,11 @@ DESCRIPTIONS = {
     "extra_organizations": "Extra organization / سازمان اضافه",
     "extra_concurrent_users": "Extra concurrent user / کاربر هم‌زمان اضافه",
     "restore": "Restore from backup / بازیابی از پشتیبان",
+    "data_conversion": ("Data conversion from other software, by support (AR-5) / "
+                        "تبدیل اطلاعات از نرم‌افزار دیگر توسط پشتیبانی"),
 }
+RETURNING_CONVERSION = ("Data conversion from other software, by support: free for returning customers / "
+                        "تبدیل اطلاعات از نرم‌افزار دیگر توسط پشتیبانی: رایگان برای مشتریان قدیم")
 DEFAULT_PRICES = {  # rials, per period
     ("accounting", 6): 60_000_000, ("accounting", 12): 100_000_000,
     ("payroll", 6): 20_000_000, ("payroll", 12): 35_000_000,
@@ -45,12 +49,14 @@ class Catalog:
     extra_organization_rials: int = 10_000_000  # TE-2 limits, per unit (the support-set price)
     extra_concurrent_user_rials: int = 3_000_000
     restore_rials: int = 50_000_000  # AR-3
+    data_conversion_rials: int = 40_000_000  # AR-5, a new customer's conversion by support (the operator sets it)
     periods: tuple[int, ...] = field(default=PERIODS)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Catalog:
         """PRICE_<PRODUCT>_<N>M, VAT_PERCENT, PRICE_EXTRA_ORGANIZATION_RIALS,
-        PRICE_EXTRA_CONCURRENT_USER_RIALS, RESTORE_PRICE_RIALS (see docs/configuration.md); the
+        PRICE_EXTRA_CONCURRENT_USER_RIALS, RESTORE_PRICE_RIALS, PRICE_DATA_CONVERSION_RIALS (see
+        docs/configuration.md); the
         service passes its environment (service.build_application)."""
         prices = {(product, months): _rials(env, f"PRICE_{product.upper()}_{months}M", default)
                   for (product, months), default in DEFAULT_PRICES.items()}
@@ -60,7 +66,8 @@ class Catalog:
         return cls(prices=prices, vat_percent=vat,
                    extra_organization_rials=_rials(env, "PRICE_EXTRA_ORGANIZATION_RIALS", 10_000_000),
                    extra_concurrent_user_rials=_rials(env, "PRICE_EXTRA_CONCURRENT_USER_RIALS", 3_000_000),
-                   restore_rials=_rials(env, "RESTORE_PRICE_RIALS", 50_000_000))
+                   restore_rials=_rials(env, "RESTORE_PRICE_RIALS", 50_000_000),
+                   data_conversion_rials=_rials(env, "PRICE_DATA_CONVERSION_RIALS", 40_000_000))
 
     def check_period(self, months: int) -> None:
         if months not in self.periods:
@@ -78,6 +85,10 @@ class Catalog:
         if purchase.get("extra_concurrent_users"):
             lines.append(_line("extra_concurrent_users", purchase["extra_concurrent_users"],
                                self.extra_concurrent_user_rials))
+        if purchase.get("data_conversion"):  # AR-5: the line stays on a returning customer's invoice, at 0
+            free = bool(purchase.get("conversion_free_for"))
+            lines.append(_line("data_conversion", 1, 0 if free else self.data_conversion_rials)
+                         | ({"description": RETURNING_CONVERSION} if free else {}))
         return lines
 
     def invoice_for(self, purchase: Mapping[str, Any]) -> dict[str, Any]:
@@ -99,6 +110,7 @@ class Catalog:
             "limits": {"extra_organization_rials": self.extra_organization_rials,
                        "extra_concurrent_user_rials": self.extra_concurrent_user_rials},
             "restore_rials": self.restore_rials,
+            "data_conversion_rials": self.data_conversion_rials,
         }
 
 

@@ -114,6 +114,10 @@ def purchase_from(order: OrderRequest, catalog: Catalog) -> dict[str, Any]:
                                 "extra_organizations": extra_orgs, "extra_concurrent_users": extra_users}
     if order.buyer is not None:  # who the official invoice names (issue #19); none: a type-2 invoice
         purchase["buyer"] = order.buyer.model_dump(exclude_none=True)
+    if order.data_conversion:
+        if kind != "new":
+            raise DomainError("invalid_products", hint="data conversion is ordered with a new business (AR-5)")
+        purchase["data_conversion"] = True  # whether it is free is the application's to say (returning customer)
     if kind == "new":
         if order.business_type not in BUSINESS_TYPES:
             raise DomainError("invalid_business_type", allowed=list(BUSINESS_TYPES))

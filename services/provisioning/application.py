@@ -15,9 +15,12 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from services.provisioning.backing_up import BackingUp
-from services.provisioning.charts import add_branch_detail
-from services.provisioning.domain import modules_for
+from services.provisioning.charts import add_branch_detail, branch_detail_codes
+from services.provisioning.depreciation import asset_from_request, schedule, to_view
+from services.provisioning.domain import Provisioning, modules_for
 from services.provisioning.payroll import PayrollInputError
+from services.provisioning.payroll_books import formulas_version, upgrade_formulas
+from services.provisioning.payslip import OutdatedFormulas
 from services.provisioning.payslip import preview as payslip_preview
 from services.provisioning.ports import BackupVault, Books, StepHook
 from services.provisioning.records import CONFLICT_TRIES, ProvisioningRecords
@@ -136,23 +139,28 @@ class ProvisioningApplication(ServiceApplication):
         self._retrying(attempt)
 
     # -- reading -------------------------------------------------------------------------
-    def tenant(self, tenant_id: object, user_id: object, roles: list[str], locale: str = "fa") -> dict[str, Any]:
+    def _readable(self, tenant_id: object, user_id: object, roles: list[str]) -> Provisioning:
+        """The business, for its admin or support only."""
         provisioning = self.records.find(parse_id(tenant_id, "tenant_not_found"))
         if provisioning is None:
             raise DomainError("tenant_not_found")
         if "support" not in roles and str(user_id) != str(provisioning.admin_user_id):
             raise DomainError("forbidden")
-        return tenant_view(provisioning, locale)
+        return provisioning
+
+    def tenant(self, tenant_id: object, user_id: object, roles: list[str], locale: str = "fa") -> dict[str, Any]:
+        provisioning = self._readable(tenant_id, user_id, roles)
+        codes: dict[str, tuple[str, str]] = {}
+        if provisioning.purged_at is None and self.books.exists(provisioning.tenant_id):
+            with self.books.open(provisioning.tenant_id) as books:
+                codes = branch_detail_codes(books)
+        return tenant_view(provisioning, locale, codes)
 
     def payslip_preview(self, tenant_id: object, user_id: object, roles: list[str], record: dict[str, Any],
                         year: int, month: int, locale: str = "fa") -> dict[str, Any]:
         """PR-6: a payslip for one employee record and Jalali month with the formulas and
         tables in the business's own books (services/provisioning/payslip.py); writes nothing."""
-        provisioning = self.records.find(parse_id(tenant_id, "tenant_not_found"))
-        if provisioning is None:
-            raise DomainError("tenant_not_found")
-        if "support" not in roles and str(user_id) != str(provisioning.admin_user_id):
-            raise DomainError("forbidden")
+        provisioning = self._readable(tenant_id, user_id, roles)
         if "payroll" not in provisioning.modules or not self.books.exists(provisioning.tenant_id):
             raise DomainError("payroll_not_active")
         try:
@@ -160,5 +168,41 @@ class ProvisioningApplication(ServiceApplication):
                 return payslip_preview(books, record, year, month, locale)
         except PayrollInputError as refused:
             raise DomainError(refused.code, field=refused.field) from None
+        except OutdatedFormulas as outdated:
+            raise DomainError("payroll_formulas_outdated", version=str(outdated)) from None
         except LookupError:
             raise DomainError("payroll_not_active") from None
+
+    def upgrade_payroll(self, tenant_id: object, user_id: object, roles: list[str], cause: Cause) -> dict[str, Any]:
+        """#18, books seeded before 1405.2: the admin asks for the current payroll formulas. The
+        old ones go to the books' history and the aggregate records PayrollUpgraded, saved
+        before the books commit (a failed save leaves the books as they were); asking again
+        once current changes nothing."""
+        def attempt() -> dict[str, Any]:
+            provisioning = self._readable(tenant_id, user_id, roles)
+            if "payroll" not in provisioning.modules or not self.books.exists(provisioning.tenant_id):
+                raise DomainError("payroll_not_active")
+            now = self.clock.now()
+            with self.books.open(provisioning.tenant_id) as books:
+                done = upgrade_formulas(books, now.isoformat())
+                if done is None:
+                    return {"upgraded": False, "version": formulas_version(books)}
+                provisioning.upgrade_payroll(upgraded_by=str(user_id), at=now, **done)
+                self.save_caused(provisioning, cause=cause)
+            return {"upgraded": True, **done}
+        return self._retrying(attempt)
+
+    def depreciation_schedule(self, tenant_id: object, user_id: object, roles: list[str], asset: dict[str, Any],
+                              locale: str = "fa") -> dict[str, Any]:
+        """PR-7: an asset's schedule by the 1395 table's rules and its category, with the
+        accounts of the business's chart (services/provisioning/depreciation.py); writes nothing."""
+        provisioning = self._readable(tenant_id, user_id, roles)
+        if "fixed_assets" not in provisioning.modules:
+            raise DomainError("fixed_assets_not_active")
+        idle = tuple((period["first"], period["last"]) for period in asset.get("idle", ()))
+        built = asset_from_request(asset["cost"], asset["category"], asset["in_service"],
+                                   business_type=provisioning.business_type, idle=idle,
+                                   salvage=asset.get("salvage", 0), method=asset.get("method"),
+                                   rate_percent=asset.get("rate_percent"),
+                                   useful_life_years=asset.get("useful_life_years"))
+        return to_view(schedule(built, through_year=asset.get("through_year")), locale)

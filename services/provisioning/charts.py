@@ -128,6 +128,15 @@ def _branch_detail(books: sqlite3.Connection, organization_id: str, name: str) -
     return code
 
 
+def branch_detail_codes(books: sqlite3.Connection) -> dict[str, tuple[str, str]]:
+    """source → (detail code, Persian name) of every branch detail in the books: `chart:<code>`
+    for the head office the chart seeds, `organization:<id>` for each organization (TE-1)."""
+    if not _has_table(books, "details"):
+        return {}  # books seeded before detail ledgers (chart 1405.1)
+    return {str(source): (str(code), str(name)) for code, name, source in books.execute(
+        "SELECT code, name_fa, source FROM details WHERE group_code = ? ORDER BY code", (BRANCHES,))}
+
+
 def _put_groups(books: sqlite3.Connection, chart: Chart, conflict: str) -> None:
     books.executemany(
         f"INSERT OR {conflict} INTO detail_groups (code, number, name_fa, name_en, chart_version) "

@@ -131,6 +131,7 @@ class Provisioning(Aggregate):
         self.purged_at: datetime | None = None
         self.provisioned = False
         self.branches: dict[str, Branch] = {}  # organization id → its branch (TE-1)
+        self.payroll_upgrades: list[dict[str, Any]] = []  # formulas replaced at the admin's request (#18)
 
     @staticmethod
     def create_id(tenant_id: uuid.UUID, **_: object) -> uuid.UUID:
@@ -232,6 +233,20 @@ class Provisioning(Aggregate):
     def branch_details(self) -> tuple[tuple[str, str], ...]:
         """(organization id, name) of each branch, in the order they were added."""
         return tuple((organization_id, branch.name) for organization_id, branch in self.branches.items())
+
+    # -- payroll formulas of an earlier version (#18) -----------------------------------------
+    def upgrade_payroll(self, from_version: str, to_version: str, upgraded_by: str, at: datetime,
+                        added: list[str], removed: list[str], changed: list[str]) -> None:
+        """The admin replaced the books' payroll formulas with the current version's (the old
+        ones are kept in the books' history): recorded, never done behind their back."""
+        self._payroll_upgraded(from_version=from_version, to_version=to_version, upgraded_by=upgraded_by, at=at,
+                               added=tuple(added), removed=tuple(removed), changed=tuple(changed))
+
+    @event("PayrollUpgraded")
+    def _payroll_upgraded(self, from_version: str, to_version: str, upgraded_by: str, at: datetime,
+                          added: tuple[str, ...], removed: tuple[str, ...], changed: tuple[str, ...]) -> None:
+        self.payroll_upgrades.append({"from_version": from_version, "to_version": to_version,
+                                      "upgraded_by": upgraded_by, "at": at})
 
     # -- scheduled backups (PR-5) -----------------------------------------------------------
     def backup_due(self, now: datetime) -> bool:

@@ -18,7 +18,7 @@ from services.provisioning.translations import translate
 from shared.kernel.config import Settings
 from shared.kernel.inbox import Inbound, inbox
 from shared.kernel.logging import get_logger
-from shared.kernel.nameko_edge import EventSourcedApp, answers, health_of
+from shared.kernel.nameko_edge import EventSourcedApp, RequestCause, answers, health_of
 from shared.kernel.store import Cause
 
 SETTINGS = ProvisioningSettings.from_env()  # at import: the backup timer's interval needs it
@@ -50,6 +50,7 @@ class ProvisioningService:
     name = "provisioning"
 
     app: ProvisioningApplication = EventSourcedApp(build_application, translate)
+    cause: Cause = RequestCause()
 
     @inbox
     def handle(self, inbound: Inbound) -> None:
@@ -75,6 +76,17 @@ class ProvisioningService:
                         locale: str = "fa") -> dict[str, Any]:
         return self.app.payslip_preview(tenant_id, user_id, list(roles or []), dict(record or {}), int(year),
                                         int(month), locale)
+
+    @rpc
+    @answers
+    def upgrade_payroll(self, tenant_id: Any, user_id: Any, roles: Any) -> dict[str, Any]:
+        return self.app.upgrade_payroll(tenant_id, user_id, list(roles or []), self.cause)
+
+    @rpc
+    @answers
+    def depreciation_schedule(self, tenant_id: Any, user_id: Any, roles: Any, asset: Any,
+                              locale: str = "fa") -> dict[str, Any]:
+        return self.app.depreciation_schedule(tenant_id, user_id, list(roles or []), dict(asset or {}), locale)
 
     @rpc
     def health(self) -> dict[str, Any]:

@@ -93,6 +93,10 @@ class OrderRequest(_Body):
     extra_organizations: Count = 0
     extra_concurrent_users: Count = 0
     buyer: BuyerIdentity | None = None
+    data_conversion: bool = Field(default=False, description="AR-5: support converts the data of other software "
+                                  "(a new business arriving mid-year): an order line, free for a returning customer")
+    returning_tenant_id: str | None = Field(default=None, max_length=40, description="an earlier business billing "
+                                            "sold this customer: the conversion is then free")
 
 
 class OrderChange(_Body):
@@ -105,6 +109,10 @@ class OrderChange(_Body):
     extra_organizations: Count = 0
     extra_concurrent_users: Count = 0
     buyer: BuyerIdentity | None = None
+    data_conversion: bool = Field(default=False, description="AR-5: support converts the data of other software "
+                                  "(a new business arriving mid-year): an order line, free for a returning customer")
+    returning_tenant_id: str | None = Field(default=None, max_length=40, description="an earlier business billing "
+                                            "sold this customer: the conversion is then free")
 
 
 class EducationalApplicationRequest(_Body):
@@ -118,6 +126,11 @@ class RejectionRequest(_Body):
 
 
 ERRORS: dict[str, tuple[int, str, str]] = {
+    "not_a_returning_customer": (
+        422, "کسب‌وکار پیشینی که نام بردید از خریدهای شما در سامانه نیست؛ تبدیل اطلاعات برای مشتریان قدیم رایگان "
+             "و برای دیگران طبق تعرفه است.",
+        "The earlier business you named is not one you bought here; data conversion is free for returning "
+        "customers and priced for others."),
     "invoice_outdated": (409, "سفارش پس از صدور صورت‌حساب تغییر کرده است؛ "
                               "صورت‌حساب را دوباره محاسبه کنید و سپس پرداخت کنید.",
                          "The order changed after its invoice was issued; calculate the invoice again, then pay."),

@@ -1,6 +1,7 @@
 """Provisioning as a customer sees it, with real processes through the gateway and the
 broker: a payment provisions the business, its admin gets the SMS and reads
-GET /provisioning/tenants/{id}; nobody else does (PR-1 … PR-5, NO-1, X-3)."""
+GET /provisioning/tenants/{id}; nobody else does (PR-1 … PR-5, NO-1, X-3). The books' routes
+(#18): an asset's depreciation schedule and a payroll upgrade, through the same processes."""
 
 from __future__ import annotations
 
@@ -54,6 +55,8 @@ def test_a_payment_provisions_the_business_and_its_admin_is_told_and_can_look(ga
     assert {m["module"] for m in view["modules"]} == {"accounting", "treasury", "inventory", "sales", "fixed_assets"}
     assert view["support"]["until"]["jalali"] == "۱۴۰۶/۰۹/۰۷" and view["initial_training"] == {"offered": True}
     assert view["backups"]["last"]["kind"] == "initial"
+    assert view["branches"] == [{"organization_id": None, "name": "دفتر مرکزی", "kind": "head_office",
+                                 "detail_code": "500001"}]  # TE-1: the head office's detail, from the chart
 
     def ready_sms() -> Any:
         answer = requests.get(f"{gateway}/notifications/messages", params={"to": MOBILE}, timeout=10).json()
@@ -82,3 +85,40 @@ def test_a_payment_provisions_the_business_and_its_admin_is_told_and_can_look(ga
                           and a.json()["state"] == "active" and a.json(), timeout=60, what="another business")
         assert seen["chart"]["type"] == other.business_type and seen["business_type"] == other.business_type
         assert ("payroll" in {m["module"] for m in seen["modules"]}) == ("payroll" in other.products)
+        if "payroll" in other.products:  # seeded now: nothing to upgrade, and nothing is changed
+            upgrade = requests.post(f"{other_url}/payroll/upgrade", headers=admin, timeout=10)
+            assert upgrade.status_code == 200 and upgrade.json()["upgraded"] is False, upgrade.text
+    no_payroll = requests.post(f"{url}/payroll/upgrade", headers=admin, timeout=10)
+    assert no_payroll.status_code == 409 and no_payroll.json()["error"] == "payroll_not_active"
+
+
+def test_an_assets_depreciation_schedule_through_the_gateway(gateway: str, platform: Platform) -> None:
+    admin_id = "b6a0c1f2-3d4e-4f50-8a1b-2c3d4e5f6a7b"
+    paid = payment(business_type="trading", products=("accounting", "fixed_assets"), payer=admin_id)
+    publish(platform.settings, envelope(paid))
+    admin = bearer(platform, admin_id, ["customer"])
+    url = f"{gateway}/provisioning/tenants/{paid.tenant_id}"
+    wait_until(lambda: requests.get(url, headers=admin, timeout=10).status_code == 200, timeout=60,
+               what="the business to be provisioned")
+    schedule = f"{url}/assets/depreciation-schedule"
+
+    # A laptop ready on ۱۴۰۴/۰۳/۱۵, typed in Persian digits: 3 years straight line from تیر.
+    laptop = requests.post(schedule, headers=admin, timeout=10,
+                           json={"category": "computers", "cost": "۲۴۰۰۰۰۰۰۰", "in_service": "۱۴۰۴/۰۳/۱۵"})
+    assert laptop.status_code == 200, laptop.text
+    shown = laptop.json()
+    assert [(y["year"], y["depreciation"]) for y in shown["years"]] == [
+        (1404, 60_000_000), (1405, 80_000_000), (1406, 80_000_000), (1407, 20_000_000)]
+    assert shown["provisional"] is True and shown["category"]["accounts"]["accumulated"] == "20206"
+
+    bad_date = requests.post(schedule, headers=admin, timeout=10,
+                             json={"category": "computers", "cost": 1, "in_service": "1404/12/30"})
+    assert bad_date.status_code == 422 and bad_date.json()["error"] == "invalid_jalali_date"
+    assert bad_date.json()["field"] == "in_service" and bad_date.json()["message"]["fa"]
+    unknown = requests.post(schedule, headers=admin, timeout=10,
+                            json={"category": "computers", "cost": 1, "in_service": "1404/01/01", "colour": "red"})
+    assert unknown.status_code == 422 and unknown.json()["error"] == "invalid_request"
+    stranger = requests.post(schedule, headers=bearer(platform, "someone-else", ["customer"]), timeout=10,
+                             json={"category": "computers", "cost": 1, "in_service": "1404/01/01"})
+    assert stranger.status_code == 403
+    assert requests.post(schedule, timeout=10, json={}).status_code == 401

@@ -5,6 +5,7 @@
 import { api, forgetTokens, loggedIn, tokens } from "./api.js";
 import { lang, setLang, t } from "./i18n.js";
 import { invoice, order, payment } from "./pages-billing.js";
+import { depreciation, openingBalances, payslip } from "./pages-books.js";
 import { login, recover, signUp, verify } from "./pages-identity.js";
 import { personal } from "./pages-me.js";
 import { h } from "./ui.js";
@@ -18,6 +19,9 @@ const ROUTES = [
   [/^\/order$/, order, { auth: true }],
   [/^\/orders\/([\w-]+)$/, invoice, { auth: true }],
   [/^\/payments\/([\w-]+)$/, payment, { auth: true }],
+  [/^\/books\/([\w-]+)\/payslip$/, payslip, { auth: true }],
+  [/^\/books\/([\w-]+)\/opening-balances$/, openingBalances, { auth: true }],
+  [/^\/books\/([\w-]+)\/depreciation$/, depreciation, { auth: true }],
 ];
 
 function go(hash) {

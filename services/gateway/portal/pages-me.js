@@ -83,13 +83,22 @@ async function fetchPart(slot, path) {
 }
 
 // GET /provisioning/tenants/{id} → {state, modules: [{module, active_until}], chart: {type, version, accounts},
-// support: {until}, backups: {last: {taken_at}}}; times as {utc, jalali}.
+// support: {until}, backups: {last: {taken_at}}, branches: [{organization_id, name, kind, detail_code}]}; times
+// as {utc, jalali}. Links to the books' pages (pages-books.js) for what the business bought.
 async function loadProvisioning(slot, id) {
   const tenant = await fetchPart(slot, `/provisioning/tenants/${encodeURIComponent(id)}`);
   if (!tenant) return;
   const modules = list(tenant.modules).map((m) => label("module", m.module));
   const { chart, support } = tenant;
   const last = tenant.backups?.last;
+  const active = list(tenant.modules).map((m) => m.module);
+  const books = `#/books/${encodeURIComponent(id)}`;
+  const links = [
+    active.includes("payroll") && [`${books}/payslip`, t("go_payslip")],
+    chart && [`${books}/opening-balances`, t("go_opening_balances")],
+    active.includes("fixed_assets") && [`${books}/depreciation`, t("go_depreciation")],
+  ].filter(Boolean);
+  const branches = list(tenant.branches);
   put(slot,
     tenant.state === "provisioning" ? note(t("provisioning_pending")) : null,
     facts(
@@ -98,7 +107,14 @@ async function loadProvisioning(slot, id) {
                                             version: digits(chart.version) })],
       support?.until && [t("support"), t("support_until", { date: jalali(support.until) })],
       last && [t("backup"), jalali(last.taken_at, true)],
-    ));
+    ),
+    // TE-1: each organization is a detail (تفصیلی) of the «شعب» group, named by inter-branch postings.
+    branches.length ? [h("h3", {}, t("branches")), h("ul", { class: "plain", dataset: { role: "branches" } },
+      ...branches.map((b) => h("li", { dataset: { detail: b.detail_code || "" } }, h("bdi", {}, b.name),
+        b.kind === "head_office" ? "" : ` (${label("kind", b.kind)})`, " — ",
+        b.detail_code ? t("branch_detail", { code: digits(b.detail_code) }) : t("branch_detail_pending"))))] : null,
+    links.length && tenant.state !== "purged" ? [h("h3", {}, t("books")), h("ul", { class: "plain", dataset: { role: "books" } },
+      ...links.map(([href, text]) => h("li", {}, h("a", { href }, text))))] : null);
 }
 
 // GET /tenancy/businesses/{id} → {organizations: [{name, kind}], members: [{user_id, role, permissions,

@@ -25,6 +25,7 @@ _ORDER_ERRORS = ("invalid_json", "invalid_request", "unauthorized", "invalid_ord
                  "accounting_required", "educational_requires_application", "invalid_period", "invalid_number",
                  "invalid_business_type", "invalid_business_name", "business_not_found", "invalid_buyer",
                  "invalid_national_code", "invalid_legal_id", "invalid_economic_code", "invalid_postal_code",
+                 "not_a_returning_customer",
                  "service_unavailable")
 _SIGNED_IN = ("unauthorized", "not_found", "service_unavailable")
 _CALLBACK = ("The payment gateway sends the browser back here (Authority, Status); verified server to server, "
