@@ -10,6 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from services.billing import tax_invoice_rules as rules
+from services.billing.catalog import DESCRIPTIONS
 from shared.http.billing import BuyerIdentity, OrderRequest
 from shared.http.iran_ids import legal_id_valid, national_code_valid, postal_code_valid
 
@@ -143,3 +144,9 @@ def test_a_legal_buyer_makes_a_type_one_invoice_and_a_cancellation_names_its_ori
     with pytest.raises(ValueError):
         rules.payload(memory_id="A1B2C3", seller_tin="1", serial=3, issued_at=later, buyer=None, lines=LINES,
                       subject=rules.CANCELLING)
+
+
+def test_every_item_billing_sells_has_a_service_id_on_the_official_invoice() -> None:
+    # An item without one would fail the official invoice of every order that has it.
+    for item in DESCRIPTIONS:
+        assert rules.service_id(item).isdigit() and len(rules.service_id(item)) == 13, item
