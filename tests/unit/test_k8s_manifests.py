@@ -25,6 +25,7 @@ import pytest
 from shared.events.catalog import CATALOG, SERVICES, consumed_by
 from shared.kernel import health_file, topology
 from shared.kernel.config import Settings
+from shared.kernel.metrics import PROMISES, REGISTRY
 from shared.kernel.probe import main as probe_main
 from shared.kernel.probe import verdict
 from tests.support.infrastructure import missing_tool
@@ -566,3 +567,15 @@ def test_the_funnel_follows_routes_the_gateway_serves_and_events_the_catalog_has
     assert {"UserRegistered", "PaymentSucceeded", "TenantProvisioned", "BusinessActivated"} <= events
     for event in events:
         assert event in CATALOG and CATALOG[event].consumers, event
+
+
+def test_the_metrics_table_and_the_code_name_the_same_series() -> None:
+    # The alerts and the dashboard are checked against the table; this keeps the table honest.
+    served = set(PROMISES)  # gauges a service computes on scrape, present once a service watches them
+    for family in REGISTRY.collect():
+        kind = family.type
+        served |= ({f"{family.name}_bucket", f"{family.name}_sum", f"{family.name}_count"} if kind == "histogram"
+                   else {f"{family.name}_total"} if kind == "counter" else {family.name})
+    documented = {name for name in documented_metrics() if not name.startswith("rabbitmq_")}
+    assert documented == served, (f"documented, not served: {sorted(documented - served)}; "
+                                  f"served, not documented: {sorted(served - documented)}")
