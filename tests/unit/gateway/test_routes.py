@@ -36,7 +36,7 @@ def _operation(document: dict[str, Any], declared: Route) -> dict[str, Any]:
 
 def test_every_declared_route_is_served_and_documented() -> None:
     document, served = openapi_document(), _served(GatewayService)
-    assert len(ROUTES) == 49  # + the payslip preview and the opening-balances preview (#18)
+    assert len(ROUTES) == 54  # + the payslip and opening-balances previews (#18), permissions and invitations (#19)
     for declared in ROUTES:
         handler = getattr(GatewayService, served[(declared.method, declared.path)])
         assert declaration(handler) == declared
@@ -149,7 +149,7 @@ def test_every_documented_error_is_in_the_error_table() -> None:
 def test_a_route_with_a_body_documents_its_model_and_what_parsing_it_can_refuse() -> None:
     document = openapi_document()
     with_body = [declared for declared in ROUTES if declared.body is not None]
-    assert len(with_body) == 21  # + the payslip preview (#18)
+    assert len(with_body) == 22  # + the payslip preview (#18), an invitation (#19)
     for declared in with_body:
         operation = _operation(document, declared)
         schema = operation["requestBody"]["content"]["application/json"]["schema"]
