@@ -6,6 +6,7 @@ import { api, forgetTokens, loggedIn, tokens } from "./api.js";
 import { lang, setLang, t } from "./i18n.js";
 import { invoice, order, payment } from "./pages-billing.js";
 import { login, recover, signUp, verify } from "./pages-identity.js";
+import { invitation } from "./pages-invitation.js";
 import { personal } from "./pages-me.js";
 import { h } from "./ui.js";
 
@@ -18,6 +19,7 @@ const ROUTES = [
   [/^\/order$/, order, { auth: true }],
   [/^\/orders\/([\w-]+)$/, invoice, { auth: true }],
   [/^\/payments\/([\w-]+)$/, payment, { auth: true }],
+  [/^\/invitations\/([\w-]+)\/([\w-]+)$/, invitation],  // the SMS link; asks a visitor to log in itself
 ];
 
 function go(hash) {
