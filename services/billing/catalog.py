@@ -21,7 +21,7 @@ DESCRIPTIONS = {
     "educational": "Educational edition / نسخهٔ آموزشی",
     "extra_organizations": "Extra organization / سازمان اضافه",
     "extra_concurrent_users": "Extra concurrent user / کاربر هم‌زمان اضافه",
-    "restore": "Restore from backup / بازیابی از پشتیبان",
+    "restore": "Restore from backup / بازگردانی از پشتیبان",
 }
 DEFAULT_PRICES = {  # rials, per period
     ("accounting", 6): 60_000_000, ("accounting", 12): 100_000_000,

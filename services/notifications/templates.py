@@ -40,7 +40,7 @@ CODE_TEXTS = {
           "Valid until {expires_at}.",
 }
 PURPOSES = {"signup": {"fa": "ثبت‌نام", "en": "sign-up"},
-            "password_reset": {"fa": "بازیابی رمز عبور", "en": "password reset"}}
+            "password_reset": {"fa": "فراموشی رمز", "en": "password reset"}}
 
 
 def verification_code(code: str, purpose: str, expires_at: datetime, locale: str) -> str:

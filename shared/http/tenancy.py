@@ -104,7 +104,7 @@ ERRORS: dict[str, tuple[int, str, str]] = {
                           "Limits are only raised, and at least one must rise."),
     "subscription_lapsed": (409, "اشتراک این کسب‌وکار به پایان رسیده است؛ برای ادامهٔ کار تمدید کنید.",
                             "This business's subscription has ended; renew to keep working."),
-    "business_purged": (410, "داده‌های این کسب‌وکار حذف شده است.", "This business's data has been deleted."),
+    "business_purged": (410, "اطلاعات این کسب‌وکار حذف شده است.", "This business's data has been deleted."),
     "session_expired": (410, "این نشست کاری منقضی شده است؛ نشست تازه‌ای بگیرید.",
                         "This work session has expired; take a new one."),
 }
