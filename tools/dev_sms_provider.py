@@ -74,7 +74,7 @@ PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 # (SMS_TEMPLATE_SIGNUP, SMS_TEMPLATE_PASSWORD_RESET); the same words as our own texts.
 TEMPLATES = {
     "signup-code": "کد ثبت‌نام شما در حسابداری ابری: %token%\nاین کد را به هیچ‌کس ندهید؛ ما هرگز آن را از شما نمی‌خواهیم.",
-    "password-reset-code": ("کد بازیابی رمز عبور شما در حسابداری ابری: %token%\n"
+    "password-reset-code": ("کد فراموشی رمز شما در حسابداری ابری: %token%\n"
                             "این کد را به هیچ‌کس ندهید؛ ما هرگز آن را از شما نمی‌خواهیم."),
 }
 

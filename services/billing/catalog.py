@@ -21,7 +21,7 @@ DESCRIPTIONS = {
     "educational": "Educational edition / نسخهٔ آموزشی",
     "extra_organizations": "Extra organization / سازمان اضافه",
     "extra_concurrent_users": "Extra concurrent user / کاربر هم‌زمان اضافه",
-    "restore": "Restore from backup / بازیابی از پشتیبان",
+    "restore": "Restore from backup / بازگردانی از پشتیبان",
     "data_conversion": ("Data conversion from other software, by support (AR-5) / "
                         "تبدیل اطلاعات از نرم‌افزار دیگر توسط پشتیبانی"),
 }

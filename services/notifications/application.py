@@ -26,6 +26,7 @@ from services.notifications.templates import SupportLine
 from shared.events.archival import TenantDataPurgedV1
 from shared.events.base import IntegrationEvent
 from shared.events.identity import UserRegisteredV1, VerificationCodeIssuedV1
+from shared.events.tenancy import MemberInvitedV1
 from shared.kernel.clock import PlatformClock
 from shared.kernel.config import Settings
 from shared.kernel.i18n import jalali_datetime
@@ -56,8 +57,10 @@ class NotificationsApplication(ServiceApplication):
     def __init__(self, settings: Settings, *, sealing_private_key: str, sms: SmsSender,
                  code_templates: dict[str, str] | None = None, support: SupportLine | None = None,
                  give_up_after: timedelta = DEFAULT_GIVE_UP_AFTER, keys: SubjectKeys | None = None,
-                 clock: PlatformClock | None = None, env: dict[str, str] | None = None) -> None:
+                 clock: PlatformClock | None = None, env: dict[str, str] | None = None,
+                 portal_url: str = "http://127.0.0.1:8000") -> None:
         self.sealing_private_key = sealing_private_key
+        self.portal_url = portal_url
         self.sms = sms
         self.code_templates = DEFAULT_CODE_TEMPLATES | (code_templates or {})
         self.support = support or SupportLine()
@@ -71,6 +74,15 @@ class NotificationsApplication(ServiceApplication):
         text = templates.verification_code(code, event.purpose, event.expires_at, event.locale)
         lookup = CodeLookup(self.code_templates[event.purpose], templates.latin_digits(code))
         self._send_sms(event.mobile, f"verification_code.{event.purpose}", text, cause, last_attempt, lookup)
+
+    def send_invitation(self, event: MemberInvitedV1, occurred_at: datetime, cause: Cause,
+                        last_attempt: bool) -> None:
+        """To the invited number itself: its owner may have no account (no contact) yet."""
+        if self._deleted_since(event.tenant_id, occurred_at):
+            self.save_caused(cause=cause)
+            return
+        self._send_sms(event.mobile, "tenancy.member_invited", templates.invitation(event, self.portal_url), cause,
+                       last_attempt, text_subject=business_subject(event.tenant_id))
 
     def remember_contact(self, event: UserRegisteredV1, cause: Cause) -> None:
         if self.records.contact(event.user_id) is not None:
@@ -116,11 +128,12 @@ class NotificationsApplication(ServiceApplication):
             self.save_caused(*recipients.values(), cause=cause)
 
     def _send_sms(self, e164: str, template: str, text: str, cause: Cause, last_attempt: bool,
-                  lookup: CodeLookup | None = None) -> None:
+                  lookup: CodeLookup | None = None, text_subject: str | None = None) -> None:
         awaiting: list[Awaited] = []
         with self.records.numbers_held([e164]):
             recipient = self._deliver(e164, template, text, cause, last_attempt,
-                                      message_key=f"{cause.causation_id}:sms", awaiting=awaiting, lookup=lookup)
+                                      message_key=f"{cause.causation_id}:sms", awaiting=awaiting, lookup=lookup,
+                                      text_subject=text_subject)
             self.deliveries.watch(awaiting, cause)
             self.save_caused(recipient, cause=cause)
 

@@ -8,6 +8,7 @@ from typing import Protocol
 from shared.events.archival import TenantDataPurgedV1
 from shared.events.base import IntegrationEvent
 from shared.events.identity import UserRegisteredV1, VerificationCodeIssuedV1
+from shared.events.tenancy import MemberInvitedV1
 from shared.kernel.inbox import Inbound
 from shared.kernel.policies import handle_platform_event, skip_if_handled
 from shared.kernel.store import Cause, ServiceApplication
@@ -19,6 +20,9 @@ class UseCases(Protocol):
     def send_verification_code(self, event: VerificationCodeIssuedV1, cause: Cause, last_attempt: bool) -> None: ...
 
     def remember_contact(self, event: UserRegisteredV1, cause: Cause) -> None: ...
+
+    def send_invitation(self, event: MemberInvitedV1, occurred_at: datetime, cause: Cause,
+                        last_attempt: bool) -> None: ...
 
     def forget_business(self, purged: TenantDataPurgedV1, cause: Cause) -> None: ...
 
@@ -34,6 +38,8 @@ def handle(store: ServiceApplication, use_cases: UseCases, inbound: Inbound) -> 
         return
     if isinstance(inbound.event, VerificationCodeIssuedV1):
         use_cases.send_verification_code(inbound.event, inbound.cause, inbound.last_attempt)
+    elif isinstance(inbound.event, MemberInvitedV1):
+        use_cases.send_invitation(inbound.event, inbound.envelope.occurred_at, inbound.cause, inbound.last_attempt)
     elif isinstance(inbound.event, UserRegisteredV1):
         use_cases.remember_contact(inbound.event, inbound.cause)
     elif isinstance(inbound.event, TenantDataPurgedV1):

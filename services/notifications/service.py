@@ -28,7 +28,7 @@ def build_application(settings: Settings) -> NotificationsApplication:
     sms = KavenegarClient(base_url=own.sms_provider_url, api_key=own.sms_api_key, sender=own.sms_sender)
     return NotificationsApplication(settings, sealing_private_key=private_key, sms=sms,
                                     code_templates=own.code_templates, support=own.support,
-                                    give_up_after=own.delivery_report_wait)
+                                    give_up_after=own.delivery_report_wait, portal_url=own.portal_url)
 
 
 class NotificationsService:

@@ -24,6 +24,9 @@ class NotificationsSettings:
     support: SupportLine = _SUPPORT
     # How long a sent message may wait for its delivery report before it counts as failed.
     delivery_report_wait: timedelta = timedelta(hours=24)
+    # Where browsers reach the gateway, which serves the portal (billing's callback base too):
+    # an invitation's link opens the portal there (issue #19).
+    portal_url: str = "http://127.0.0.1:8000"
     # How often the delivery reports of sent messages are asked for (sms/status.json).
     status_check_seconds: float = 30.0
 
@@ -41,4 +44,5 @@ class NotificationsSettings:
                                 phone_en=env.get("SUPPORT_PHONE_EN", _SUPPORT.phone_en)),
             delivery_report_wait=timedelta(hours=float(env.get("SMS_DELIVERY_REPORT_WAIT_HOURS", "24"))),
             status_check_seconds=float(env.get("SMS_STATUS_CHECK_SECONDS", str(defaults.status_check_seconds))),
+            portal_url=env.get("PUBLIC_BASE_URL", defaults.portal_url),
         )

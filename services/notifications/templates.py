@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.notifications.render import render
+from shared.events.tenancy import MemberInvitedV1, permission_words
 from shared.kernel.i18n import persian_digits
 
 PRODUCT_NAME = {"fa": "حسابداری ابری", "en": "Cloud Accounting"}  # as the portal names itself
@@ -39,7 +40,7 @@ CODE_TEXTS = {
           "Valid until {expires_at}.",
 }
 PURPOSES = {"signup": {"fa": "ثبت‌نام", "en": "sign-up"},
-            "password_reset": {"fa": "بازیابی رمز عبور", "en": "password reset"}}
+            "password_reset": {"fa": "فراموشی رمز", "en": "password reset"}}
 
 
 def verification_code(code: str, purpose: str, expires_at: datetime, locale: str) -> str:
@@ -47,6 +48,25 @@ def verification_code(code: str, purpose: str, expires_at: datetime, locale: str
     what = PURPOSES["signup" if purpose == "signup" else "password_reset"][language]
     return render(CODE_TEXTS[language], {"what": what, "product": PRODUCT_NAME[language], "code": code,
                                          "expires_at": expires_at}, language)
+
+
+# An invitation goes to a number that may have no account yet (issue #19): the business, the
+# rights offered in words (shared/events/tenancy.py PERMISSION_LABELS), the deadline, and the
+# link on a line of its own. Sent in Persian: nobody has told us the invitee's language.
+INVITATION_TEXTS = {
+    "fa": "«{business_name}» شما را با این دسترسی‌ها به {product} دعوت کرده است: {permissions}.\n"
+          "برای پذیرش تا {expires_at:datetime} با همین شماره ثبت‌نام کنید یا وارد شوید:\n{link}",
+    "en": "{business_name} invited you to {product} with these permissions: {permissions}.\n"
+          "To accept by {expires_at:datetime}, sign up or log in with this number:\n{link}",
+}
+
+
+def invitation(event: MemberInvitedV1, portal_url: str, locale: str = "fa") -> str:
+    language = "en" if locale == "en" else "fa"
+    link = f"{portal_url.rstrip('/')}/#/invitations/{event.tenant_id}/{event.invitation_id}"
+    return render(INVITATION_TEXTS[language], {
+        "business_name": event.business_name, "product": PRODUCT_NAME[language], "expires_at": event.expires_at,
+        "permissions": permission_words(event.permissions, language), "link": link}, language)
 
 
 def latin_digits(text: str) -> str:

@@ -4,7 +4,8 @@
 - ``records`` (records.py): the reads every use case starts from, and ``retrying``;
 - ``directory`` (directory_use_cases.py): registered users from identity;
 - ``subscription`` (subscription_use_cases.py): billing's and archival's facts, the lapse;
-- ``seats`` (seat_use_cases.py): taking, renewing and releasing concurrent-use seats.
+- ``seats`` (seat_use_cases.py): taking, renewing and releasing concurrent-use seats;
+- ``invitations`` (invitation_use_cases.py): inviting a number, revoking, accepting (issue #19).
 
 Every change is get → mutate → save on one business's stream; a concurrent change makes the
 save fail (optimistic concurrency) and the command runs again on fresh state, so a limit is
@@ -21,6 +22,9 @@ from eventsourcing.persistence import JSONTranscoder, Transcoder
 
 from services.tenancy.calendar import SubscriptionCalendar
 from services.tenancy.directory_use_cases import DirectoryUseCases
+from services.tenancy.domain import permission_list
+from services.tenancy.invitation_use_cases import InvitationUseCases
+from services.tenancy.invitations import INVITATION_LIFETIME
 from services.tenancy.records import Records, retrying
 from services.tenancy.seat_use_cases import SeatUseCases
 from services.tenancy.seats import LEASE, LeaseTranscoding, OrganizationSeats
@@ -42,12 +46,14 @@ class TenancyApplication(ServiceApplication):
         OrganizationSeats: 100, SubscriptionCalendar: 100}
 
     def __init__(self, settings: Settings, keys: SubjectKeys | None = None, clock: PlatformClock | None = None,
-                 env: dict[str, str] | None = None, *, seat_lease: timedelta = LEASE) -> None:
+                 env: dict[str, str] | None = None, *, seat_lease: timedelta = LEASE,
+                 invitation_lifetime: timedelta = INVITATION_LIFETIME) -> None:
         super().__init__(settings, keys=keys, clock=clock, env=env)
         self.records = Records(self)
         self.directory = DirectoryUseCases(self, self.records)
         self.subscription = SubscriptionUseCases(self, self.records, self.directory)
         self.seats = SeatUseCases(self, self.records, seat_lease)
+        self.invitations = InvitationUseCases(self, self.records, self.directory, invitation_lifetime)
 
     def register_transcodings(self, transcoder: Transcoder) -> None:
         super().register_transcodings(transcoder)
@@ -58,7 +64,7 @@ class TenancyApplication(ServiceApplication):
     def add_member(self, tenant_id: object, actor: uuid.UUID, mobile: object, permissions: object,
                    cause: Cause) -> dict[str, Any]:
         e164 = normalize_mobile(mobile)
-        wanted = _permission_list(permissions)
+        wanted = permission_list(permissions)
         user_id = self.directory.user_with_mobile(e164)
         if user_id is None:
             self.records.business(tenant_id).check_admin(actor)  # strangers learn nothing about numbers
@@ -75,7 +81,7 @@ class TenancyApplication(ServiceApplication):
     def set_permissions(self, tenant_id: object, actor: uuid.UUID, user_id: object, permissions: object,
                         cause: Cause) -> dict[str, Any]:
         member = parse_id(user_id, "member_not_found")
-        wanted = _permission_list(permissions)
+        wanted = permission_list(permissions)
 
         def attempt() -> dict[str, Any]:
             business = self.records.business(tenant_id)
@@ -129,10 +135,6 @@ class TenancyApplication(ServiceApplication):
             raise DomainError("forbidden")
         seats = {org_id: self.records.seats(org_id) for org_id in business.organizations}
         manager = "support" in roles or business.is_admin(actor)
-        return business_page(business, seats, self.clock.now(), locale, show_mobiles=manager)
-
-
-def _permission_list(permissions: object) -> tuple[str, ...]:
-    if not isinstance(permissions, list | tuple) or not all(isinstance(p, str) for p in permissions):
-        raise DomainError("unknown_permission", permissions=[])
-    return tuple(permissions)
+        page = business_page(business, seats, self.clock.now(), locale, show_mobiles=manager)
+        # pending invitations carry numbers: for the admin and support only (issue #19)
+        return page | {"invitations": self.invitations.pending(business, locale) if manager else []}

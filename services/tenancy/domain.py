@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from eventsourcing.domain import Aggregate, event
 
+from services.tenancy.invitations import MAX_PENDING_INVITATIONS, Invitation
 from shared.events.tenancy import MODULES_OF_PRODUCT, PERMISSION_VOCABULARY
 from shared.kernel.errors import DomainError
 from shared.kernel.subject_keys import Personal
@@ -31,6 +32,13 @@ ALL_PERMISSIONS = tuple(p for perms in PERMISSION_VOCABULARY.values() for p in p
 def permissions_open_to(products: tuple[str, ...]) -> tuple[str, ...]:
     modules = {m for product in products for m in MODULES_OF_PRODUCT.get(product, ())}
     return tuple(p for p in ALL_PERMISSIONS if p.split(".")[0] in modules)
+
+
+def permission_list(permissions: object) -> tuple[str, ...]:
+    """Permissions as a request gave them: a list of strings, or a refusal (checked later by name)."""
+    if not isinstance(permissions, list | tuple) or not all(isinstance(p, str) for p in permissions):
+        raise DomainError("unknown_permission", permissions=[])
+    return tuple(permissions)
 
 
 @dataclass(frozen=True)
@@ -79,6 +87,7 @@ class Business(Aggregate):
         # user_id → member; the admin holds every permission open to the business.
         self.members: dict[str, Member] = {}
         self.organizations: dict[str, Organization] = {}  # by organization_id
+        self.invitations: dict[str, Invitation] = {}  # by invitation_id, every state (invitations.py)
         self.sources_seen: list[str] = [str(source_id)]  # payments and orders applied: each once
 
     @staticmethod
@@ -182,6 +191,74 @@ class Business(Aggregate):
         if member.role == "admin":
             raise DomainError("cannot_change_admin")
         return member
+
+    # -- invitations (issue #19; the rules in invitations.py) ----------------------------------
+    def invite(self, actor: uuid.UUID, invitation_id: uuid.UUID, e164: str, permissions: tuple[str, ...],
+               now: datetime, lifetime: timedelta, member_with_number: uuid.UUID | None) -> str:
+        """The invitation's id: a new one, or the pending one with the same number and rights."""
+        self.check_admin(actor)
+        self.check_changeable()
+        if member_with_number is not None and self.is_member(member_with_number):
+            raise DomainError("already_a_member")
+        checked = self._checked_permissions(permissions)
+        pending = next((i for i, inv in self.invitations.items() if inv.open_at(now) and inv.is_for(e164)), None)
+        if pending is not None and self.invitations[pending].permissions == checked:
+            return pending  # the same invitation again (a double click): no second SMS
+        if pending is None and sum(inv.open_at(now) for inv in self.invitations.values()) >= MAX_PENDING_INVITATIONS:
+            raise DomainError("too_many_invitations", limit=MAX_PENDING_INVITATIONS)
+        self._invited(invitation_id=str(invitation_id), mobile=Personal(self.name.subject, e164),
+                      permissions=checked, invited_by=str(actor), invited_at=now, expires_at=now + lifetime,
+                      replaces=pending, business_name=self.name)
+        return str(invitation_id)
+
+    @event("Invited")
+    def _invited(self, invitation_id: str, mobile: Personal, permissions: tuple[str, ...], invited_by: str,
+                 invited_at: datetime, expires_at: datetime, replaces: str | None, business_name: Personal) -> None:
+        if replaces is not None:
+            self.invitations[replaces] = replace(self.invitations[replaces], state="replaced")
+        self.invitations[invitation_id] = Invitation(mobile, tuple(permissions), invited_by, invited_at, expires_at)
+
+    def invitation(self, invitation_id: str) -> Invitation:
+        found = self.invitations.get(invitation_id)
+        if found is None:
+            raise DomainError("invitation_not_found")
+        return found
+
+    def revoke_invitation(self, actor: uuid.UUID, invitation_id: str) -> None:
+        self.check_admin(actor)
+        self.check_changeable()
+        if self.invitation(invitation_id).state != "pending":
+            raise DomainError("invitation_not_pending", state=self.invitations[invitation_id].state)
+        self._invitation_revoked(invitation_id=invitation_id, revoked_by=str(actor))
+
+    @event("InvitationRevoked")
+    def _invitation_revoked(self, invitation_id: str, revoked_by: str) -> None:
+        self.invitations[invitation_id] = replace(self.invitations[invitation_id], state="revoked")
+
+    def accept_invitation(self, invitation_id: str, user_id: uuid.UUID, e164: str | None, now: datetime) -> None:
+        """By the invitee: their verified number must be the invited one (checked first, so a
+        stranger holding the link learns nothing of the invitation's state)."""
+        self.check_changeable()
+        invitation = self.invitation(invitation_id)
+        if not invitation.is_for(e164):
+            raise DomainError("invitation_not_for_you")
+        if not invitation.check_acceptable(str(user_id), now):
+            return  # accepted by this user already: nothing more to do
+        if self.is_member(user_id):
+            raise DomainError("already_a_member")
+        if len(self.members) >= self.limits.members:  # the seat is taken now, not at the invitation
+            raise DomainError("seat_limit_reached", limit=self.limits.members)
+        self._invitation_accepted(invitation_id=invitation_id, user_id=str(user_id),
+                                  mobile=Personal(f"user:{user_id}", invitation.mobile.reveal()),
+                                  permissions=invitation.permissions, added_by=invitation.invited_by,
+                                  business_name=self.name)
+
+    @event("InvitationAccepted")
+    def _invitation_accepted(self, invitation_id: str, user_id: str, mobile: Personal, permissions: tuple[str, ...],
+                             added_by: str, business_name: Personal) -> None:
+        self.invitations[invitation_id] = replace(self.invitations[invitation_id], state="accepted",
+                                                  accepted_by=user_id)
+        self.members[user_id] = Member("member", tuple(permissions), mobile)
 
     # -- organizations (TE-1, TE-2) ---------------------------------------------------------
     def add_organization(self, actor: uuid.UUID, organization_id: uuid.UUID, name: object, kind: object) -> None:
@@ -306,6 +383,7 @@ class Business(Aggregate):
         # The members' numbers went with the data; who the admin was is kept for a restore.
         self.members = {self.admin_user_id: Member("admin", (), None)}
         self.organizations = {}
+        self.invitations = {}
 
     @event("Restored")
     def restored(self, name: Personal, admin_user_id: uuid.UUID, products: tuple[str, ...],
@@ -315,3 +393,4 @@ class Business(Aggregate):
         self.admin_user_id = str(admin_user_id)
         self.lapsed_at = self.lapsed_at or restored_at
         self.members = {self.admin_user_id: Member("admin", permissions_open_to(tuple(products)), None)}
+        self.invitations = {}

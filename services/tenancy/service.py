@@ -21,7 +21,8 @@ from shared.kernel.store import Cause
 
 def build_application(settings: Settings) -> TenancyApplication:
     tenancy = TenancySettings.from_env()
-    return TenancyApplication(settings, seat_lease=tenancy.seat_lease)
+    return TenancyApplication(settings, seat_lease=tenancy.seat_lease,
+                              invitation_lifetime=tenancy.invitation_lifetime)
 
 
 def _actor(user_id: Any) -> uuid.UUID:
@@ -59,6 +60,27 @@ class TenancyService:
     def remove_member(self, tenant_id: Any, actor: Any, user_id: Any) -> dict[str, str]:
         self.app.remove_member(tenant_id, _actor(actor), user_id, self.cause)
         return {"status": "removed"}
+
+    @rpc
+    @answers
+    def invite(self, tenant_id: Any, actor: Any, mobile: Any, permissions: Any) -> dict[str, Any]:
+        return self.app.invitations.invite(tenant_id, _actor(actor), mobile, permissions, self.cause)
+
+    @rpc
+    @answers
+    def revoke_invitation(self, tenant_id: Any, actor: Any, invitation_id: Any) -> dict[str, str]:
+        self.app.invitations.revoke(tenant_id, _actor(actor), invitation_id, self.cause)
+        return {"status": "revoked"}
+
+    @rpc
+    @answers
+    def invitation(self, tenant_id: Any, invitation_id: Any, actor: Any, locale: str = "fa") -> dict[str, Any]:
+        return self.app.invitations.for_invitee(tenant_id, invitation_id, _actor(actor), locale)
+
+    @rpc
+    @answers
+    def accept_invitation(self, tenant_id: Any, invitation_id: Any, actor: Any) -> dict[str, Any]:
+        return self.app.invitations.accept(tenant_id, invitation_id, _actor(actor), self.cause)
 
     @rpc
     @answers

@@ -31,7 +31,14 @@ def translate(e: Any) -> IntegrationEvent | None:
             products=tuple(e.products), activated_by=e.activated_by, source_id=e.source_id,
             subscription_starts_at=e.starts_at, subscription_ends_at=e.ends_at,
             max_organizations=BASE_ORGANIZATIONS, max_concurrent_users=BASE_CONCURRENT_USERS)
-    if isinstance(e, Business.AdminSeated | Business.MemberAdded | Business.PermissionsSet):  # type: ignore[attr-defined]
+    if isinstance(e, Business.Invited):  # type: ignore[attr-defined]
+        return contracts.MemberInvitedV1(
+            tenant_id=tenant, business_name=name.value, invitation_id=e.invitation_id, mobile=e.mobile.value,
+            permissions=tuple(e.permissions), invited_by_user_id=e.invited_by, invited_at=e.invited_at,
+            expires_at=e.expires_at, replaces_invitation_id=e.replaces)
+    # An accepted invitation seats the invitee: the same MemberAdded as a direct addition.
+    if isinstance(e, Business.AdminSeated | Business.MemberAdded | Business.PermissionsSet  # type: ignore[attr-defined]
+                  | Business.InvitationAccepted):  # type: ignore[attr-defined]
         added_by = getattr(e, "added_by", None) or getattr(e, "set_by", None)
         return contracts.MemberAddedV1(
             tenant_id=tenant, business_name=name.value, user_id=uuid.UUID(e.user_id), mobile=_mobile(e.mobile),

@@ -90,6 +90,8 @@ _SPECS: list[EventSpec] = [
     _spec(tenancy.OrganizationAddedV1, consumers=("archival", "provisioning")),
     # archival: who may take a business's exports (its members; AR-2, AR-4)
     _spec(tenancy.MemberAddedV1, consumers=("identity", "notifications", "archival")),
+    # notifications texts the invited number its link (the invitee may have no account yet)
+    _spec(tenancy.MemberInvitedV1, consumers=("notifications",)),
     _spec(tenancy.MemberRemovedV1, consumers=("identity", "archival")),
     _spec(tenancy.LimitsRaisedV1, consumers=("notifications",)),
     _spec(tenancy.SubscriptionExtendedV1, consumers=("identity", "notifications")),

@@ -37,6 +37,34 @@ PERMISSION_VOCABULARY: dict[str, tuple[str, ...]] = {
     "payroll": ("payroll.read", "payroll.write"),
     "fixed_assets": ("fixed_assets.read", "fixed_assets.write"),
 }
+# The vocabulary in words, as people read it (fa, en): the one table the portal (GET
+# /tenancy/permissions) and every notice (an invitation's SMS) show permissions by.
+PERMISSION_LABELS: dict[str, tuple[str, str]] = {
+    "accounting.vouchers.read": ("دیدن اسناد حسابداری", "read vouchers"),
+    "accounting.vouchers.write": ("ثبت اسناد حسابداری", "write vouchers"),
+    "accounting.reports.read": ("گزارش‌های حسابداری", "accounting reports"),
+    "treasury.read": ("دیدن خزانه‌داری", "read treasury"),
+    "treasury.write": ("ثبت در خزانه‌داری", "write treasury"),
+    "inventory.read": ("دیدن انبار", "read inventory"),
+    "inventory.write": ("ثبت در انبار", "write inventory"),
+    "sales.read": ("دیدن فروش", "read sales"),
+    "sales.write": ("ثبت فروش", "write sales"),
+    "payroll.read": ("دیدن حقوق و دستمزد", "read payroll"),
+    "payroll.write": ("ثبت حقوق و دستمزد", "write payroll"),
+    "fixed_assets.read": ("دیدن اموال", "read fixed assets"),
+    "fixed_assets.write": ("ثبت اموال", "write fixed assets"),
+}
+
+
+def permission_words(permissions: tuple[str, ...] | list[str], language: str) -> str:
+    """Permissions as a reader reads them: «دیدن فروش، ثبت فروش» / "read sales, write sales"."""
+    index = 1 if language == "en" else 0
+    words = [PERMISSION_LABELS[p][index] if p in PERMISSION_LABELS else p for p in permissions]
+    if not words:
+        return "no permissions" if language == "en" else "بدون دسترسی"
+    return (", " if language == "en" else "، ").join(words)
+
+
 # The modules each product opens (PR-1, PR-6, PR-7; BI-4: the educational system is the accounting one).
 MODULES_OF_PRODUCT: dict[str, tuple[str, ...]] = {
     "accounting": ("accounting", "treasury", "inventory", "sales"),
@@ -113,6 +141,30 @@ class MemberAddedV1(_Tenancy):
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         distinct(self.permissions, "permissions")
+        return self
+
+
+class MemberInvitedV1(_Tenancy):
+    """An admin invited a mobile number to the business with these permissions (PR-3, TE-3):
+    the number is texted a link; accepting it before ``expires_at`` seats the person then
+    (a ``MemberAdded``). ``replaces_invitation_id``: the earlier invitation of the same number,
+    which stops working."""
+
+    type: ClassVar[str] = "MemberInvited"
+    tenant_id: uuid.UUID
+    business_name: BusinessName
+    invitation_id: uuid.UUID
+    mobile: str = Field(pattern=IRAN_MOBILE_E164, max_length=13)
+    permissions: Permissions
+    invited_by_user_id: uuid.UUID
+    invited_at: AwareDatetime
+    expires_at: AwareDatetime
+    replaces_invitation_id: uuid.UUID | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        distinct(self.permissions, "permissions")
+        ordered(self.invited_at, self.expires_at, "the invitation")
         return self
 
 

@@ -131,8 +131,8 @@ ERRORS: dict[str, tuple[int, str, str]] = {
              "و برای دیگران طبق تعرفه است.",
         "The earlier business you named is not one you bought here; data conversion is free for returning "
         "customers and priced for others."),
-    "invoice_outdated": (409, "سفارش پس از صدور صورت‌حساب تغییر کرده است؛ "
-                              "صورت‌حساب را دوباره محاسبه کنید و سپس پرداخت کنید.",
+    "invoice_outdated": (409, "سفارش پس از صدور فاکتور تغییر کرده است؛ "
+                              "فاکتور را دوباره محاسبه کنید و سپس پرداخت کنید.",
                          "The order changed after its invoice was issued; calculate the invoice again, then pay."),
     "order_already_paid": (409, "این سفارش قبلاً پرداخت شده است.", "This order has already been paid."),
     "order_kind_fixed": (409, "نوع سفارش و کسب‌وکار آن قابل تغییر نیست؛ سفارش تازه ثبت کنید.",
@@ -152,7 +152,7 @@ ERRORS: dict[str, tuple[int, str, str]] = {
     "invalid_number": (422, "عدد واردشده معتبر نیست.", "The number entered is not valid."),
     "invalid_business_type": (422, "نوع کسب‌وکار باید خدماتی، تولیدی یا بازرگانی باشد.",
                               "The business type must be service, manufacturing or trading."),
-    "invalid_business_name": (422, "نام کسب‌وکار را در یک سطر و حداکثر ۲۰۰ نویسه وارد کنید.",
+    "invalid_business_name": (422, "نام کسب‌وکار را در یک سطر و حداکثر ۲۰۰ کاراکتر وارد کنید.",
                               "Enter the business name on one line, at most 200 characters."),
     "gateway_unavailable": (503, "درگاه پرداخت در دسترس نیست؛ چند دقیقهٔ دیگر دوباره تلاش کنید. مبلغی کسر نشده است.",
                             "The payment gateway is unavailable; try again in a few minutes. No money was taken."),

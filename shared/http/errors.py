@@ -19,7 +19,7 @@ ERRORS: ErrorTable = {
                         "The request is invalid; check the fields listed."),
     "invalid_json": (400, "بدنهٔ درخواست JSON معتبر نیست.", "The request body is not valid JSON."),
     "json_too_deep": (400, "ساختار بدنهٔ درخواست بیش از حد تودرتو است.", "The request body is nested too deeply."),
-    "invalid_text": (422, "«{field_fa}» نویسهٔ کنترلی یا نامرئی (مانند تغییر جهت متن) دارد؛ آن را دوباره تایپ کنید. "
+    "invalid_text": (422, "«{field_fa}» کاراکتر کنترلی یا نامرئی (مانند تغییر جهت متن) دارد؛ آن را دوباره تایپ کنید. "
                           "نیم‌فاصله مجاز است.",
                      "The {field_en} contains a control or invisible character (such as a direction override); "
                      "type it again. The zero-width non-joiner is allowed."),
@@ -29,7 +29,7 @@ ERRORS: ErrorTable = {
     "invalid_mobile": (422, "شمارهٔ موبایل معتبر نیست. شماره را به شکل ۰۹۱۲۱۲۳۴۵۶۷ وارد کنید.",
                        "The mobile number is not valid. Enter it like 09121234567."),
     "mobile_already_registered": (
-        409, "این شمارهٔ موبایل قبلاً ثبت شده است. اگر رمز عبور را فراموش کرده‌اید از «بازیابی رمز عبور» استفاده کنید.",
+        409, "این شمارهٔ موبایل قبلاً ثبت شده است. اگر رمز عبور را فراموش کرده‌اید از «فراموشی رمز» استفاده کنید.",
         "This mobile number is already registered. If you forgot your password, use password recovery."),
     "weak_password": (422, "رمز عبور با قواعد زیر سازگار نیست.", "The password does not meet the rules below."),
     "invalid_code": (400, "کد وارد‌شده درست نیست.", "The code is not correct."),
@@ -47,7 +47,8 @@ ERRORS: ErrorTable = {
     "invalid_purpose": (422, "نوع کد درخواستی معتبر نیست.", "The kind of code asked for is not valid."),
     "busy_try_again": (503, "سامانه مشغول است؛ دوباره تلاش کنید.", "The system is busy; please try again."),
     "invalid_credentials": (401, "شمارهٔ موبایل یا رمز عبور درست نیست.", "The mobile number or password is wrong."),
-    "account_locked": (423, "به دلیل تلاش‌های نادرست، ورود موقتاً بسته است؛ بعداً تلاش کنید یا رمز عبور را بازیابی کنید.",
+    "account_locked": (423, "به دلیل تلاش‌های نادرست، ورود موقتاً بسته است؛ "
+                            "بعداً تلاش کنید یا از «فراموشی رمز» رمز تازه بگیرید.",
                        "Logging in is locked for a while after wrong tries; try later or recover your password."),
     "unauthorized": (401, "ابتدا وارد حساب کاربری شوید.", "Please log in first."),
     "forbidden": (403, "اجازهٔ این کار را ندارید.", "You are not allowed to do this."),
@@ -71,8 +72,8 @@ for _table in _SERVICE_TABLES:
 PASSWORD_RULES: dict[str, tuple[str, str]] = {
     "ascii_only": ("رمز عبور فقط باید با حروف، ارقام و نشانه‌های انگلیسی نوشته شود.",
                    "Use English letters, digits and symbols only."),
-    "min_length_8": ("دست‌کم ۸ نویسه.", "At least 8 characters."),
-    "max_length_128": ("حداکثر ۱۲۸ نویسه.", "At most 128 characters."),
+    "min_length_8": ("دست‌کم ۸ کاراکتر.", "At least 8 characters."),
+    "max_length_128": ("حداکثر ۱۲۸ کاراکتر.", "At most 128 characters."),
     "needs_lowercase": ("دست‌کم یک حرف کوچک انگلیسی (a-z).", "At least one lower-case letter (a-z)."),
     "needs_uppercase": ("دست‌کم یک حرف بزرگ انگلیسی (A-Z).", "At least one upper-case letter (A-Z)."),
     "needs_digit": ("دست‌کم یک رقم.", "At least one digit."),

@@ -179,7 +179,7 @@ def test_a_second_sign_up_of_a_number_points_to_password_recovery(page: Any, por
     check_page_is_accessible_on_a_phone(page)
     screenshot(page, "07-signup-already-registered-fa")
     error.find_element(By.CSS_SELECTOR, "a[href='#/recover']").click()
-    heading(page, "بازیابی رمز عبور")
+    heading(page, "فراموشی رمز")
 
 
 def test_resend_counts_down_the_wait_the_server_asks_for(page: Any) -> None:
@@ -214,7 +214,7 @@ def test_password_recovery_sets_a_new_password_that_logs_in(page: Any, portal: d
     page.get(f"{url}/#/login")
     heading(page, "ورود")
     find(page, "a[href='#/recover']").click()
-    heading(page, "بازیابی رمز عبور")
+    heading(page, "فراموشی رمز")
     fill(page, "mobile", to_persian("09121230005"))
     submit(page)
     # Every number is answered alike (issue #13): the page says "if registered" and holds the

@@ -78,7 +78,7 @@ def test_the_personal_page_shows_a_lapsed_business_with_its_role_and_deletion_da
     assert card.find_element(By.CSS_SELECTOR, "[data-role=state]").text == "منقضی‌شده"
     assert "مدیر" in text and "بازرگانی" in text and "حسابداری، حقوق و دستمزد" in text
     assert f"پایان اشتراک: {jalali_text(ends)}" in text
-    assert f"داده‌ها در {jalali_text(deletion)} حذف می‌شوند" in text  # AR-1, in Jalali with Persian digits
+    assert f"اطلاعات در {jalali_text(deletion)} حذف می‌شود" in text  # AR-1, in Jalali with Persian digits
     assert not any(ch in "0123456789" for ch in text.replace(str(tenant), ""))  # Persian digits only
     # Each owning service's part is there: its facts, or a plain note while that service is away.
     for part in ("provisioning", "tenancy", "archival"):

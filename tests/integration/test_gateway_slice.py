@@ -61,7 +61,7 @@ def test_a_second_sign_up_of_the_number_points_to_recovery(gateway: str) -> None
     assert again.status_code == 409
     body = again.json()
     assert body["error"] == "mobile_already_registered"
-    assert "بازیابی رمز عبور" in body["message"]["fa"] and "recovery" in body["message"]["en"]
+    assert "فراموشی رمز" in body["message"]["fa"] and "recovery" in body["message"]["en"]
 
 
 BAD_REGISTRATIONS: list[tuple[Any, int, str]] = [

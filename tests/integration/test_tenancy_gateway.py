@@ -6,38 +6,15 @@ the business and each person's role; the moved clock lapses it once."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import eventlet
 import pytest
-import requests
 
-from shared.kernel.tokens import development_signing_keys, issue_access_token
 from tests.support.network import free_port
 from tests.support.processes import Platform, wait_until
-from tests.support.tenancy import drain, new_business_paid, publish
-
-
-class Client:
-    def __init__(self, url: str, platform: Platform) -> None:
-        self.url = url
-        self.private_key = development_signing_keys(platform.settings.var_dir / "keys")[0]
-
-    def token(self, user_id: str, roles: tuple[str, ...] = ("customer",)) -> dict[str, str]:
-        # Valid for longer than the test moves the platform clock (the gateway dates tokens by it).
-        token = issue_access_token(self.private_key, user_id, list(roles), datetime.now(UTC), ttl=timedelta(days=400))
-        return {"Authorization": f"Bearer {token}"}
-
-    def ask(self, method: str, path: str, user_id: str | None = None, body: Any = None,
-            roles: tuple[str, ...] = ("customer",)) -> requests.Response:
-        headers = self.token(user_id, roles) if user_id else {}
-        return requests.request(method, f"{self.url}{path}", json=body, headers=headers, timeout=30)
-
-    def sign_up(self, mobile: str) -> str:
-        answer = self.ask("POST", "/identity/registrations", body={"mobile": mobile, "password": "Str0ng!pass"})
-        assert answer.status_code == 202, answer.text
-        return str(answer.json()["user_id"])
+from tests.support.tenancy import Client, drain, new_business_paid, publish
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import requests
 from kombu import Connection
 
 from services.tenancy import policies
@@ -22,8 +23,10 @@ from shared.kernel.config import Settings
 from shared.kernel.inbox import Inbound
 from shared.kernel.publisher import ConfirmedPublisher, Outgoing
 from shared.kernel.store import Cause
+from shared.kernel.tokens import development_signing_keys, issue_access_token
 from shared.kernel.topology import events_exchange, work_queue_name
 from tests.support.memory import in_memory
+from tests.support.processes import Platform
 
 CAUSE = Cause("test")
 
@@ -106,3 +109,26 @@ def drain(settings: Settings, consumer: str) -> list[dict[str, Any]]:
         while (message := channel.basic_get(work_queue_name(settings, consumer), no_ack=True)) is not None:
             bodies.append(json.loads(message.body))
     return bodies
+
+
+class Client:
+    """The gateway as a test calls it: tokens signed with the development key for any user id."""
+
+    def __init__(self, url: str, platform: Platform) -> None:
+        self.url = url
+        self.private_key = development_signing_keys(platform.settings.var_dir / "keys")[0]
+
+    def token(self, user_id: str, roles: tuple[str, ...] = ("customer",)) -> dict[str, str]:
+        # Valid for longer than the test moves the platform clock (the gateway dates tokens by it).
+        token = issue_access_token(self.private_key, user_id, list(roles), datetime.now(UTC), ttl=timedelta(days=400))
+        return {"Authorization": f"Bearer {token}"}
+
+    def ask(self, method: str, path: str, user_id: str | None = None, body: Any = None,
+            roles: tuple[str, ...] = ("customer",)) -> requests.Response:
+        headers = self.token(user_id, roles) if user_id else {}
+        return requests.request(method, f"{self.url}{path}", json=body, headers=headers, timeout=30)
+
+    def sign_up(self, mobile: str) -> str:
+        answer = self.ask("POST", "/identity/registrations", body={"mobile": mobile, "password": "Str0ng!pass"})
+        assert answer.status_code == 202, answer.text
+        return str(answer.json()["user_id"])

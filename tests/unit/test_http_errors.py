@@ -70,7 +70,7 @@ def test_the_statuses_are_the_expected_ones() -> None:
 def test_duplicate_mobile_message_points_to_recovery() -> None:
     _, body = error_body("mobile_already_registered")
     assert "recovery" in body["message"]["en"]
-    assert "بازیابی رمز عبور" in body["message"]["fa"]
+    assert "فراموشی رمز" in body["message"]["fa"]
 
 
 @pytest.mark.parametrize("code", ["no_such_code", "", "Invalid_Mobile", "weak_password "])

@@ -7,6 +7,7 @@ import { lang, setLang, t } from "./i18n.js";
 import { invoice, order, payment } from "./pages-billing.js";
 import { depreciation, openingBalances, payslip } from "./pages-books.js";
 import { login, recover, signUp, verify } from "./pages-identity.js";
+import { invitation } from "./pages-invitation.js";
 import { personal } from "./pages-me.js";
 import { h } from "./ui.js";
 
@@ -22,6 +23,7 @@ const ROUTES = [
   [/^\/books\/([\w-]+)\/payslip$/, payslip, { auth: true }],
   [/^\/books\/([\w-]+)\/opening-balances$/, openingBalances, { auth: true }],
   [/^\/books\/([\w-]+)\/depreciation$/, depreciation, { auth: true }],
+  [/^\/invitations\/([\w-]+)\/([\w-]+)$/, invitation],  // the SMS link; asks a visitor to log in itself
 ];
 
 function go(hash) {

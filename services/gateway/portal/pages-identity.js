@@ -112,7 +112,9 @@ export function verify(main, { go }) {
         await api("POST", "/identity/registrations/verify",
                   { mobile, code: latinDigits(code.input.value.trim()), registration_id });
         sessionStorage.setItem("portal.flash", "verified");
-        go("#/login");
+        // Back to where sign-up started from (an invitation's page), through the login.
+        const next = sessionStorage.getItem("portal.next");
+        go(next ? `#/login?next=${encodeURIComponent(next)}` : "#/login");
       } catch (error) {
         const login = error.code === "already_verified" ? link("#/login", t("nav_login")) : null;
         showError(form, error, { invalid_code: "code", code_expired: "code", too_many_attempts: "code" }, login);

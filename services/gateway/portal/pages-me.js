@@ -7,6 +7,7 @@
 
 import { api, download } from "./api.js";
 import { digits, jalali, joined, latinDigits, number, t } from "./i18n.js";
+import { loadPermissionWords, permissionWord, permissionWords } from "./permissions.js";
 import { busy, clearErrors, errorMessage, field, fieldError, h, note, put, showError } from "./ui.js";
 
 const list = (value) => (Array.isArray(value) ? value : []);
@@ -22,8 +23,10 @@ function facts(...rows) {
 
 export async function personal(main, { current }) {
   let me;
+  const words = loadPermissionWords();  // permissions are shown in words from tenancy's table
   try {
     me = await api("GET", "/me", undefined, { auth: true });
+    await words;
   } catch (error) {
     if (!current()) return;
     main.replaceChildren(h("h1", {}, t("me_title")), note(errorMessage(error), "error"));
@@ -52,7 +55,7 @@ function businessCard(business) {
       business.business_type && [t("business_type"), label("type", business.business_type)],
       list(business.products).length && [t("products"), joined(list(business.products).map((p) => label("product", p)))],
       list(business.permissions).length &&
-        [t("permissions"), joined(list(business.permissions).map((p) => label("permission", p)))],
+        [t("permissions"), permissionWords(list(business.permissions))],
       business.subscription_ends_at && [t("subscription"), t("ends_at", { date: jalali(business.subscription_ends_at) })],
       business.lapsed_at && [t("state_lapsed"), t("lapsed_at", { date: jalali(business.lapsed_at) })],
     ),
@@ -143,7 +146,8 @@ async function loadTenancy(slot, id, admin, done = null) {
     status,
     h("ul", { class: "plain members", dataset: { role: "members" } },
       ...members.map((m) => memberItem(m, id, admin, open, reload))),
-    admin ? memberForm(id, open, reload) : null,
+    admin ? invitations(list(business.invitations), id, reload) : null,
+    admin ? invitationForm(id, open, reload) : null,
   );
   if (done) {
     status.replaceChildren(note(done, "success"));
@@ -160,7 +164,7 @@ function memberItem(member, id, admin, open, reload) {
       member.mobile ? [h("bdi", { dir: "ltr" }, digits(member.mobile)), " — "] : null,
       label("role", member.role),
       member.role === "admin" ? null
-        : `: ${rights.length ? joined(rights.map((p) => label("permission", p))) : t("no_permissions")}`));
+        : `: ${permissionWords(rights)}`));
   if (admin && member.role !== "admin" && member.user_id) item.append(memberEditor(member, who, id, open, reload));
   return item;
 }
@@ -179,7 +183,7 @@ function permissionChoices(legend, open, checked = []) {
       h("legend", {}, label("module", module)),
       ...open.filter((code) => moduleOf(code) === module).map((code) => h("label", { class: "choice" },
         h("input", { type: "checkbox", name: "permissions", value: code, checked: checked.includes(code) }), " ",
-        label("permission", code))))),
+        permissionWord(code))))),
     h("p", { class: "field-error", id: errorId, role: "alert", hidden: true }));
 }
 
@@ -272,24 +276,58 @@ function organizationForm(id, reload) {
   return form;
 }
 
-function memberForm(id, open, reload) {
-  const mobile = field({ name: "mobile", label: t("member_mobile"), type: "tel", help: t("mobile_help"),
+/** Pending invitations (issue #19): the number, the rights offered, until when; each revocable. */
+function invitations(pending, id, reload) {
+  if (!pending.length) return null;
+  return [h("h4", {}, t("invitations_pending")),
+    h("ul", { class: "plain invitations", dataset: { role: "invitations" } }, ...pending.map((invitation) => {
+      const who = isolate(digits(invitation.mobile || ""));
+      const path = `/tenancy/businesses/${encodeURIComponent(id)}/invitations/${encodeURIComponent(invitation.invitation_id)}`;
+      const revoke = h("button", { type: "button", class: "secondary", dataset: { role: "revoke" } },
+        t("revoke_invitation"));
+      const box = h("div", { class: "field", dataset: { field: "revoke" } }, revoke,
+        h("p", { class: "field-error", role: "alert", hidden: true }));
+      revoke.addEventListener("click", () => busy(revoke, async () => {
+        clearErrors(box);
+        try {
+          await api("DELETE", path, undefined, { auth: true });
+          await reload(t("invitation_revoked", { who }));
+        } catch (error) {
+          showError(box, error, { [error.code]: "revoke" });
+        }
+      }));
+      return h("li", { dataset: { invitation: invitation.invitation_id } },
+        h("span", { dataset: { role: "invitation-summary" } },
+          h("bdi", { dir: "ltr" }, digits(invitation.mobile || "")), " — ", permissionWords(list(invitation.permissions)),
+          " — ", invitation.expired ? t("invitation_expired_on", { date: jalali(invitation.expires_at) })
+            : t("invitation_until", { date: jalali(invitation.expires_at, true) })),
+        " ", box);
+    }))];
+}
+
+/** Invite a colleague by mobile with the rights ticked: an SMS with a link; a seat only once accepted. */
+function invitationForm(id, open, reload) {
+  const mobile = field({ name: "mobile", label: t("member_mobile"), type: "tel", help: t("invite_help"),
                          inputmode: "tel", required: true, maxlength: 40, dir: "ltr" });
-  const submit = h("button", { type: "submit" }, t("add_member"));
-  const form = h("form", { novalidate: true, dataset: { form: "member" } }, mobile.wrap,
+  const submit = h("button", { type: "submit" }, t("invite_member"));
+  const form = h("form", { novalidate: true, dataset: { form: "invitation" } }, mobile.wrap,
     open.length ? permissionChoices(t("new_member_permissions"), open) : null, submit);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearErrors(form);
     const typed = latinDigits(mobile.input.value.trim());
+    if (!typed) {
+      fieldError(form, "mobile", t("required"));
+      return;
+    }
     await busy(submit, async () => {
       try {
-        await api("POST", `/tenancy/businesses/${encodeURIComponent(id)}/members`,
+        await api("POST", `/tenancy/businesses/${encodeURIComponent(id)}/invitations`,
                   { mobile: typed, permissions: ticked(form) }, { auth: true });
-        await reload(t("member_added", { who: isolate(digits(typed)) }));
+        await reload(t("invitation_sent", { who: isolate(digits(typed)) }));
       } catch (error) {
-        showError(form, error, { seat_limit_reached: "mobile", invalid_mobile: "mobile", already_a_member: "mobile",
-                                 user_not_registered: "mobile", ...PERMISSION_ERRORS });
+        showError(form, error, { invalid_mobile: "mobile", already_a_member: "mobile", too_many_invitations: "mobile",
+                                 ...PERMISSION_ERRORS });
       }
     });
   });

@@ -11,11 +11,20 @@ from werkzeug.wrappers import Request
 from services.gateway.http_edge import call
 from services.gateway.routes.base import GatewayBase
 from services.gateway.routing import Body, route
-from shared.http.tenancy import LimitsRequest, MemberRequest, OrganizationRequest, PermissionsRequest
+from shared.events.tenancy import PERMISSION_LABELS, PERMISSION_VOCABULARY
+from shared.http.tenancy import (
+    InvitationRequest,
+    LimitsRequest,
+    MemberRequest,
+    OrganizationRequest,
+    PermissionsRequest,
+)
 
 _AUTH = ("unauthorized", "forbidden", "service_unavailable")
 _CHANGE = ("business_not_found", "subscription_lapsed", "business_purged", "busy_try_again", *_AUTH)
 _BODY = ("invalid_json", "invalid_request")
+_INVITATION = ("invitation_not_found", "invitation_not_for_you", "invitation_expired", "invitation_revoked",
+               "invitation_replaced", "invitation_already_accepted")
 
 
 class TenancyRoutes(GatewayBase):
@@ -64,6 +73,45 @@ class TenancyRoutes(GatewayBase):
     def remove_member(self, request: Request, tenant_id: str, user_id: str) -> Any:
         actor, _ = self._caller(request)
         return call(self.tenancy, "remove_member", tenant_id, actor, user_id)
+
+    @route("GET", "/tenancy/permissions", "Every permission an admin can grant, in Persian and English words: "
+           "the one table the portal and the notices use (TE-3)")
+    def permissions(self, request: Request) -> Any:
+        return {"permissions": [{"code": code, "module": module, "fa": PERMISSION_LABELS[code][0],
+                                 "en": PERMISSION_LABELS[code][1]}
+                                for module, codes in PERMISSION_VOCABULARY.items() for code in codes]}
+
+    @route("POST", "/tenancy/businesses/<tenant_id>/invitations",
+           "Invite a mobile number with permissions (admin): an SMS with a link; a seat is taken on acceptance "
+           "(issue #19)", body=InvitationRequest, answers=201,
+           errors=(*_BODY, "invalid_mobile", "already_a_member", "too_many_invitations", "unknown_permission",
+                   "permission_not_purchased", *_CHANGE))
+    def invite(self, request: Request, tenant_id: str, body: Body[InvitationRequest]) -> Any:
+        actor, _ = self._caller(request)
+        given = body()
+        return call(self.tenancy, "invite", tenant_id, actor, given.mobile, list(given.permissions))
+
+    @route("DELETE", "/tenancy/businesses/<tenant_id>/invitations/<invitation_id>",
+           "Revoke a pending invitation (admin)", errors=("invitation_not_found", "invitation_not_pending", *_CHANGE))
+    def revoke_invitation(self, request: Request, tenant_id: str, invitation_id: str) -> Any:
+        actor, _ = self._caller(request)
+        return call(self.tenancy, "revoke_invitation", tenant_id, actor, invitation_id)
+
+    @route("GET", "/tenancy/businesses/<tenant_id>/invitations/<invitation_id>",
+           "An invitation as its invitee sees it: the business and the permissions offered (the invited number only)",
+           errors=(*_INVITATION, "business_not_found", *_AUTH))
+    def invitation(self, request: Request, tenant_id: str, invitation_id: str) -> Any:
+        actor, _ = self._caller(request)
+        locale = "en" if request.args.get("locale") == "en" else "fa"
+        return call(self.tenancy, "invitation", tenant_id, invitation_id, actor, locale)
+
+    @route("POST", "/tenancy/businesses/<tenant_id>/invitations/<invitation_id>/acceptance",
+           "Accept an invitation: the caller's verified mobile must be the invited one; joins the business with "
+           "the permissions chosen, if a seat is free", answers=201,
+           errors=(*_INVITATION, "already_a_member", "seat_limit_reached", *_CHANGE))
+    def accept_invitation(self, request: Request, tenant_id: str, invitation_id: str) -> Any:
+        actor, _ = self._caller(request)
+        return call(self.tenancy, "accept_invitation", tenant_id, invitation_id, actor)
 
     @route("POST", "/tenancy/businesses/<tenant_id>/limits", "Raise the organization, concurrent-user or seat "
            "limit of one business (support; TE-2, PR-3)", body=LimitsRequest,

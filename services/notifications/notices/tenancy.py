@@ -37,6 +37,6 @@ NOTICES: Templates = {
         en="The subscription of {business_name} was renewed until {subscription_ends_at}."),),
     TenantReactivatedV1: (NoticeTemplate(
         "tenancy.tenant_reactivated", to="admin_user_id",
-        fa="«{business_name}» دوباره تا {subscription_ends_at} فعال شد و حذف داده‌های آن لغو شد.",
+        fa="«{business_name}» دوباره تا {subscription_ends_at} فعال شد و حذف اطلاعات آن لغو شد.",
         en="{business_name} is active again until {subscription_ends_at}; its scheduled deletion is off."),),
 }

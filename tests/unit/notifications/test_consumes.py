@@ -7,12 +7,13 @@ from services.notifications.notices import NOTICES
 from shared.events.catalog import CATALOG
 from shared.events.identity import UserRegisteredV1, VerificationCodeIssuedV1
 from shared.events.ops import ClockAdvancedV1
+from shared.events.tenancy import MemberInvitedV1
 
 # Events with a use case of their own in services/notifications/policies.py. The archival purge is
 # routed here for the purge of notifications' own copies of a business's name (AR-1), which no use
 # case does yet: sent texts naming the business are sealed under the recipient's key, not the
 # business's, and outlive the purge (a known gap).
-OWN_USE_CASES = {UserRegisteredV1, VerificationCodeIssuedV1, ClockAdvancedV1}
+OWN_USE_CASES = {UserRegisteredV1, VerificationCodeIssuedV1, ClockAdvancedV1, MemberInvitedV1}
 TAKEN_FOR_THE_PURGE = {"TenantDataPurged"}
 
 

@@ -22,9 +22,11 @@ def test_every_setting_comes_from_its_variable() -> None:
     settings = NotificationsSettings.from_env({
         "SMS_PROVIDER_URL": "https://api.kavenegar.com", "SMS_API_KEY": "k", "SMS_SENDER": "2000",
         "SMS_TEMPLATE_SIGNUP": "su", "SMS_TEMPLATE_PASSWORD_RESET": "pr", "SUPPORT_PHONE": "021-1",
-        "SUPPORT_PHONE_EN": "+98 21 1", "SMS_DELIVERY_REPORT_WAIT_HOURS": "1.5", "SMS_STATUS_CHECK_SECONDS": "0.5"})
+        "SUPPORT_PHONE_EN": "+98 21 1", "SMS_DELIVERY_REPORT_WAIT_HOURS": "1.5", "SMS_STATUS_CHECK_SECONDS": "0.5",
+        "PUBLIC_BASE_URL": "https://portal.example.ir"})
     assert (settings.sms_provider_url, settings.sms_api_key, settings.sms_sender) == (
         "https://api.kavenegar.com", "k", "2000")
     assert settings.code_templates == {"signup": "su", "password_reset": "pr"}
     assert settings.support == SupportLine(phone_fa="021-1", phone_en="+98 21 1")
     assert (settings.delivery_report_wait, settings.status_check_seconds) == (timedelta(minutes=90), 0.5)
+    assert settings.portal_url == "https://portal.example.ir"  # the invitation's link (#19)

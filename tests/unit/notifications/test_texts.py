@@ -33,7 +33,7 @@ def test_the_persian_code_sms_names_the_product_and_warns_against_sharing(purpos
     first_line = text.split("\n")[0]
     assert "".join(ch for ch in first_line if ch in PERSIAN_DIGITS) == "۰۴۲۹۱۳"  # the code alone, as people read it
     assert "حسابداری ابری" in first_line and "به هیچ‌کس ندهید" in text
-    assert ("ثبت‌نام" if purpose == "signup" else "بازیابی رمز عبور") in first_line
+    assert ("ثبت‌نام" if purpose == "signup" else "فراموشی رمز") in first_line
     assert not LATIN_LETTERS.search(text) and not re.search(r"[0-9]", text)
 
 
