@@ -1,7 +1,7 @@
 """A local taxpayer system (سامانه مؤدیان) on loopback speaking the v2 API billing's client
 uses (services/billing/moadian.py), so invoices are registered and tested without the network.
 
-    python -m tools.tax_sandbox 127.0.0.1:8040
+    python -m tools.tax_sandbox 127.0.0.1:8040 [--future-allowance-seconds N]
 
 API under /requestsmanager/api/v2/: GET nonce, GET server-information, POST invoice,
 GET inquiry-by-reference-id, GET inquiry-by-uid. The token's JWS and each invoice's JWS are
@@ -13,11 +13,16 @@ cancelling invoice whose original is unknown, not accepted, or cancelled already
 (a service id that is not 13 digits), 0100504 (inno not 10 hex characters), 0202 (issued in the
 future). Request-level refusals (HTTP 400): 4143 over 1000 invoices, 4144 body not a JSON list,
 4145 header field missing, 4162 requestTraceId not a UUID.
+A development platform may run its clock ahead (`POST /ops/clock`): started with
+`--future-allowance-seconds N` (30 by default, a strict system's tolerance), the sandbox calls an
+invoice "future" (0202) only when it is dated more than N s after its own clock.
 Development: POST /_dev/faults {"decide_after_seconds": S, "reject_with": {"code", "message"} |
 null, "outage": bool} ({} restores the defaults), GET /_dev/invoices.
 """
 
 from __future__ import annotations
+
+import argparse
 
 import base64
 import json
@@ -44,6 +49,7 @@ _PUBLIC = base64.b64encode(_KEY.public_key().public_bytes(serialization.Encoding
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 DEFAULT_FAULTS: dict[str, Any] = {"decide_after_seconds": 1.0, "reject_with": None, "outage": False}
 _lock = threading.Lock()
+_future_allowance_ms = 30_000  # the platform's clock may run ahead in development: see main()
 _faults = dict(DEFAULT_FAULTS)
 _nonces: dict[str, float] = {}
 _invoices: dict[str, dict[str, Any]] = {}  # by reference number
@@ -80,7 +86,7 @@ def _errors_of(invoice: dict[str, Any], fiscal_id: str) -> list[dict[str, str]]:
         errors.append({"code": "0301", "message": "مقدار فیلد شماره مالیاتی صورتحساب با اطلاعات سامانه منطبق نیست"})
     if not re.fullmatch(r"[a-fA-F0-9]{10}", str(header.get("inno") or "")):
         errors.append({"code": "0100504", "message": "الگوی فیلد سریال صورتحساب رعایت نشده است"})
-    if isinstance(indatim, int) and indatim > time.time() * 1000 + 30_000:
+    if isinstance(indatim, int) and indatim > time.time() * 1000 + _future_allowance_ms:
         errors.append({"code": "0202", "message": "تاریخ و زمان صدور صورتحساب معتبر نیست"})
     if any(not re.fullmatch(r"\d{13}", str(line.get("sstid") or "")) for line in invoice.get("body") or []):
         errors.append({"code": "0303301", "message": "مقدار فیلد شناسه کالا/خدمت با اطلاعات سامانه منطبق نیست"})
@@ -209,7 +215,14 @@ def application(environ: dict[str, Any], start_response: Any) -> Any:
 
 
 def main(argv: list[str]) -> int:
-    host, _, port = (argv[0] if argv else "127.0.0.1:8040").rpartition(":")
+    global _future_allowance_ms
+    parser = argparse.ArgumentParser(prog="python -m tools.tax_sandbox")
+    parser.add_argument("address", nargs="?", default="127.0.0.1:8040")
+    parser.add_argument("--future-allowance-seconds", type=float, default=30.0,
+                        help="an invoice dated more than this after now is refused with 0202 (30)")
+    args = parser.parse_args(argv)
+    _future_allowance_ms = int(args.future_allowance_seconds * 1000)
+    host, _, port = args.address.rpartition(":")
     run_simple(host or "127.0.0.1", int(port), application, threaded=True)
     return 0
 
