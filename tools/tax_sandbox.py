@@ -23,7 +23,6 @@ null, "outage": bool} ({} restores the defaults), GET /_dev/invoices.
 from __future__ import annotations
 
 import argparse
-
 import base64
 import json
 import re
