@@ -26,8 +26,12 @@ def lines(results: dict[str, Any]) -> list[str]:
             out.append(f"after     : load average {results['machine'].get('loadavg_1min_after')}; "
                        f"Python canary {after} ms")
     for name, figures in results.get("baselines", {}).items():
-        out.append(f"baseline  : {name}: {figures['per_second']:,.0f}/s one at a time, p50 / p95 / p99 / max "
-                   f"{_pcts(figures)}")
+        if "p50" in figures:
+            out.append(f"baseline  : {name}: {figures['per_second']:,.0f}/s one at a time, p50 / p95 / p99 / max "
+                       f"{_pcts(figures)}")
+        else:  # the one-hop floor: its figure is CPU per hop (bench/README.md)
+            out.append(f"baseline  : {name}: {figures['per_second']:,.0f} hops/s, "
+                       f"{figures['cpu_ms_per_hop_total']} ms CPU per hop ({figures['cpu_ms_per_hop']})")
     load = results.get("load")
     if load:
         out += [
@@ -70,6 +74,13 @@ def lines(results: dict[str, Any]) -> list[str]:
                        f"{per['cpu_ms_per_delivery']} ms over {per['deliveries']} deliveries "
                        f"({per.get('deliveries_per_onboarding')} per onboarding); one hop's floor in this run "
                        f"{per.get('floor_cpu_ms_per_hop')} ms → {per.get('times_the_floor')}× (goal ≤ 3×)")
+    if profile := results.get("profile"):
+        out.append("\nprofile (py-spy, share of each process's samples; our code and the libraries it calls):")
+        for process, found in profile.items():
+            ours = [(frame, share) for frame, share in found["total"]
+                    if "services/" in frame or "shared/" in frame][:6]
+            out.append(f"  {process} ({found['samples']} samples): "
+                       + "; ".join(f"{frame.split(' (')[0]} {share}%" for frame, share in ours))
     if results.get("tap", {}).get("reconnects"):
         out.append(f"\nthe tap lost its connection and opened it again: {results['tap']['reconnects']}")
     out.append(f"\nwhole run {results.get('seconds')} s; error: {results.get('error') or 'none'}; "

@@ -124,7 +124,9 @@ def run(env: LifecycleEnv, args: argparse.Namespace, results: dict[str, Any], ar
         progress("baselines: raw kombu round trip (quorum, confirmed, acked) and raw psycopg inserts")
         results["baselines"] = baselines.measure(env)
         for name, figures in results["baselines"].items():
-            progress(f"  {name}: {figures['per_second']}/s, p50 {figures['p50']} ms, p99 {figures['p99']} ms")
+            progress(f"  {name}: {figures['per_second']}/s, " + (
+                f"p50 {figures['p50']} ms, p99 {figures['p99']} ms" if "p50" in figures
+                else f"{figures['cpu_ms_per_hop_total']} ms CPU per hop"))
     if args.store == "postgres":
         results["postgres_connections"] = env.wait_for_connections(PG_CONNECTIONS_NEEDED, progress)
     progress(f"starting {', '.join(SERVICES)} and the gateway on {args.store} (namespace {env.namespace}, {env.root})")
