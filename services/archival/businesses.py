@@ -17,7 +17,7 @@ from eventsourcing.persistence import IntegrityError, OperationalError
 
 from services.archival.agenda import SHARDS, Agenda, agenda_id, shard_of
 from services.archival.domain import Business, business_id
-from shared.kernel.conflicts import CONFLICTS, retry_on_conflict
+from shared.kernel.conflicts import CONFLICTS, StripedLocks, retry_on_conflict
 from shared.kernel.store import Cause, ServiceApplication
 
 AGENDA_SNAPSHOT_EVERY = 100  # the agenda is read on every change: its replay stays short
@@ -45,6 +45,7 @@ class _Handled(Exception):
 class Businesses:
     def __init__(self, store: ServiceApplication) -> None:
         self.store = store
+        self._tenants = StripedLocks()
 
     def get(self, tenant_id: uuid.UUID) -> Business | None:
         try:
@@ -91,8 +92,10 @@ class Businesses:
             return result
 
         try:
-            # eventlet.sleep: the losers of a race are green threads in one process as often as not
-            return retry_on_conflict(attempt, sleep=eventlet.sleep)
+            # One change of a business at a time in this process (its events arrive together);
+            # eventlet.sleep: the losers of a race with another replica are green threads too.
+            with self._tenants.held([tenant_id]):
+                return retry_on_conflict(attempt, sleep=eventlet.sleep)
         except _Handled as handled:
             raise handled.conflict from None
 

@@ -47,7 +47,9 @@ class DeliveryFollowing:
                     pending.watch(each)
                 self.store.save_caused(pending, cause=untracked)
 
-            self.records.retrying(attempt)
+            # One writer per shard in this process: its workers no longer throw saves away on it.
+            with self.records.shard_held(shard):
+                self.records.retrying(attempt)
 
     def follow(self) -> int:
         """Ask the provider about every message still waiting for its delivery report and record

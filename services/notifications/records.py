@@ -5,17 +5,15 @@ index of messages awaiting a report; and the per-number locks its handlers take.
 from __future__ import annotations
 
 import contextlib
-import threading
 import uuid
-import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from eventsourcing.application import AggregateNotFoundError
 
 from services.notifications.domain import Contact, DeletedBusiness, Recipient
 from services.notifications.pending import PendingDeliveries, pending_id
-from shared.kernel.conflicts import retry_on_conflict
+from shared.kernel.conflicts import StripedLocks, retry_on_conflict
 from shared.kernel.store import ServiceApplication
 from shared.kernel.subject_ids import stable_id
 from shared.kernel.subject_keys import Personal
@@ -27,7 +25,8 @@ NUMBER_LOCK_STRIPES = 64
 class Records:
     def __init__(self, store: ServiceApplication) -> None:
         self.store = store
-        self._number_locks = [threading.Lock() for _ in range(NUMBER_LOCK_STRIPES)]
+        self._number_locks = StripedLocks(NUMBER_LOCK_STRIPES)
+        self._shard_locks = StripedLocks()  # taken last, inside a number's: never the other way round
 
     def recipient_id(self, e164: str) -> uuid.UUID:
         return stable_id("recipient", e164, self.store.settings.subject_key_secret)
@@ -58,16 +57,15 @@ class Records:
         assert isinstance(found, kind)
         return found
 
-    @contextlib.contextmanager
-    def numbers_held(self, numbers: Iterable[str]) -> Iterator[None]:
+    def numbers_held(self, numbers: Iterable[str]) -> contextlib.AbstractContextManager[None]:
         """One handler at a time per number in this process: two events for one number no longer
         race on its Recipient, where the loser's retry asked the provider again (refused by
-        localid, but a wasted call). Striped locks taken in order: no unbounded dict, no deadlock."""
-        stripes = sorted({zlib.crc32(n.encode()) % len(self._number_locks) for n in numbers})
-        with contextlib.ExitStack() as held:
-            for stripe in stripes:
-                held.enter_context(self._number_locks[stripe])
-            yield
+        localid, but a wasted call)."""
+        return self._number_locks.held(numbers)
+
+    def shard_held(self, shard: int) -> contextlib.AbstractContextManager[None]:
+        """One save at a time per shard of the pending index in this process (taken innermost)."""
+        return self._shard_locks.held([shard])
 
     @staticmethod
     def retrying(change: Callable[[], T]) -> T:

@@ -9,14 +9,18 @@ so they do not collide again in lockstep."""
 
 from __future__ import annotations
 
+import contextlib
 import random
+import threading
 import time
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 from eventsourcing.persistence import IntegrityError, OperationalError
 
 from shared.kernel.errors import DomainError
+from shared.kernel.logging import get_logger
 
 T = TypeVar("T")
 
@@ -44,8 +48,30 @@ def retry_on_conflict(change: Callable[[], T], *, tries: int = DEFAULT_TRIES,
             sleep(pause_before(attempt))
         try:
             return change()
-        except CONFLICTS:
+        except CONFLICTS as exc:
+            # Each one is a whole read-change-save thrown away: the bench counts them (issue #16).
+            get_logger().info("store.conflict", attempt=attempt + 1, error=type(exc).__name__)
             continue
     if give_up is not None:
         return give_up()
     raise DomainError("busy_try_again")
+
+
+class StripedLocks:
+    """One change at a time per key in this process, so the workers of one process stop losing
+    races to each other (the store still decides between replicas). Four events of one new
+    business arrive within milliseconds and went to four workers at once: in the lifecycle bench
+    a quarter of all saves were thrown away as conflicts (issue #16). A fixed set of locks
+    (no dict that grows with keys); stripes are taken in order, so two holders never deadlock.
+    Under the services' monkey-patching the locks are green."""
+
+    def __init__(self, stripes: int = 64) -> None:
+        self._locks = [threading.Lock() for _ in range(stripes)]
+
+    @contextlib.contextmanager
+    def held(self, keys: Iterable[object]) -> Iterator[None]:
+        stripes = sorted({zlib.crc32(str(key).encode()) % len(self._locks) for key in keys})
+        with contextlib.ExitStack() as holding:
+            for stripe in stripes:
+                holding.enter_context(self._locks[stripe])
+            yield
