@@ -4,6 +4,7 @@ get → change → save under ``retrying``: a concurrent save makes it run again
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable
 from typing import TypeVar
@@ -13,7 +14,7 @@ from eventsourcing.application import AggregateNotFoundError
 from services.tenancy.calendar import SubscriptionCalendar, calendar_id
 from services.tenancy.domain import Business
 from services.tenancy.seats import OrganizationSeats
-from shared.kernel.conflicts import retry_on_conflict
+from shared.kernel.conflicts import StripedLocks, retry_on_conflict
 from shared.kernel.errors import DomainError
 from shared.kernel.ids import parse_id
 from shared.kernel.store import ServiceApplication
@@ -31,6 +32,12 @@ def retrying(change: Callable[[], T]) -> T:
 class Records:
     def __init__(self, store: ServiceApplication) -> None:
         self.store = store
+        self._calendar_locks = StripedLocks()
+
+    def calendar_held(self, shard: int) -> contextlib.AbstractContextManager[None]:
+        """One save at a time per calendar shard in this process: the businesses sharing it no
+        longer throw each other's saves away (issue #16). Taken last, inside the inbox's."""
+        return self._calendar_locks.held([shard])
 
     def exists(self, aggregate_id: uuid.UUID) -> bool:
         return bool(self.store.recorder.select_events(aggregate_id, limit=1))

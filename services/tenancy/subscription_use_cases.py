@@ -39,7 +39,9 @@ class SubscriptionUseCases:
             calendar.watch(tenant_id, ends_at)
             self.store.save_caused(business, calendar, cause=cause)
 
-        retrying(attempt)
+        # A calendar shard is shared by many businesses: one writer at a time in this process.
+        with self.records.calendar_held(shard_of(tenant_id)):
+            retrying(attempt)
 
     def apply_payment(self, paid: billing.PaymentSucceededV1, cause: Cause) -> None:
         if paid.kind == "new":
