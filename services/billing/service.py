@@ -25,6 +25,7 @@ from shared.kernel.logging import get_logger
 from shared.kernel.nameko_edge import EventSourcedApp, RequestCause, answers, health_of
 from shared.kernel.publisher import ConfirmedPublisher, Outgoing, PublishFailed
 from shared.kernel.store import Cause
+from shared.kernel.timeline import timeline_of
 from shared.kernel.topology import dead_exchange
 
 RECONCILE_SECONDS = BillingSettings.from_env().reconcile_seconds  # the timer's interval is fixed at import
@@ -125,6 +126,11 @@ class BillingService:
     @rpc
     def health(self) -> dict[str, Any]:
         return health_of(self.name, self.app) | self.app.settlement.refund_health()
+
+    @rpc
+    def business_timeline(self, tenant_ids: Any) -> list[dict[str, Any]]:
+        """This service's events about these businesses, for the support desk's case view (issue #19)."""
+        return timeline_of(self.app, translate, self.name, tenant_ids)
 
     @timer(interval=RECONCILE_SECONDS)
     def reconcile(self) -> None:

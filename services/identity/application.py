@@ -19,6 +19,7 @@ from services.identity.passwords import PASSWORD_HASHER, check_password
 from services.identity.records import Hashing, Records, in_this_thread
 from services.identity.sessions import Sessions
 from services.identity.settings import IdentitySettings
+from services.identity.support_desk import SupportDesk
 from shared.kernel.clock import PlatformClock
 from shared.kernel.config import Settings
 from shared.kernel.conflicts import retry_on_conflict
@@ -49,15 +50,18 @@ class IdentityApplication(ServiceApplication):
 
     def __init__(self, settings: Settings, *, sealing_public_key: str, signing_key: str = "",
                  codes_per_address_hour: int = IdentitySettings.codes_per_client_address_per_hour,
-                 hashing: Hashing = in_this_thread, keys: SubjectKeys | None = None,
+                 hashing: Hashing = in_this_thread, support_mobiles: frozenset[str] = frozenset(),
+                 keys: SubjectKeys | None = None,
                  clock: PlatformClock | None = None, env: dict[str, str] | None = None) -> None:
         self.sealing_public_key = sealing_public_key
         self.codes_per_address_hour = codes_per_address_hour
         self.hashing = hashing
         super().__init__(settings, keys=keys, clock=clock, env=env)
         self.records = Records(self)
-        self.sessions = Sessions(self, self.records, signing_key=signing_key, hashing=hashing)
+        self.sessions = Sessions(self, self.records, signing_key=signing_key, hashing=hashing,
+                                 support_mobiles=support_mobiles)
         self.businesses = Businesses(self)
+        self.desk = SupportDesk(self, self.businesses)
 
     def register_transcodings(self, transcoder: Transcoder) -> None:
         super().register_transcodings(transcoder)

@@ -63,6 +63,8 @@ _SPECS: list[EventSpec] = [
     _spec(identity.MobileVerifiedV1, consumers=("tenancy",)),
     _spec(identity.PasswordChangedV1, consumers=(OPERATORS,)),
     _spec(identity.SessionsEndedV1, consumers=(GATEWAY,)),
+    # notifications tells the customer that support answered (issue #19)
+    _spec(identity.TicketAnsweredV1, consumers=("notifications",)),
     # notifications
     _spec(notifications.MessageDeliveredV1, consumers=(OPERATORS,)),
     _spec(notifications.MessageFailedV1, consumers=(OPERATORS,)),
