@@ -7,6 +7,7 @@ import { lang, setLang, t } from "./i18n.js";
 import { invoice, order, payment } from "./pages-billing.js";
 import { login, recover, signUp, verify } from "./pages-identity.js";
 import { personal } from "./pages-me.js";
+import { desk, deskCase, isSupport, supportHome, supportTicket } from "./pages-support.js";
 import { h } from "./ui.js";
 
 const ROUTES = [
@@ -18,6 +19,10 @@ const ROUTES = [
   [/^\/order$/, order, { auth: true }],
   [/^\/orders\/([\w-]+)$/, invoice, { auth: true }],
   [/^\/payments\/([\w-]+)$/, payment, { auth: true }],
+  [/^\/support$/, supportHome, { auth: true }],
+  [/^\/support\/([\w-]+)$/, supportTicket, { auth: true }],
+  [/^\/desk$/, desk, { auth: true }],
+  [/^\/desk\/([\w-]+)$/, deskCase, { auth: true }],
 ];
 
 function go(hash) {
@@ -27,7 +32,8 @@ function go(hash) {
 
 function header() {
   const links = loggedIn()
-    ? [["#/me", t("nav_me")], ["#/order", t("nav_order")]]
+    ? [["#/me", t("nav_me")], ["#/order", t("nav_order")], ["#/support", t("nav_support")],
+       ...(isSupport() ? [["#/desk", t("nav_desk")]] : [])]
     : [["#/signup", t("nav_signup")], ["#/login", t("nav_login")]];
   const logout = loggedIn() ? h("button", { type: "button", class: "link", onclick: logOut }, t("nav_logout")) : null;
   const here = location.hash.split("?")[0];

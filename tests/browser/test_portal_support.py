@@ -1,0 +1,113 @@
+"""The support desk in the browser (issue #19), against the real identity, notifications and
+gateway processes: a customer opens a ticket from the personal page (an empty text is refused
+by its field), sees it waiting; a support agent (a number in SUPPORT_MOBILES) finds it in the
+queue, opens the case with the SMS sent to the customer by state and never by text, answers;
+the customer reads the answer and was told by SMS. A customer has no desk link and the desk
+refuses them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+from tests.browser.conftest import SUPPORT_MOBILE, screenshot
+from tests.browser.steps import (
+    at,
+    check_page_is_accessible_on_a_phone,
+    field_error,
+    fill,
+    find,
+    heading,
+    log_in,
+    signed_up,
+    waiter,
+)
+
+pytestmark = pytest.mark.browser
+CUSTOMER = "09121239201"
+QUESTION = "کد تأیید برای شمارهٔ همکارم نمی‌رسد.\nدو بار درخواست داده‌ایم."
+ANSWER = "شماره در فهرست سیاه اپراتور بود؛ برداشته شد. دوباره کد بخواهید."
+
+
+def as_user(driver: Any, url: str, mobile: str) -> None:
+    driver.get(f"{url}/")
+    driver.execute_script("sessionStorage.clear();")
+    log_in(driver, url, mobile)
+
+
+def test_a_customer_asks_and_support_answers(page: Any, portal: dict[str, Any]) -> None:
+    url = portal["url"]
+    signed_up(url, CUSTOMER)
+    signed_up(url, SUPPORT_MOBILE)
+
+    # The customer: from the personal page to a new ticket; an empty text is refused by its field.
+    log_in(page, url, CUSTOMER)
+    assert not page.find_elements(By.CSS_SELECTOR, "#nav a[href='#/desk']")  # no desk for a customer
+    find(page, "[data-role=support-link]").click()
+    heading(page, "درخواست‌های پشتیبانی")
+    assert "هنوز درخواستی ثبت نکرده‌اید" in find(page, "main .note").text
+    Select(find(page, "[data-field=category] select")).select_by_value("code_not_received")
+    fill(page, "subject", "کد تأیید نمی‌رسد")
+    find(page, "[data-form=ticket] button[type=submit]").click()
+    assert field_error(page, "text").text  # invalid_request, placed by the text area
+    find(page, "[data-field=text] textarea").send_keys(QUESTION)
+    check_page_is_accessible_on_a_phone(page)
+    screenshot(page, "70-support-new-ticket-fa")
+    find(page, "[data-form=ticket] button[type=submit]").click()
+    at(page, "#/support/")
+    heading(page, "کد تأیید نمی‌رسد")
+    ticket = page.execute_script("return location.hash").split("/")[-1]
+    assert find(page, "[data-role=ticket-state]").text == "در انتظار پشتیبانی"
+    assert find(page, "[data-role=thread] .message.customer .text").text == QUESTION.replace("\n", "\n")
+    assert requests.get(f"{url}/support/queue", timeout=10).status_code == 401
+
+    # Support: the queue, the case, the answer.
+    as_user(page, url, SUPPORT_MOBILE)
+    find(page, "#nav a[href='#/desk']").click()
+    heading(page, "میز پشتیبانی")
+    row = find(page, f"[data-role=queue] tr[data-ticket='{ticket}']")
+    assert "کد تأیید نرسید" in row.text
+    Select(find(page, "[data-field=category] select")).select_by_value("restore_backup")
+    waiter(page, 15).until(lambda d: "درخواستی در انتظار نیست" in d.find_element(By.CSS_SELECTOR, "main").text)
+    Select(find(page, "[data-field=category] select")).select_by_value("")
+    check_page_is_accessible_on_a_phone(page)
+    screenshot(page, "71-support-desk-queue-fa")
+    find(page, f"[data-role=queue] tr[data-ticket='{ticket}'] a").click()
+    heading(page, "کد تأیید نمی‌رسد")
+    sms = find(page, "[data-part=sms]").text
+    assert "کد ثبت‌نام" in sms
+    assert "۰۹۱۲۱۲۳۹۲۰۱" in find(page, "[data-part=customer]").text
+    codes = requests.get(f"{url}/notifications/messages", params={"to": CUSTOMER}, timeout=10).json()["messages"]
+    assert codes and codes[0]["text"][:12] not in page.find_element(By.CSS_SELECTOR, "main").text  # never the code
+    find(page, "[data-form=answer] textarea").send_keys(ANSWER)
+    find(page, "[data-form=answer] button[type=submit]").click()
+    waiter(page, 15).until(lambda d: d.find_element(By.CSS_SELECTOR, "[data-role=ticket-state]").text == "پاسخ داده شد")
+    check_page_is_accessible_on_a_phone(page)
+    screenshot(page, "72-support-desk-case-fa")
+
+    # The customer is told by SMS and reads the answer on the page.
+    waiter(page, 30).until(lambda d: any(m["template"] == "support.ticket_answered" for m in requests.get(
+        f"{url}/notifications/messages", params={"to": CUSTOMER}, timeout=10).json()["messages"]))
+    as_user(page, url, CUSTOMER)
+    page.get(f"{url}/#/support")
+    item = find(page, f"[data-role=tickets] li[data-ticket='{ticket}']")
+    assert "پاسخ داده شد" in item.text
+    item.find_element(By.TAG_NAME, "a").click()
+    answer = find(page, "[data-role=thread] .message.support")
+    assert ANSWER in answer.text and "پشتیبانی" in answer.text
+    page.get(f"{url}/#/desk")
+    heading(page, "میز پشتیبانی")
+    assert "اجازهٔ این کار را ندارید" in find(page, "main .note.error").text  # the gateway refuses a customer
+    page.get(f"{url}/#/support/{ticket}")
+    heading(page, "کد تأیید نمی‌رسد")
+    check_page_is_accessible_on_a_phone(page)
+    screenshot(page, "73-support-answered-fa")
+    find(page, "#lang").click()
+    waiter(page, 15).until(lambda d: "Answered" in d.find_element(By.CSS_SELECTOR, "[data-role=ticket-state]").text)
+    assert page.execute_script("return document.documentElement.dir") == "ltr"
+    screenshot(page, "74-support-answered-en")
+    find(page, "#lang").click()
