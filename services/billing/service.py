@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 from datetime import timedelta
@@ -20,6 +21,7 @@ from services.billing.translations import translate
 from services.billing.vendor_key import vendor_key
 from services.billing.zarinpal import ZarinpalClient
 from shared.kernel.config import Settings
+from shared.kernel.errors import DomainError
 from shared.kernel.inbox import Inbound, inbox
 from shared.kernel.logging import get_logger
 from shared.kernel.nameko_edge import EventSourcedApp, RequestCause, answers, health_of
@@ -124,6 +126,22 @@ class BillingService:
         return self.app.educational.reject(support_user_id, application_id, reason, self.cause)
 
     @rpc
+    @answers
+    def pending_educational(self) -> list[dict[str, Any]]:
+        return self.app.educational.pending()
+
+    @rpc
+    @answers
+    def attach_licence_document(self, user_id: str, application_id: str, content_b64: str) -> dict[str, Any]:
+        return self.app.educational.attach_document(user_id, application_id, _decoded(content_b64), self.cause)
+
+    @rpc
+    @answers
+    def licence_document(self, user_id: str, application_id: str, support: bool = False) -> dict[str, Any]:
+        found = self.app.educational.document(user_id, application_id, bool(support))
+        return found | {"content": base64.b64encode(found["content"]).decode()}
+
+    @rpc
     def health(self) -> dict[str, Any]:
         return health_of(self.name, self.app) | self.app.settlement.refund_health()
 
@@ -165,6 +183,14 @@ class BillingService:
     @inbox
     def handle(self, inbound: Inbound) -> None:
         policies.handle(self.app, self.app, inbound)
+
+
+
+def _decoded(content_b64: Any) -> bytes:
+    try:
+        return base64.b64decode(content_b64 if isinstance(content_b64, str) else "", validate=True)
+    except ValueError:
+        raise DomainError("invalid_document") from None
 
 
 SERVICE = BillingService
