@@ -104,3 +104,60 @@ def test_a_ticket_from_the_personal_page_to_its_answer(desk: Desk, platform: Pla
     late = desk.ask("POST", f"/support/tickets/{ticket}/replies", token, {"text": "یک چیز دیگر"})
     assert late.status_code == 409 and late.json()["error"] == "ticket_closed"
     assert stranger_id != agent_id
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n" + b"0" * 300 + b"\n%%EOF\n"
+
+
+@pytest.fixture
+def licence_desk(platform: Platform) -> Desk:
+    platform.start("identity", SUPPORT_MOBILES=SUPPORT_MOBILE)
+    platform.start("notifications")
+    address = f"127.0.0.1:{free_port()}"
+    platform.start("billing", PUBLIC_BASE_URL=f"http://{address}")
+    platform.start("gateway", WEB_SERVER_ADDRESS=address)
+    return Desk(f"http://{address}")
+
+
+def test_support_decides_an_educational_licence_with_its_document(licence_desk: Desk) -> None:
+    desk = licence_desk
+    _, applicant = desk.signed_in("09121000041")
+    _, stranger = desk.signed_in("09121000042")
+    _, agent = desk.signed_in(SUPPORT_MOBILE)
+    applied = desk.ask("POST", "/billing/educational-applications", applicant, {
+        "institution_name": "هنرستان فنی", "licence_number": "۱۲۳/ص/۱۴۰۴", "contact_mobile": "09121000041"})
+    assert applied.status_code == 201 and applied.json()["licence_number"] == "123/ص/1404", applied.text
+    application = applied.json()["application_id"]
+    document = f"/billing/educational-applications/{application}/document"
+
+    def upload(token: str, content: bytes, kind: str = "application/pdf") -> requests.Response:
+        return requests.put(f"{desk.url}{document}", data=content, timeout=30,
+                            headers={"Authorization": f"Bearer {token}", "Content-Type": kind})
+
+    html = upload(applicant, b"<html><script>alert(1)</script>" + b" " * 100, "application/pdf")
+    assert html.status_code == 422 and html.json()["error"] == "invalid_document"  # the bytes decide, not the type
+    assert upload(applicant, b"%PDF-1.4" + b"0" * (5 * 1024 * 1024)).status_code == 413
+    assert upload(stranger, PDF).status_code == 404
+    stored = upload(applicant, PDF, "text/html")
+    assert stored.status_code == 200 and stored.json()["document"]["media_type"] == "application/pdf", stored.text
+
+    assert desk.ask("GET", document, stranger).status_code == 404
+    served = desk.ask("GET", document, agent)
+    assert served.status_code == 200 and served.content == PDF
+    assert served.headers["Content-Type"] == "application/pdf"
+    assert served.headers["Content-Disposition"] == f'attachment; filename="licence-{application}.pdf"'
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in served.headers["Content-Security-Policy"]
+
+    assert desk.ask("GET", "/billing/educational-applications", applicant).status_code == 403
+    pending = desk.ask("GET", "/billing/educational-applications", agent).json()["applications"]
+    assert [a["application_id"] for a in pending] == [application]
+    path = f"/billing/educational-applications/{application}/reject"
+    assert desk.ask("POST", path, agent, {"reason": ""}).status_code == 422
+    rejected = desk.ask("POST", path, agent, {"reason": "تصویر مجوز خوانا نیست"})
+    assert rejected.status_code == 200 and rejected.json()["state"] == "rejected", rejected.text
+    assert desk.ask("GET", "/billing/educational-applications", agent).json()["applications"] == []
+    told = wait_until(lambda: [m for m in desk.outbox("09121000041")
+                               if m["template"] == "support.educational_rejected"], what="the rejection by SMS")
+    assert len(told) == 1 and "تصویر مجوز خوانا نیست" in told[0]["text"]
+    assert upload(applicant, PDF).json()["error"] == "application_already_decided"

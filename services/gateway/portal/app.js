@@ -7,7 +7,7 @@ import { lang, setLang, t } from "./i18n.js";
 import { invoice, order, payment } from "./pages-billing.js";
 import { login, recover, signUp, verify } from "./pages-identity.js";
 import { personal } from "./pages-me.js";
-import { desk, deskCase, isSupport, supportHome, supportTicket } from "./pages-support.js";
+import { desk, deskCase, deskLicences, isSupport, supportHome, supportTicket } from "./pages-support.js";
 import { h } from "./ui.js";
 
 const ROUTES = [
@@ -22,6 +22,7 @@ const ROUTES = [
   [/^\/support$/, supportHome, { auth: true }],
   [/^\/support\/([\w-]+)$/, supportTicket, { auth: true }],
   [/^\/desk$/, desk, { auth: true }],
+  [/^\/desk\/licences$/, deskLicences, { auth: true }],
   [/^\/desk\/([\w-]+)$/, deskCase, { auth: true }],
 ];
 

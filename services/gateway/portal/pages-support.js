@@ -5,7 +5,7 @@
 // the answer form). The gateway decides who may see what; the role read from the token here
 // only chooses which links to show.
 
-import { api, tokens } from "./api.js";
+import { api, download, tokens } from "./api.js";
 import { digits, jalali, joined, t } from "./i18n.js";
 import { busy, clearErrors, errorMessage, field, h, note, put, showError } from "./ui.js";
 
@@ -164,6 +164,7 @@ export async function desk(main, { query, go, current }) {
   const tickets = list(queue.tickets);
   put(main,
     h("h1", {}, t("desk_title")),
+    h("p", {}, h("a", { href: "#/desk/licences", dataset: { role: "licences-link" } }, t("licences_title"))),
     filter.wrap,
     tickets.length ? h("table", { dataset: { role: "queue" } },
       h("thead", {}, h("tr", {}, h("th", {}, t("support_subject")), h("th", {}, t("support_category")),
@@ -217,4 +218,86 @@ export async function deskCase(main, { params, go, current }) {
         : note(t("desk_timeline_empty"))),
     h("p", {}, h("a", { href: "#/desk" }, t("desk_back"))),
   );
+}
+
+// -- educational licences (BI-4): support's pending list ------------------------------------------
+export async function deskLicences(main, { current }) {
+  let pending;
+  try {
+    pending = await api("GET", "/billing/educational-applications", undefined, { auth: true });
+  } catch (error) {
+    if (current()) put(main, h("h1", {}, t("licences_title")), note(errorMessage(error), "error"));
+    return;
+  }
+  if (!current()) return;
+  const status = h("div", { class: "status", tabindex: "-1", dataset: { role: "licences-status" } });
+  const again = async (said) => {
+    await deskLicences(main, { current });
+    const shown = main.querySelector("[data-role=licences-status]");
+    shown?.replaceChildren(note(said, "success"));
+    shown?.focus();
+  };
+  const applications = list(pending.applications);
+  put(main,
+    h("h1", {}, t("licences_title")),
+    status,
+    applications.length ? applications.map((a) => licenceCard(a, again)) : note(t("licences_empty")),
+    h("p", {}, h("a", { href: "#/desk" }, t("desk_back"))),
+  );
+}
+
+function licenceCard(application, again) {
+  const id = application.application_id;
+  const path = `/billing/educational-applications/${enc(id)}`;
+  const approve = h("button", { type: "button", dataset: { role: "approve" } }, t("licence_approve"));
+  const approveError = h("p", { class: "field-error", role: "alert", hidden: true });
+  approve.addEventListener("click", () => busy(approve, async () => {
+    try {
+      await api("POST", `${path}/approve`, undefined, { auth: true });
+      await again(t("licence_approved", { name: application.institution_name }));
+    } catch (error) {
+      approveError.textContent = errorMessage(error);
+      approveError.hidden = false;
+    }
+  }));
+  const reason = field({ name: "reason", label: t("licence_reason"), help: t("licence_reason_help"), maxlength: 300 });
+  const reject = h("button", { type: "submit", class: "danger" }, t("licence_reject"));
+  const rejection = h("form", { novalidate: true, dataset: { form: "reject" } }, reason.wrap,
+    h("div", { class: "actions" }, reject));
+  rejection.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(rejection);
+    await busy(reject, async () => {
+      try {
+        await api("POST", `${path}/reject`, { reason: reason.input.value }, { auth: true });
+        await again(t("licence_rejected", { name: application.institution_name }));
+      } catch (error) {
+        showError(rejection, error, { reason_required: "reason", invalid_text: "reason" });
+      }
+    });
+  });
+  const doc = application.document;
+  const extension = { "application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg" }[doc?.media_type] || "bin";
+  const fetchDocument = h("button", { type: "button", class: "secondary", dataset: { role: "document" } },
+    t("licence_document"));
+  const documentError = h("p", { class: "field-error", role: "alert", hidden: true });
+  fetchDocument.addEventListener("click", () => busy(fetchDocument, async () => {
+    try {
+      await download(`${path}/document`, `licence-${id}.${extension}`);
+    } catch (error) {
+      documentError.textContent = errorMessage(error);
+      documentError.hidden = false;
+    }
+  }));
+  return h("section", { class: "card", dataset: { application: id } },
+    h("h2", {}, h("bdi", {}, application.institution_name)),
+    h("dl", { class: "facts" },
+      h("dt", {}, t("licence_number")), h("dd", {}, h("bdi", { dir: "ltr" }, digits(application.licence_number))),
+      h("dt", {}, t("licence_document")),
+      h("dd", {}, doc ? t("licence_document_kind", { kind: word("media", doc.media_type.replace("/", "_")),
+                                                       size: digits(Math.ceil(doc.size_bytes / 1024)) })
+        : t("licence_no_document"))),
+    doc ? h("div", { class: "actions" }, fetchDocument, documentError) : null,
+    h("div", { class: "actions" }, approve, approveError),
+    rejection);
 }
