@@ -29,7 +29,7 @@ from shared.kernel.ids import parse_id
 from shared.kernel.mobile import normalize_mobile, to_latin_digits
 from shared.kernel.store import Cause
 from shared.kernel.subject_keys import Personal
-from shared.kernel.text import plain_line
+from shared.kernel.text import hidden_characters, plain_line
 
 LICENCE_MONTHS = 12
 # A licence number as ministries write it: digits, Latin or Persian letters, parts joined by /, - or _
@@ -122,6 +122,8 @@ class Educational:
     def reject(self, support_user_id: object, application_id: object, reason: object, cause: Cause
                ) -> dict[str, Any]:
         said = plain_line(reason, 300)
+        if said is None and isinstance(reason, str) and hidden_characters(reason):
+            raise DomainError("invalid_text", field="reason")
         if said is None:
             raise DomainError("reason_required")  # the applicant is told it by SMS
         def attempt() -> dict[str, Any]:

@@ -16,7 +16,9 @@ from selenium.webdriver.support.ui import Select
 
 from tests.browser.conftest import SUPPORT_MOBILE, screenshot
 from tests.browser.steps import (
+    PASSWORD,
     at,
+    bearer,
     check_page_is_accessible_on_a_phone,
     field_error,
     fill,
@@ -33,6 +35,15 @@ QUESTION = "کد تأیید برای شمارهٔ همکارم نمی‌رسد.\
 ANSWER = "شماره در فهرست سیاه اپراتور بود؛ برداشته شد. دوباره کد بخواهید."
 
 
+def support_signed_up(url: str) -> None:
+    """The support agent's account: made by the first test that needs it (the portal's processes
+    live for the whole package)."""
+    login = requests.post(f"{url}/identity/sessions", json={"mobile": SUPPORT_MOBILE, "password": PASSWORD},
+                          timeout=30)
+    if login.status_code != 200:
+        signed_up(url, SUPPORT_MOBILE)
+
+
 def as_user(driver: Any, url: str, mobile: str) -> None:
     driver.get(f"{url}/")
     driver.execute_script("sessionStorage.clear();")
@@ -42,7 +53,7 @@ def as_user(driver: Any, url: str, mobile: str) -> None:
 def test_a_customer_asks_and_support_answers(page: Any, portal: dict[str, Any]) -> None:
     url = portal["url"]
     signed_up(url, CUSTOMER)
-    signed_up(url, SUPPORT_MOBILE)
+    support_signed_up(url)
 
     # The customer: from the personal page to a new ticket; an empty text is refused by its field.
     log_in(page, url, CUSTOMER)
@@ -111,3 +122,64 @@ def test_a_customer_asks_and_support_answers(page: Any, portal: dict[str, Any]) 
     assert page.execute_script("return document.documentElement.dir") == "ltr"
     screenshot(page, "74-support-answered-en")
     find(page, "#lang").click()
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n" + b"0" * 300 + b"\n%%EOF\n"
+APPLICANT, OTHER_APPLICANT = "09121239211", "09121239212"
+
+
+def applied(url: str, mobile: str, institution: str, licence: str, document: bytes | None) -> str:
+    """An educational application through the API (with its document when given); its id."""
+    auth = bearer(url, mobile)
+    made = requests.post(f"{url}/billing/educational-applications", headers=auth, timeout=30, json={
+        "institution_name": institution, "licence_number": licence, "contact_mobile": mobile})
+    assert made.status_code == 201, made.text
+    application = str(made.json()["application_id"])
+    if document is not None:
+        sent = requests.put(f"{url}/billing/educational-applications/{application}/document", data=document,
+                            headers=auth | {"Content-Type": "application/pdf"}, timeout=30)
+        assert sent.status_code == 200, sent.text
+    return application
+
+
+def test_support_decides_educational_licences(page: Any, shop: dict[str, Any]) -> None:
+    url = shop["url"]
+    signed_up(url, APPLICANT)
+    signed_up(url, OTHER_APPLICANT)
+    support_signed_up(url)
+    first = applied(url, APPLICANT, "هنرستان فنی شهید بهشتی", "۱۲۳/ص/۱۴۰۴", PDF)
+    second = applied(url, OTHER_APPLICANT, "آموزشگاه البرز", "۴۵-آ-۹۹", None)
+
+    log_in(page, url, SUPPORT_MOBILE)
+    find(page, "#nav a[href='#/desk']").click()
+    find(page, "[data-role=licences-link]").click()
+    heading(page, "مجوزهای آموزشی در انتظار")
+    card = find(page, f"[data-application='{first}']")
+    assert "۱۲۳/ص/۱۴۰۴" in card.text and "PDF" in card.text
+    assert "هنوز بارگذاری نشده است" in find(page, f"[data-application='{second}']").text
+    order = [c.get_attribute("data-application") for c in page.find_elements(By.CSS_SELECTOR, "[data-application]")]
+    assert order == [first, second]  # oldest first
+    served = requests.get(f"{url}/billing/educational-applications/{first}/document", timeout=10,
+                          headers=bearer(url, SUPPORT_MOBILE))
+    assert served.content == PDF and served.headers["Content-Disposition"].startswith("attachment;")
+
+    # A rejection needs its reason; the applicant is told it by SMS.
+    other = f"[data-application='{second}']"
+    find(page, f"{other} [data-form=reject] button[type=submit]").click()
+    assert "دلیل" in find(page, f"{other} [data-field=reason] .field-error").text
+    check_page_is_accessible_on_a_phone(page)
+    screenshot(page, "75-support-licences-fa")
+    find(page, f"{other} [data-field=reason] input").send_keys("شمارهٔ مجوز در سامانهٔ وزارت یافت نشد")
+    find(page, f"{other} [data-form=reject] button[type=submit]").click()
+    waiter(page, 15).until(lambda d: "رد شد" in d.find_element(By.CSS_SELECTOR, "[data-role=licences-status]").text)
+    assert not page.find_elements(By.CSS_SELECTOR, other)
+    told = waiter(page, 30).until(lambda d: [m for m in requests.get(
+        f"{url}/notifications/messages", params={"to": OTHER_APPLICANT}, timeout=10).json()["messages"]
+        if m["template"] == "support.educational_rejected"])
+    assert "شمارهٔ مجوز در سامانهٔ وزارت یافت نشد" in told[0]["text"]
+
+    find(page, f"[data-application='{first}'] [data-role=approve]").click()
+    waiter(page, 15).until(lambda d: "تأیید شد" in d.find_element(By.CSS_SELECTOR, "[data-role=licences-status]").text)
+    assert "درخواستی در انتظار تصمیم نیست" in find(page, "main .note:not(.success)").text
+    check_page_is_accessible_on_a_phone(page)
+    screenshot(page, "76-support-licence-approved-fa")

@@ -292,7 +292,7 @@ function licenceCard(application, again) {
   return h("section", { class: "card", dataset: { application: id } },
     h("h2", {}, h("bdi", {}, application.institution_name)),
     h("dl", { class: "facts" },
-      h("dt", {}, t("licence_number")), h("dd", {}, h("bdi", { dir: "ltr" }, digits(application.licence_number))),
+      h("dt", {}, t("licence_number")), h("dd", {}, h("bdi", {}, digits(application.licence_number))),
       h("dt", {}, t("licence_document")),
       h("dd", {}, doc ? t("licence_document_kind", { kind: word("media", doc.media_type.replace("/", "_")),
                                                        size: digits(Math.ceil(doc.size_bytes / 1024)) })

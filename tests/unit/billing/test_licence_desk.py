@@ -68,7 +68,8 @@ def test_a_rejection_says_why_and_the_applicant_is_told(app: BillingApplication)
     applicant, agent = uuid.uuid4(), uuid.uuid4()
     submitted = app.educational.apply(applicant, APPLICATION, None, CAUSE)["application_id"]
     refused("reason_required", lambda: app.educational.reject(agent, submitted, "   ", CAUSE))
-    refused("reason_required", lambda: app.educational.reject(agent, submitted, "دلیل\u202e", CAUSE))
+    refused("invalid_text", lambda: app.educational.reject(agent, submitted, "دلیل\u202e", CAUSE))
+    refused("reason_required", lambda: app.educational.reject(agent, submitted, None, CAUSE))
     assert app.educational.pending()  # nothing changed
     rejected = app.educational.reject(agent, submitted, "تصویر مجوز خوانا نیست", CAUSE)
     assert rejected["state"] == "rejected" and rejected["reason"] == "تصویر مجوز خوانا نیست"
