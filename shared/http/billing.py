@@ -150,7 +150,7 @@ ERRORS: dict[str, tuple[int, str, str]] = {
     "gateway_unavailable": (503, "درگاه پرداخت در دسترس نیست؛ چند دقیقهٔ دیگر دوباره تلاش کنید. مبلغی کسر نشده است.",
                             "The payment gateway is unavailable; try again in a few minutes. No money was taken."),
     "invalid_licence_number": (422, "شمارهٔ مجوز معتبر نیست؛ مانند ۱۲۳/ص/۱۴۰۴ وارد کنید.",
-                               "The licence number is not valid; enter it like 123/ص/1404."),
+                               "The licence number is not valid; enter it as the licence shows it, e.g. 123/S/1404."),
     "invalid_document": (422, "مدرک مجوز باید فایل PDF، JPEG یا PNG باشد (بدون اسکریپت یا فایل پیوست).",
                          "The licence document must be a PDF, JPEG or PNG file (no scripts or attachments)."),
     "reason_required": (422, "دلیل رد درخواست را بنویسید؛ برای متقاضی پیامک می‌شود.",
