@@ -132,6 +132,11 @@ class IdentityService:
     def answer_ticket(self, agent_id: Any, ticket_id: Any, body: Any) -> dict[str, Any]:
         return self.app.desk.answer(agent_id, ticket_id, body, self.cause)
 
+    @rpc
+    @answers
+    def resend_code_for_ticket(self, ticket_id: Any, purpose: Any) -> dict[str, Any]:
+        return self.app.desk.resend_code(ticket_id, purpose, self.cause)
+
     @inbox
     def handle(self, inbound: Inbound) -> None:
         policies.handle(self.app, self.app.businesses, inbound)

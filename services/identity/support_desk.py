@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
@@ -48,6 +48,12 @@ def parsed(model: type[M], body: object) -> M:
                                                       "problem": e["type"]} for e in exc.errors()]) from None
 
 
+class CodeSender(Protocol):
+    """Sends a user's code with the number's own throttles (IdentityApplication.send_code_to)."""
+
+    def __call__(self, user_id: uuid.UUID, purpose: str, cause: Cause) -> None: ...
+
+
 def ticket_view(ticket: Ticket, for_support: bool) -> dict[str, Any]:
     """What either side reads. The customer sees "support" answered, never which agent."""
     def message(m: dict[str, Any]) -> dict[str, Any]:
@@ -62,8 +68,8 @@ def ticket_view(ticket: Ticket, for_support: bool) -> dict[str, Any]:
 
 
 class SupportDesk:
-    def __init__(self, store: ServiceApplication, businesses: Businesses) -> None:
-        self.store, self.businesses = store, businesses
+    def __init__(self, store: ServiceApplication, businesses: Businesses, send_code: CodeSender) -> None:
+        self.store, self.businesses, self.send_code = store, businesses, send_code
 
     def _get(self, aggregate_id: uuid.UUID, start: Callable[[], A] | None = None) -> A:
         try:
@@ -184,3 +190,11 @@ class SupportDesk:
             return ticket_view(ticket, for_support=True)
 
         return retry_on_conflict(attempt)
+
+    def resend_code(self, ticket_id: object, purpose: object, cause: Cause) -> dict[str, Any]:
+        """ID-2 from the desk: the ticket's customer gets a new code (of the kind support chose)."""
+        ticket = self._ticket(ticket_id, None)
+        if ticket.state == "closed":
+            raise DomainError("ticket_closed")
+        self.send_code(ticket.customer_id, str(purpose), cause)
+        return {"status": "sent", "purpose": purpose}

@@ -26,6 +26,10 @@ class TicketMessage(_Body):
     text: PlainText = Field(min_length=1, max_length=4000)
 
 
+class CodeResend(_Body):
+    purpose: Literal["signup", "password_reset"]
+
+
 ERRORS: dict[str, tuple[int, str, str]] = {
     "ticket_closed": (409, "این درخواست بسته شده است؛ برای موضوع تازه درخواست تازه‌ای ثبت کنید.",
                       "This request is closed; open a new one for a new matter."),

@@ -91,6 +91,17 @@ def test_a_ticket_from_the_personal_page_to_its_answer(desk: Desk, platform: Pla
     assert all("text" not in m for m in case["sms"])  # the code is never read off the desk
     assert set(case["unavailable"]) == {"billing", "provisioning", "archival"}  # not running here
 
+    codes = f"/support/tickets/{ticket}/codes"
+    assert desk.ask("POST", codes, token, {"purpose": "password_reset"}).status_code == 403
+    assert desk.ask("POST", codes, agent, {"purpose": "signup"}).json()["error"] == "already_verified"
+    too_soon = desk.ask("POST", codes, agent, {"purpose": "password_reset"})  # the sign-up code went a moment ago
+    assert too_soon.status_code == 429 and too_soon.json()["error"] == "resend_too_soon"  # support too waits
+    assert desk.ask("POST", "/ops/clock", body={"advance": "PT2M"}).status_code == 202
+    wait_until(lambda: desk.ask("POST", codes, agent, {"purpose": "password_reset"}).status_code == 202,
+               what="identity to see the clock moved, then the code sent")
+    wait_until(lambda: any(m["template"] == "verification_code.password_reset"
+                           for m in desk.ask("GET", f"/support/cases/{ticket}", agent).json()["sms"]),
+               what="the reset code in the case's SMS list")
     answered = desk.ask("POST", f"/support/tickets/{ticket}/answer", agent, {"text": "سقف سازمان‌ها افزایش یافت."})
     assert answered.status_code == 200 and answered.json()["state"] == "answered", answered.text
     assert desk.ask("GET", "/support/queue", agent).json()["tickets"] == []

@@ -207,6 +207,7 @@ export async function deskCase(main, { params, go, current }) {
     open ? closeButton(id, again) : null,
     h("section", { class: "card", dataset: { part: "sms" } },
       h("h2", {}, t("desk_sms")),
+      open ? codeButtons(id, again) : null,
       found.sms === null ? note(t("desk_sms_unavailable"), "warning")
         : h("ul", { class: "plain" }, ...list(found.sms).map((m) => h("li", { dataset: { template: m.template } },
           word("sms", m.template.replace(/\./g, "_")), " — ", word("sms_status", m.status),
@@ -218,6 +219,30 @@ export async function deskCase(main, { params, go, current }) {
         : note(t("desk_timeline_empty"))),
     h("p", {}, h("a", { href: "#/desk" }, t("desk_back"))),
   );
+}
+
+/** ID-2 from the desk: a new code of the kind chosen; the number's throttles answer for themselves. */
+function codeButtons(id, again) {
+  const slot = h("div", { class: "status", role: "status", dataset: { role: "code-status" } });
+  const button = (purpose) => {
+    const b = h("button", { type: "button", class: "secondary", dataset: { purpose } }, t(`desk_resend_${purpose}`));
+    b.addEventListener("click", () => busy(b, async () => {
+      try {
+        await api("POST", `/support/tickets/${enc(id)}/codes`, { purpose }, { auth: true });
+        await again();
+        codeStatus(t("desk_code_sent"), "success");
+      } catch (error) {
+        slot.replaceChildren(note(errorMessage(error), "error"));
+      }
+    }));
+    return b;
+  };
+  return h("div", {}, h("div", { class: "actions" }, button("password_reset"), button("signup")), slot);
+}
+
+/** A note in the (re-rendered) case's code status line. */
+function codeStatus(text, kind) {
+  document.querySelector("[data-role=code-status]")?.replaceChildren(note(text, kind));
 }
 
 // -- educational licences (BI-4): support's pending list ------------------------------------------

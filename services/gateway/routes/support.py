@@ -15,7 +15,8 @@ from werkzeug.wrappers import Request
 from services.gateway.http_edge import HttpError, call
 from services.gateway.routes.base import GatewayBase
 from services.gateway.routing import Body, route
-from shared.http.support import TicketMessage, TicketRequest
+from shared.http.support import CodeResend, TicketMessage, TicketRequest
+from shared.kernel.logging import get_logger
 
 _BODY = ("invalid_json", "invalid_request", "invalid_text")
 _TICKET = ("unauthorized", "not_found", "service_unavailable")
@@ -109,3 +110,15 @@ class SupportRoutes(GatewayBase):
     def answer_ticket(self, request: Request, ticket_id: str, body: Body[TicketMessage]) -> Any:
         agent = self.claims(request, role="support")["sub"]
         return call(self.identity, "answer_ticket", agent, ticket_id, body().model_dump())
+
+    @route("POST", "/support/tickets/<ticket_id>/codes",
+           "Send the ticket's customer a new code, sign-up or password reset (support; ID-2): the number's own "
+           "throttles apply and a refusal is told", body=CodeResend, answers=202,
+           errors=("invalid_json", "invalid_request", "unauthorized", "forbidden", "not_found", "ticket_closed",
+                   "invalid_purpose", "already_verified", "mobile_not_verified", "resend_too_soon", "too_many_codes",
+                   "service_unavailable"))
+    def resend_code(self, request: Request, ticket_id: str, body: Body[CodeResend]) -> Any:
+        agent = self.claims(request, role="support")["sub"]
+        answer = call(self.identity, "resend_code_for_ticket", ticket_id, body().purpose)
+        get_logger().info("support.code_resent", ticket_id=ticket_id[:40], agent_id=agent)
+        return answer

@@ -151,3 +151,22 @@ def test_only_listed_support_staff_log_in_with_the_support_role() -> None:
 
     assert roles("09351112233") == ["customer", "support"]
     assert roles("09121234567") == ["customer"]
+
+
+def test_support_resends_a_code_from_the_ticket_within_the_numbers_throttles(
+        app: IdentityApplication, customer: uuid.UUID) -> None:
+    from services.identity.domain import User
+    from tests.support.identity import last_code
+
+    tid = app.desk.open(customer, body(), None, CAUSE)["ticket_id"]
+    later(app, timedelta(minutes=2))
+    refused("already_verified", lambda: app.desk.resend_code(tid, "signup", CAUSE))  # a logged-in customer
+    refused("invalid_purpose", lambda: app.desk.resend_code(tid, "anything", CAUSE))
+    assert app.desk.resend_code(tid, "password_reset", CAUSE) == {"status": "sent", "purpose": "password_reset"}
+    issued = [e for e in app.repository.event_store.get(customer) if isinstance(e, User.VerificationCodeIssued)]  # type: ignore[attr-defined]
+    assert issued[-1].purpose == "password_reset" and len(last_code(app)) == 6
+    refused("resend_too_soon", lambda: app.desk.resend_code(tid, "password_reset", CAUSE))  # the gap holds for support
+    app.desk.close(customer, tid, False, CAUSE)
+    later(app, timedelta(minutes=2))
+    refused("ticket_closed", lambda: app.desk.resend_code(tid, "password_reset", CAUSE))
+    refused("not_found", lambda: app.desk.resend_code(str(uuid.uuid4()), "password_reset", CAUSE))
