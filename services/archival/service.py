@@ -22,6 +22,7 @@ from shared.kernel.inbox import Inbound, inbox
 from shared.kernel.logging import get_logger
 from shared.kernel.nameko_edge import EventSourcedApp, RequestCause, answers, health_of
 from shared.kernel.store import Cause
+from shared.kernel.timeline import timeline_of
 
 TICK_SECONDS = ArchivalSettings.from_env().tick_seconds  # nameko's timer is declared at import
 
@@ -126,6 +127,11 @@ class ArchivalService:
     @rpc
     def health(self) -> dict[str, Any]:
         return health_of(self.name, self.app)
+
+    @rpc
+    def business_timeline(self, tenant_ids: Any) -> list[dict[str, Any]]:
+        """This service's events about these businesses, for the support desk's case view (issue #19)."""
+        return timeline_of(self.app, translate, self.name, tenant_ids)
 
     @inbox
     def handle(self, inbound: Inbound) -> None:

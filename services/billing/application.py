@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from services.billing.catalog import Catalog
@@ -15,6 +16,7 @@ from services.billing.domain import BusinessAccount, Order, Payment, business_su
 from services.billing.educational import Educational
 from services.billing.einvoicing import EInvoicing
 from services.billing.gateway import GatewayUnavailable, PaymentGateway
+from services.billing.licence_documents import DocumentFiles
 from services.billing.moadian import TaxSystem
 from services.billing.purchases import (
     changed_order,
@@ -44,7 +46,8 @@ class BillingApplication(ServiceApplication):
                  inquiry_after: timedelta = timedelta(minutes=10), give_up_after: timedelta = timedelta(hours=1),
                  refund_retry_base: timedelta = timedelta(seconds=30), tax_system: TaxSystem,
                  vendor: Vendor, einvoice_retry_base: timedelta = timedelta(seconds=10),
-                 einvoice_ask_after: timedelta = timedelta(seconds=5), **kwargs: Any) -> None:
+                 einvoice_ask_after: timedelta = timedelta(seconds=5), documents_dir: Path | None = None,
+                 **kwargs: Any) -> None:
         self.catalog = catalog
         self.gateway = gateway
         self.public_base_url = public_base_url.rstrip("/")
@@ -52,7 +55,8 @@ class BillingApplication(ServiceApplication):
         self.records = Records(self)
         self.settlement = Settlement(self.records, gateway, inquiry_after=inquiry_after,
                                      give_up_after=give_up_after, refund_retry_base=refund_retry_base)
-        self.educational = Educational(self.records, catalog)
+        self.educational = Educational(self.records, catalog, DocumentFiles(
+            documents_dir or self.settings.var_dir / "licence-documents"))
         self.einvoicing = EInvoicing(self.records, tax_system, vendor, retry_base=einvoice_retry_base,
                                      ask_after=einvoice_ask_after)
 

@@ -428,8 +428,67 @@ class EducationalApplication(Aggregate):
             return
         if self.state != "submitted":
             raise DomainError("application_already_decided", state=self.state)
-        self._rejected(support_user_id=support_user_id, reason=reason)
+        # Whom to tell travels with the event (issue #19); older Rejected events have none.
+        self._rejected(support_user_id=support_user_id, reason=reason, applicant_user_id=self.applicant_user_id)
 
     @event("Rejected")
-    def _rejected(self, support_user_id: uuid.UUID, reason: str) -> None:
+    def _rejected(self, support_user_id: uuid.UUID, reason: str, applicant_user_id: uuid.UUID | None = None) -> None:
         self.state, self.decided_by = "rejected", support_user_id
+        self.reason = reason
+
+    # Applications submitted before issue #19 have no document.
+    document: dict[str, Any] | None = None
+    reason: str = ""
+
+    def attach_document(self, user_id: uuid.UUID, document: dict[str, Any]) -> None:
+        """The applicant's licence document; a new one replaces the last while support has not decided."""
+        if user_id != self.applicant_user_id:
+            raise DomainError("not_found")  # somebody else's application does not exist for them
+        if self.state != "submitted":
+            raise DomainError("application_already_decided", state=self.state)
+        if self.document is not None and self.document["sha256"] == document["sha256"]:
+            return  # the same file again (a retried upload)
+        self._document_attached(document=document)
+
+    @event("DocumentAttached")
+    def _document_attached(self, document: dict[str, Any]) -> None:
+        self.document = document
+
+
+PENDING_APPLICATIONS_ID = uuid.UUID("5b7e1f0a-3c2d-4e8f-9a6b-0d1c2e3f4a5b")
+
+
+class PendingApplications(Aggregate):
+    """The educational applications waiting for support's decision, oldest first (issue #19: support
+    had no list). Saved with the application it follows; applications from before it are added by
+    ``follow`` when they are next read or changed."""
+
+    @event("Started")
+    def __init__(self, list_id: uuid.UUID) -> None:
+        self.waiting: dict[str, datetime] = {}
+
+    @staticmethod
+    def create_id(list_id: uuid.UUID, **_: object) -> uuid.UUID:
+        return list_id
+
+    def follow(self, application: EducationalApplication) -> bool:
+        """True when the list changed (so it must be saved)."""
+        key = str(application.id)
+        if application.state == "submitted" and key not in self.waiting:
+            self._waiting(application_id=key, since=application.created_on)
+            return True
+        if application.state != "submitted" and key in self.waiting:
+            self._decided(application_id=key)
+            return True
+        return False
+
+    @event("Waiting")
+    def _waiting(self, application_id: str, since: datetime) -> None:
+        self.waiting[application_id] = since
+
+    @event("Decided")
+    def _decided(self, application_id: str) -> None:
+        self.waiting.pop(application_id, None)
+
+    def oldest_first(self) -> list[str]:
+        return sorted(self.waiting, key=lambda key: (self.waiting[key], key))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 from datetime import timedelta
@@ -20,11 +21,13 @@ from services.billing.translations import translate
 from services.billing.vendor_key import vendor_key
 from services.billing.zarinpal import ZarinpalClient
 from shared.kernel.config import Settings
+from shared.kernel.errors import DomainError
 from shared.kernel.inbox import Inbound, inbox
 from shared.kernel.logging import get_logger
 from shared.kernel.nameko_edge import EventSourcedApp, RequestCause, answers, health_of
 from shared.kernel.publisher import ConfirmedPublisher, Outgoing, PublishFailed
 from shared.kernel.store import Cause
+from shared.kernel.timeline import timeline_of
 from shared.kernel.topology import dead_exchange
 
 RECONCILE_SECONDS = BillingSettings.from_env().reconcile_seconds  # the timer's interval is fixed at import
@@ -123,8 +126,29 @@ class BillingService:
         return self.app.educational.reject(support_user_id, application_id, reason, self.cause)
 
     @rpc
+    @answers
+    def pending_educational(self) -> list[dict[str, Any]]:
+        return self.app.educational.pending()
+
+    @rpc
+    @answers
+    def attach_licence_document(self, user_id: str, application_id: str, content_b64: str) -> dict[str, Any]:
+        return self.app.educational.attach_document(user_id, application_id, _decoded(content_b64), self.cause)
+
+    @rpc
+    @answers
+    def licence_document(self, user_id: str, application_id: str, support: bool = False) -> dict[str, Any]:
+        found = self.app.educational.document(user_id, application_id, bool(support))
+        return found | {"content": base64.b64encode(found["content"]).decode()}
+
+    @rpc
     def health(self) -> dict[str, Any]:
         return health_of(self.name, self.app) | self.app.settlement.refund_health()
+
+    @rpc
+    def business_timeline(self, tenant_ids: Any) -> list[dict[str, Any]]:
+        """This service's events about these businesses, for the support desk's case view (issue #19)."""
+        return timeline_of(self.app, translate, self.name, tenant_ids)
 
     @timer(interval=RECONCILE_SECONDS)
     def reconcile(self) -> None:
@@ -159,6 +183,14 @@ class BillingService:
     @inbox
     def handle(self, inbound: Inbound) -> None:
         policies.handle(self.app, self.app, inbound)
+
+
+
+def _decoded(content_b64: Any) -> bytes:
+    try:
+        return base64.b64decode(content_b64 if isinstance(content_b64, str) else "", validate=True)
+    except ValueError:
+        raise DomainError("invalid_document") from None
 
 
 SERVICE = BillingService

@@ -64,6 +64,12 @@ def translate(domain_event: Any) -> IntegrationEvent | None:
     if isinstance(domain_event, Payment.RefundBlocked):  # type: ignore[attr-defined]
         return refund_blocked(domain_event.facts, domain_event.refund_id, domain_event.error,
                               domain_event.blocked_at, domain_event.deadline)
+    if isinstance(domain_event, EducationalApplication.Rejected):  # type: ignore[attr-defined]
+        if domain_event.applicant_user_id is None:
+            return None  # rejected before issue #19: nobody was told then, nobody is now
+        return contracts.EducationalApplicationRejectedV1(
+            application_id=domain_event.originator_id, applicant_user_id=domain_event.applicant_user_id,
+            reason=domain_event.reason, rejected_by_user_id=domain_event.support_user_id)
     if isinstance(domain_event, EducationalApplication.Approved):  # type: ignore[attr-defined]
         facts = domain_event.facts
         return contracts.EducationalLicenceGrantedV1(

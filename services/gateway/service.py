@@ -21,6 +21,7 @@ from services.gateway.routes.notifications import NotificationsRoutes
 from services.gateway.routes.ops import OpsRoutes
 from services.gateway.routes.portal import PortalRoutes
 from services.gateway.routes.provisioning import ProvisioningRoutes
+from services.gateway.routes.support import SupportRoutes
 from services.gateway.routes.tenancy import TenancyRoutes
 from services.gateway.routing import routes_of
 from services.gateway.settings import GatewaySettings
@@ -36,7 +37,7 @@ def _public_key() -> str:
 
 
 class GatewayService(IdentityRoutes, BillingRoutes, ProvisioningRoutes, TenancyRoutes, ArchivalRoutes,
-                     NotificationsRoutes, OpsRoutes, PortalRoutes):
+                     NotificationsRoutes, SupportRoutes, OpsRoutes, PortalRoutes):
     name = "gateway"
     settings = SETTINGS
     correlation_id = Correlation()

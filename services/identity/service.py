@@ -29,7 +29,7 @@ def build_application(settings: Settings) -> IdentityApplication:
     # other core while this process's hub serves other requests.
     return IdentityApplication(settings, sealing_public_key=public_key, signing_key=signing_key,
                                codes_per_address_hour=identity.codes_per_client_address_per_hour,
-                               hashing=eventlet.tpool.execute)
+                               hashing=eventlet.tpool.execute, support_mobiles=identity.support_mobiles)
 
 
 class IdentityService:
@@ -90,6 +90,52 @@ class IdentityService:
     @answers
     def personal_page(self, user_id: Any) -> dict[str, Any]:
         return self.app.businesses.personal_page(user_id)
+
+    # -- the support desk (issue #19): support_desk.py ------------------------------------------
+    @rpc
+    @answers
+    def open_ticket(self, customer_id: Any, body: Any, key: str | None = None) -> dict[str, Any]:
+        return self.app.desk.open(customer_id, body, key, self.cause)
+
+    @rpc
+    @answers
+    def my_tickets(self, customer_id: Any) -> list[dict[str, Any]]:
+        return self.app.desk.mine(customer_id)
+
+    @rpc
+    @answers
+    def ticket(self, user_id: Any, ticket_id: Any, support: bool = False) -> dict[str, Any]:
+        return self.app.desk.ticket(user_id, ticket_id, bool(support))
+
+    @rpc
+    @answers
+    def reply_to_ticket(self, customer_id: Any, ticket_id: Any, body: Any) -> dict[str, Any]:
+        return self.app.desk.reply(customer_id, ticket_id, body, self.cause)
+
+    @rpc
+    @answers
+    def close_ticket(self, user_id: Any, ticket_id: Any, support: bool = False) -> dict[str, Any]:
+        return self.app.desk.close(user_id, ticket_id, bool(support), self.cause)
+
+    @rpc
+    @answers
+    def ticket_queue(self, category: str | None = None) -> list[dict[str, Any]]:
+        return self.app.desk.queue(category)
+
+    @rpc
+    @answers
+    def ticket_case(self, ticket_id: Any) -> dict[str, Any]:
+        return self.app.desk.case(ticket_id)
+
+    @rpc
+    @answers
+    def answer_ticket(self, agent_id: Any, ticket_id: Any, body: Any) -> dict[str, Any]:
+        return self.app.desk.answer(agent_id, ticket_id, body, self.cause)
+
+    @rpc
+    @answers
+    def resend_code_for_ticket(self, ticket_id: Any, purpose: Any) -> dict[str, Any]:
+        return self.app.desk.resend_code(ticket_id, purpose, self.cause)
 
     @inbox
     def handle(self, inbound: Inbound) -> None:

@@ -24,8 +24,10 @@ LOGIN_FAILURES_PER_ADDRESS = 30  # in 15 minutes, across every account
 
 
 class Sessions:
-    def __init__(self, store: ServiceApplication, records: Records, *, signing_key: str, hashing: Hashing) -> None:
+    def __init__(self, store: ServiceApplication, records: Records, *, signing_key: str, hashing: Hashing,
+                 support_mobiles: frozenset[str] = frozenset()) -> None:
         self.store, self.records = store, records
+        self.support_mobiles = support_mobiles  # whose tokens carry the "support" role (issue #19)
         self.signing_key = signing_key
         self.hashing = hashing
 
@@ -100,9 +102,14 @@ class Sessions:
         # An access token never outlives its session (a lapsed session ends everywhere).
         ttl = min(ACCESS_TOKEN_LIFETIME, user.sessions[session_id].expires_at - now)
         return {
-            "access_token": issue_access_token(self.signing_key, str(user.id), ["customer"], now, ttl=ttl,
+            "access_token": issue_access_token(self.signing_key, str(user.id), self._roles(user), now, ttl=ttl,
                                                sid=session_id),
             "token_type": "Bearer", "expires_in": int(ttl.total_seconds()),
             "refresh_token": f"{user.id}.{session_id}.{secret}",
             "user_id": str(user.id),
         }
+
+    def _roles(self, user: User) -> list[str]:
+        # Read at every login and refresh: a number taken off the list loses the role within
+        # an access token's lifetime (15 minutes).
+        return ["customer", "support"] if user.mobile.value in self.support_mobiles else ["customer"]

@@ -6,6 +6,7 @@ from typing import Any
 
 # Aggregate events are made by eventsourcing's decorators, invisible to mypy.
 from services.identity.domain import User
+from services.identity.tickets import Ticket
 from shared.events import identity as contracts
 from shared.events.base import IntegrationEvent
 
@@ -16,6 +17,10 @@ def translate(domain_event: Any) -> IntegrationEvent | None:
     if isinstance(domain_event, User.SessionsEnded):  # type: ignore[attr-defined]
         return contracts.SessionsEndedV1(user_id=domain_event.originator_id, session_ids=domain_event.session_ids,
                                          reason=domain_event.reason, ended_at=domain_event.at)
+    if isinstance(domain_event, Ticket.Answered):  # type: ignore[attr-defined]
+        ticket = domain_event.originator_id
+        return contracts.TicketAnsweredV1(ticket_id=ticket, customer_user_id=domain_event.customer_id,
+                                          category=domain_event.category)
     mobile = getattr(domain_event, "mobile", None)
     if mobile is None or mobile.forgotten:
         return None  # nothing to announce, or the subject was purged (AR-1): nobody left to tell

@@ -20,6 +20,7 @@ from shared.kernel.inbox import Inbound, inbox
 from shared.kernel.logging import get_logger
 from shared.kernel.nameko_edge import EventSourcedApp, RequestCause, answers, health_of
 from shared.kernel.store import Cause
+from shared.kernel.timeline import timeline_of
 
 SETTINGS = ProvisioningSettings.from_env()  # at import: the backup timer's interval needs it
 
@@ -91,6 +92,11 @@ class ProvisioningService:
     @rpc
     def health(self) -> dict[str, Any]:
         return health_of(self.name, self.app)
+
+    @rpc
+    def business_timeline(self, tenant_ids: Any) -> list[dict[str, Any]]:
+        """This service's events about these businesses, for the support desk's case view (issue #19)."""
+        return timeline_of(self.app, translate, self.name, tenant_ids)
 
 
 SERVICE = ProvisioningService

@@ -17,6 +17,7 @@ from shared.kernel.ids import parse_id
 from shared.kernel.inbox import Inbound, inbox
 from shared.kernel.nameko_edge import EventSourcedApp, RequestCause, answers, health_of
 from shared.kernel.store import Cause
+from shared.kernel.timeline import timeline_of
 
 
 def build_application(settings: Settings) -> TenancyApplication:
@@ -109,6 +110,11 @@ class TenancyService:
     @rpc
     def health(self) -> dict[str, Any]:
         return health_of(self.name, self.app)
+
+    @rpc
+    def business_timeline(self, tenant_ids: Any) -> list[dict[str, Any]]:
+        """This service's events about these businesses, for the support desk's case view (issue #19)."""
+        return timeline_of(self.app, translate, self.name, tenant_ids)
 
     @timer(interval=TenancySettings.from_env().lapse_check_seconds)  # read once, when nameko loads the service
     def lapse_due(self) -> None:

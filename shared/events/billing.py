@@ -238,6 +238,11 @@ class RefundCompletedV1(_RefundOfPayment):
     refund_deadline: AwareDatetime
 
 
+# Digits, Latin or Persian letters, joined by / _ - (issue #19 widened it for ۱۲۳/ص/۱۴۰۴, kept as 123/ص/1404).
+LicenceNumber = Annotated[str, Field(min_length=1, max_length=50,
+                                     pattern=r"^[0-9A-Za-z\u0621-\u06cc][0-9A-Za-z\u0621-\u06cc/_-]*$")]
+
+
 class EducationalLicenceGrantedV1(_Billing):
     """Support approved an institution's licence: the educational system, free, for the period (BI-4)."""
 
@@ -246,7 +251,7 @@ class EducationalLicenceGrantedV1(_Billing):
     tenant_id: uuid.UUID
     applicant_user_id: uuid.UUID  # becomes the business's admin (PR-3)
     institution_name: BusinessName
-    licence_number: str = Field(min_length=1, max_length=50, pattern=r"^[0-9A-Za-z][0-9A-Za-z/_-]*$")
+    licence_number: LicenceNumber
     business_type: Literal["educational"] = "educational"
     products: tuple[Literal["educational"], ...] = Field(default=("educational",), min_length=1, max_length=1)
     period_start: AwareDatetime
@@ -257,3 +262,15 @@ class EducationalLicenceGrantedV1(_Billing):
     def _period(self) -> Self:
         ordered(self.period_start, self.period_end, "the licence period")
         return self
+
+
+class EducationalApplicationRejectedV1(IntegrationEvent):
+    """Support turned an educational application down (BI-4, issue #19): the applicant is told by
+    SMS, with the reason support gave. No business exists for it, so it names none."""
+
+    producer: ClassVar[str] = "billing"
+    type: ClassVar[str] = "EducationalApplicationRejected"
+    application_id: uuid.UUID
+    applicant_user_id: uuid.UUID
+    reason: str = Field(min_length=1, max_length=300, pattern=ONE_LINE_TEXT)
+    rejected_by_user_id: uuid.UUID

@@ -63,6 +63,8 @@ _SPECS: list[EventSpec] = [
     _spec(identity.MobileVerifiedV1, consumers=("tenancy",)),
     _spec(identity.PasswordChangedV1, consumers=(OPERATORS,)),
     _spec(identity.SessionsEndedV1, consumers=(GATEWAY,)),
+    # notifications tells the customer that support answered (issue #19)
+    _spec(identity.TicketAnsweredV1, consumers=("notifications",)),
     # notifications
     _spec(notifications.MessageDeliveredV1, consumers=(OPERATORS,)),
     _spec(notifications.MessageFailedV1, consumers=(OPERATORS,)),
@@ -79,6 +81,8 @@ _SPECS: list[EventSpec] = [
     _spec(billing.RefundCompletedV1, consumers=("notifications",)),
     _spec(billing.RefundBlockedV1, consumers=(OPERATORS,)),
     _spec(billing.EducationalLicenceGrantedV1, consumers=("provisioning", "tenancy", "notifications")),
+    # the applicant is told why (issue #19)
+    _spec(billing.EducationalApplicationRejectedV1, consumers=("notifications",)),
     # provisioning: tenancy takes the seat count (PR-3) and modules; archival keeps the backups (AR-3).
     _spec(provisioning.TenantProvisionedV1, consumers=("tenancy", "notifications")),
     _spec(provisioning.ModulesActivatedV1, consumers=("tenancy",)),

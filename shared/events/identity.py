@@ -56,3 +56,13 @@ class SessionsEndedV1(_Identity):
     session_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(min_length=1, max_length=1000)
     reason: Literal["logout", "refresh_token_reused", "password_changed"]
     ended_at: AwareDatetime
+
+
+class TicketAnsweredV1(_Identity):
+    """Support answered a customer's ticket (issue #19): notifications tells the customer by SMS
+    that an answer waits on the personal page. The answer itself stays in identity."""
+
+    type: ClassVar[str] = "TicketAnswered"
+    ticket_id: uuid.UUID
+    customer_user_id: uuid.UUID
+    category: str = Field(min_length=1, max_length=40)

@@ -121,7 +121,13 @@ class EducationalApplicationRequest(_Body):
     contact_mobile: str = Field(min_length=1, max_length=40)
 
 
+# The educational licence's document (issue #19): what the gateway reads of an upload at most.
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+
+
 class RejectionRequest(_Body):
+    # The applicant is told it by SMS (issue #19): billing answers an empty one reason_required
+    # (a person forgot it, which deserves its own message), a hidden character invalid_text.
     reason: str = Field(default="", max_length=300)
 
 
@@ -156,7 +162,12 @@ ERRORS: dict[str, tuple[int, str, str]] = {
                               "Enter the business name on one line, at most 200 characters."),
     "gateway_unavailable": (503, "درگاه پرداخت در دسترس نیست؛ چند دقیقهٔ دیگر دوباره تلاش کنید. مبلغی کسر نشده است.",
                             "The payment gateway is unavailable; try again in a few minutes. No money was taken."),
-    "invalid_licence_number": (422, "شمارهٔ مجوز معتبر نیست.", "The licence number is not valid."),
+    "invalid_licence_number": (422, "شمارهٔ مجوز معتبر نیست؛ مانند ۱۲۳/ص/۱۴۰۴ وارد کنید.",
+                               "The licence number is not valid; enter it as the licence shows it, e.g. 123/S/1404."),
+    "invalid_document": (422, "مدرک مجوز باید فایل PDF، JPEG یا PNG باشد (بدون اسکریپت یا فایل پیوست).",
+                         "The licence document must be a PDF, JPEG or PNG file (no scripts or attachments)."),
+    "reason_required": (422, "دلیل رد درخواست را بنویسید؛ برای متقاضی پیامک می‌شود.",
+                        "Write the reason for the rejection; the applicant is told it by SMS."),
     "invalid_national_code": (422, "کد ملی خریدار باید ۱۰ رقم با رقم کنترل درست باشد.",
                               "The buyer's national code must be 10 digits with a correct check digit."),
     "invalid_legal_id": (422, "شناسهٔ ملی خریدار حقوقی باید ۱۱ رقم با رقم کنترل درست باشد.",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.http import archival, billing, provisioning, tenancy
+from shared.http import archival, billing, provisioning, support, tenancy
 from shared.http.text import FIELD_LABELS
 
 ErrorTable = dict[str, tuple[int, str, str]]
@@ -63,7 +63,8 @@ ERRORS: ErrorTable = {
                        "An internal error occurred; please contact support."),
 }
 
-_SERVICE_TABLES: tuple[ErrorTable, ...] = (billing.ERRORS, provisioning.ERRORS, tenancy.ERRORS, archival.ERRORS)
+_SERVICE_TABLES: tuple[ErrorTable, ...] = (billing.ERRORS, provisioning.ERRORS, tenancy.ERRORS, archival.ERRORS,
+                                              support.ERRORS)
 for _table in _SERVICE_TABLES:
     _clash = set(_table) & set(ERRORS)
     assert not _clash, f"error codes documented twice: {_clash}"

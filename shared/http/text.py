@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
-from shared.kernel.text import hidden_characters
+from shared.kernel.text import hidden_characters, plain_text
 
 HIDDEN_TEXT = "hidden_characters"
 
@@ -34,4 +34,20 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "licence_number": ("شمارهٔ مجوز", "licence number"),
     "reason": ("دلیل", "reason"),
     "name": ("نام سازمان", "organization name"),
+    "subject": ("موضوع", "subject"),  # support tickets (issue #19)
+    "text": ("متن", "text"),
 }
+
+
+def _plain_lines(value: str) -> str:
+    """Text in lines (shared/kernel/text.py ``plain_text``): each line as ``PlainLine`` is."""
+    lines = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if found := hidden_characters("".join(lines)):
+        raise PydanticCustomError(HIDDEN_TEXT, "control or invisible characters: {found}", {"found": found})
+    text = plain_text(value)
+    if text is None:
+        raise PydanticCustomError("string_too_short", "empty after trimming")
+    return text
+
+
+PlainText = Annotated[str, AfterValidator(_plain_lines)]

@@ -30,3 +30,19 @@ def plain_line(value: object, max_length: int = 200) -> str | None:
     if not text or len(text) > max_length or hidden_characters(text):
         return None
     return text
+
+
+def plain_text(value: object, max_length: int = 4000) -> str | None:
+    """Like ``plain_line``, for what is written in lines (a support ticket, an answer): line
+    breaks are kept (CRLF and CR become LF, at most two in a row); everything else hidden is
+    refused the same way."""
+    if not isinstance(value, str):
+        return None
+    lines = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    kept = [line.strip() for line in lines]
+    if any(hidden_characters(line) for line in kept):
+        return None
+    text = "\n".join(kept).strip()
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    return text if text and len(text) <= max_length else None

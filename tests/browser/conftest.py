@@ -31,6 +31,7 @@ from tests.support.processes import Platform, wait_until
 
 SCREENS = REPO_ROOT / "docs" / "screens"
 PHONE = (412, 915)  # CSS pixels of a common phone; every page must read well at this size
+SUPPORT_MOBILE = "09120009999"  # identity gives this number's logins the support role (issue #19)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -59,7 +60,7 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
                         retry_delays_ms=TEST_RETRY_DELAYS_MS)
     platform = Platform(settings)
     try:
-        platform.start("identity")
+        platform.start("identity", SUPPORT_MOBILES=SUPPORT_MOBILE)
         platform.start("notifications")
         address = f"127.0.0.1:{free_port()}"
         platform.start("gateway", WEB_SERVER_ADDRESS=address)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import importlib
 import os
 import uuid
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -17,8 +16,7 @@ from shared.kernel.i18n import jalali_datetime
 from shared.kernel.relay import Translate
 from shared.kernel.store import ServiceApplication, postgres_dsn
 from shared.kernel.subject_keys import Personal
-
-BATCH = 500
+from shared.kernel.timeline import whole_log
 
 
 def service_settings(base: Settings, service: str) -> Settings:
@@ -62,11 +60,7 @@ def translations_of(service: str) -> Translate | None:
     return translate
 
 
-def notifications(app: ServiceApplication, start: int = 1) -> Iterator[Any]:
-    """The service's whole log (the outbox), in order, a batch at a time."""
-    while batch := app.recorder.select_notifications(start=start, limit=BATCH):
-        yield from batch
-        start = batch[-1].id + 1
+notifications = whole_log  # the service's whole log (shared/kernel/timeline.py)
 
 
 def when(moment: datetime) -> str:

@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any, TextIO
+from typing import TextIO
 
 from shared.events.base import Envelope
 from shared.events.catalog import SERVICES
 from shared.kernel.config import Settings
-from shared.kernel.relay import envelope_for
-from tools.ops.stores import notifications, open_store, service_settings, store_exists, translations_of, when
-
-# Payload fields that carry personal data: shown only with --reveal.
-PERSONAL_FIELDS = {"mobile", "business_name", "name", "national_id", "email", "address", "text", "sealed_code"}
+from shared.kernel.timeline import events_about as events_in
+from shared.kernel.timeline import payload_shown
+from tools.ops.stores import open_store, service_settings, store_exists, translations_of, when
 
 
 def events_about(base: Settings, tenant_id: uuid.UUID, out: TextIO) -> list[Envelope]:
@@ -35,17 +33,10 @@ def events_about(base: Settings, tenant_id: uuid.UUID, out: TextIO) -> list[Enve
             continue
         app = open_store(settings)
         try:
-            for notification in notifications(app):
-                envelope = envelope_for(app, translate, service, notification)
-                if envelope is not None and envelope.tenant_id == tenant_id:
-                    found.append(envelope)
+            found.extend(events_in(app, translate, service, [tenant_id]))
         finally:
             app.close()
     return sorted(found, key=lambda e: (e.occurred_at, e.producer, e.producer_position))
-
-
-def payload_shown(payload: dict[str, Any], reveal: bool) -> dict[str, Any]:
-    return {k: (v if reveal or k not in PERSONAL_FIELDS else "<personal>") for k, v in payload.items()}
 
 
 def timeline(base: Settings, tenant: str, reveal: bool, as_json: bool, out: TextIO) -> int:

@@ -9,6 +9,7 @@ import { depreciation, openingBalances, payslip } from "./pages-books.js";
 import { login, recover, signUp, verify } from "./pages-identity.js";
 import { invitation } from "./pages-invitation.js";
 import { personal } from "./pages-me.js";
+import { desk, deskCase, deskLicences, isSupport, supportHome, supportTicket } from "./pages-support.js";
 import { h } from "./ui.js";
 
 const ROUTES = [
@@ -24,6 +25,11 @@ const ROUTES = [
   [/^\/books\/([\w-]+)\/opening-balances$/, openingBalances, { auth: true }],
   [/^\/books\/([\w-]+)\/depreciation$/, depreciation, { auth: true }],
   [/^\/invitations\/([\w-]+)\/([\w-]+)$/, invitation],  // the SMS link; asks a visitor to log in itself
+  [/^\/support$/, supportHome, { auth: true }],
+  [/^\/support\/([\w-]+)$/, supportTicket, { auth: true }],
+  [/^\/desk$/, desk, { auth: true }],
+  [/^\/desk\/licences$/, deskLicences, { auth: true }],
+  [/^\/desk\/([\w-]+)$/, deskCase, { auth: true }],
 ];
 
 function go(hash) {
@@ -33,7 +39,8 @@ function go(hash) {
 
 function header() {
   const links = loggedIn()
-    ? [["#/me", t("nav_me")], ["#/order", t("nav_order")]]
+    ? [["#/me", t("nav_me")], ["#/order", t("nav_order")], ["#/support", t("nav_support")],
+       ...(isSupport() ? [["#/desk", t("nav_desk")]] : [])]
     : [["#/signup", t("nav_signup")], ["#/login", t("nav_login")]];
   const logout = loggedIn() ? h("button", { type: "button", class: "link", onclick: logOut }, t("nav_logout")) : null;
   const here = location.hash.split("?")[0];

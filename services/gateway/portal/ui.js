@@ -74,7 +74,7 @@ export function fieldError(form, name, message, extra = null) {
   const slot = wrap.querySelector(".field-error");
   slot.replaceChildren(message, ...(extra ? [" ", extra] : []));
   slot.hidden = false;
-  wrap.querySelector("input, select")?.setAttribute("aria-invalid", "true");
+  wrap.querySelector("input, select, textarea")?.setAttribute("aria-invalid", "true");
   return true;
 }
 

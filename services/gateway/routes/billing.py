@@ -4,6 +4,7 @@ verifies server to server; the browser is sent on to the portal's result page.""
 
 from __future__ import annotations
 
+import base64
 import re
 from typing import Any
 
@@ -15,7 +16,13 @@ from werkzeug.wrappers import Request, Response
 from services.gateway.http_edge import API_HEADERS, HttpError, answer, call, json_response
 from services.gateway.routes.base import GatewayBase
 from services.gateway.routing import Body, route
-from shared.http.billing import EducationalApplicationRequest, OrderChange, OrderRequest, RejectionRequest
+from shared.http.billing import (
+    MAX_DOCUMENT_BYTES,
+    EducationalApplicationRequest,
+    OrderChange,
+    OrderRequest,
+    RejectionRequest,
+)
 from shared.http.errors import error_body
 from shared.kernel.logging import get_logger
 
@@ -163,10 +170,53 @@ class BillingRoutes(GatewayBase):
         support = self.claims(request, role="support")["sub"]
         return call(self.billing, "approve_educational", support, application_id)
 
-    @route("POST", "/billing/educational-applications/<application_id>/reject", "Reject (support)",
+    @route("POST", "/billing/educational-applications/<application_id>/reject",
+           "Reject (support) with the reason the applicant is told by SMS",
            body=RejectionRequest,
-           errors=("invalid_json", "invalid_request", "unauthorized", "forbidden", "not_found",
-                   "application_already_decided"))
+           errors=("invalid_json", "invalid_request", "invalid_text", "unauthorized", "forbidden", "not_found",
+                   "application_already_decided", "reason_required"))
     def reject_educational(self, request: Request, application_id: str, body: Body[RejectionRequest]) -> Any:
         support = self.claims(request, role="support")["sub"]
         return call(self.billing, "reject_educational", support, application_id, body().reason)
+
+    # -- support's list and the licence document (BI-4, issue #19) ------------------------------
+    @route("GET", "/billing/educational-applications", "Applications waiting for a decision, oldest first (support)",
+           errors=("unauthorized", "forbidden", "service_unavailable"))
+    def pending_educational(self, request: Request) -> Any:
+        self.claims(request, role="support")
+        return {"applications": call(self.billing, "pending_educational")}
+
+    @route("PUT", "/billing/educational-applications/<application_id>/document",
+           "Upload the licence document (its applicant): the body is the file, PDF, JPEG or PNG (read from its "
+           "bytes, not its name or type), at most 5 MB; a new one replaces the last until support decides",
+           errors=("unauthorized", "not_found", "invalid_document", "file_too_large", "application_already_decided",
+                   "service_unavailable"))
+    def upload_licence_document(self, request: Request, application_id: str) -> Any:
+        user = self.claims(request)["sub"]
+        if (request.content_length or 0) > MAX_DOCUMENT_BYTES:
+            raise HttpError("file_too_large")  # refused before it is read
+        content = request.stream.read(MAX_DOCUMENT_BYTES + 1)
+        if len(content) > MAX_DOCUMENT_BYTES:
+            raise HttpError("file_too_large")
+        return call(self.billing, "attach_licence_document", user, application_id,
+                    base64.b64encode(content).decode())
+
+    @route("GET", "/billing/educational-applications/<application_id>/document",
+           "The licence document as a download, never shown inline (its applicant or support)",
+           errors=("unauthorized", "not_found", "service_unavailable"), own_response=True)
+    def licence_document(self, request: Request, application_id: str) -> Response:
+        try:
+            claims = self.claims(request)
+            found = call(self.billing, "licence_document", claims["sub"], application_id,
+                         "support" in claims.get("roles", []))
+        except HttpError as error:
+            return answer(*error_body(error.code, error.details), self.correlation_id)
+        return attachment(base64.b64decode(found["content"]), found["media_type"], found["file_name"])
+
+
+def attachment(content: bytes, media_type: str, file_name: str) -> Response:
+    """An uploaded file handed back: saved, never rendered (whatever a browser would sniff or run)."""
+    response = Response(content, mimetype=media_type, headers=API_HEADERS)
+    response.headers["Content-Disposition"] = f'attachment; filename="{file_name}"'
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -55,10 +55,10 @@ Templates = Mapping[type[IntegrationEvent], tuple[NoticeTemplate, ...]]
 
 
 def _registry() -> dict[type[IntegrationEvent], tuple[NoticeTemplate, ...]]:
-    from services.notifications.notices import archival, billing, provisioning, tenancy
+    from services.notifications.notices import archival, billing, provisioning, support, tenancy
 
     table: dict[type[IntegrationEvent], tuple[NoticeTemplate, ...]] = {}
-    for module in (archival, billing, provisioning, tenancy):
+    for module in (archival, billing, provisioning, tenancy, support):
         clash = set(module.NOTICES) & set(table)
         assert not clash, f"events with notices in two modules: {clash}"
         table.update(module.NOTICES)

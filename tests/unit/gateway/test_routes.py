@@ -88,7 +88,8 @@ def test_the_table_follows_the_composed_routes_modules_in_order() -> None:
         owner = {"me": "identity", "": "portal", "health": "ops", "openapi.json": "ops"}.get(owner, owner)
         if not owners or owners[-1] != owner:
             owners.append(owner)
-    assert owners == ["identity", "billing", "provisioning", "tenancy", "archival", "notifications", "ops", "portal"]
+    assert owners == ["identity", "billing", "provisioning", "tenancy", "archival", "notifications", "support", "ops",
+                      "portal"]
 
 
 def test_a_route_without_a_declaration_cannot_be_defined() -> None:
