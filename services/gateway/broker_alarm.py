@@ -12,12 +12,14 @@ import contextlib
 import threading
 from typing import Any
 
+from amqp.exceptions import AMQPError
 from kombu import Connection
 from kombu.exceptions import OperationalError as KombuOperationalError
 from nameko.extensions import DependencyProvider
 
 from shared.kernel.config import Settings
 from shared.kernel.degradation import DEGRADATION
+from shared.kernel.logging import get_logger
 
 PROBE_SECONDS = 1.0
 PROBE_ROUTING_KEY = "gateway.alarm-probe"  # no queue is bound to it on the default exchange
@@ -57,8 +59,14 @@ class BrokerAlarm:
                             producer.publish(b"", routing_key=PROBE_ROUTING_KEY, exchange="", retry=False)
                         with contextlib.suppress(TimeoutError):
                             connection.drain_events(timeout=PROBE_SECONDS)
-            except (OSError, KombuOperationalError, ConnectionError):
+            except (OSError, KombuOperationalError, ConnectionError, AMQPError):
+                # A broker shutting down closes it with CONNECTION_FORCED (an AMQPError): an escape
+                # here would end the thread and nameko would kill the gateway with it.
                 self.on_unblocked()  # the connection is gone; its state with it
+                stopping.wait(PROBE_SECONDS)
+            except Exception:  # noqa: BLE001 - a probe must never take the gateway down
+                get_logger().exception("gateway.broker_alarm_failed")
+                self.on_unblocked()
                 stopping.wait(PROBE_SECONDS)
 
 

@@ -121,8 +121,10 @@ def check_page_is_accessible_on_a_phone(driver: Any) -> None:
 
 def signed_up(url: str, mobile: str) -> str:
     """A user signed up and verified through the API (the identity pages have their own tests); their id."""
-    registered = requests.post(f"{url}/identity/registrations", json={"mobile": mobile, "password": PASSWORD},
-                               timeout=30).json()
+    answer = requests.post(f"{url}/identity/registrations", json={"mobile": mobile, "password": PASSWORD},
+                           timeout=30)
+    assert answer.status_code == 202, answer.text
+    registered = answer.json()
     requests.post(f"{url}/identity/registrations/verify", timeout=30, json={
         "mobile": mobile, "code": sms_code(url, mobile), "registration_id": registered["registration_id"]})
     login = requests.post(f"{url}/identity/sessions", json={"mobile": mobile, "password": PASSWORD}, timeout=30)
