@@ -38,9 +38,7 @@ def main() -> int:
         cwd=ROOT, env=env, stdout=sandbox_log, stderr=subprocess.STDOUT)
     print(f"started {'payment-sandbox':14} pid {procs['payment-sandbox'].pid:6}  http://{PAYMENT_SANDBOX_ADDRESS}")
     tax_log = open(logs / "tax-sandbox.log", "ab")  # noqa: SIM115 - kept open for the child's life
-    procs["tax-sandbox"] = subprocess.Popen([sys.executable, "-m", "tools.tax_sandbox", TAX_SANDBOX_ADDRESS,
-                                             # development may move the platform clock ahead (POST /ops/clock)
-                                             "--future-allowance-seconds", str(10 * 366 * 86_400)],
+    procs["tax-sandbox"] = subprocess.Popen([sys.executable, "-m", "tools.tax_sandbox", TAX_SANDBOX_ADDRESS],
                                             cwd=ROOT, env=env, stdout=tax_log, stderr=subprocess.STDOUT)
     print(f"started {'tax-sandbox':14} pid {procs['tax-sandbox'].pid:6}  http://{TAX_SANDBOX_ADDRESS}/_dev/invoices")
     env = env | {"MOADIAN_URL": env.get("MOADIAN_URL", f"http://{TAX_SANDBOX_ADDRESS}/requestsmanager/api/v2/"),

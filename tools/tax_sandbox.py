@@ -1,7 +1,7 @@
 """A local taxpayer system (سامانه مؤدیان) on loopback speaking the v2 API billing's client
 uses (services/billing/moadian.py), so invoices are registered and tested without the network.
 
-    python -m tools.tax_sandbox 127.0.0.1:8040 [--future-allowance-seconds N]
+    python -m tools.tax_sandbox 127.0.0.1:8040 [--future-allowance-seconds N]   (make run and the tests)
 
 API under /requestsmanager/api/v2/: GET nonce, GET server-information, POST invoice,
 GET inquiry-by-reference-id, GET inquiry-by-uid. The token's JWS and each invoice's JWS are
@@ -13,9 +13,10 @@ cancelling invoice whose original is unknown, not accepted, or cancelled already
 (a service id that is not 13 digits), 0100504 (inno not 10 hex characters), 0202 (issued in the
 future). Request-level refusals (HTTP 400): 4143 over 1000 invoices, 4144 body not a JSON list,
 4145 header field missing, 4162 requestTraceId not a UUID.
-A development platform may run its clock ahead (`POST /ops/clock`): started with
-`--future-allowance-seconds N` (30 by default, a strict system's tolerance), the sandbox calls an
-invoice "future" (0202) only when it is dated more than N s after its own clock.
+A development platform runs its clock ahead (`POST /ops/clock`, by years in the tests), so the
+command accepts invoices dated up to `--future-allowance-seconds` (ten years by default) after its
+own clock; served in-process (tests/support/billing.py) it keeps a strict system's 30 s, where the
+conformance test proves 0202.
 Development: POST /_dev/faults {"decide_after_seconds": S, "reject_with": {"code", "message"} |
 null, "outage": bool} ({} restores the defaults), GET /_dev/invoices.
 """
@@ -217,8 +218,9 @@ def main(argv: list[str]) -> int:
     global _future_allowance_ms
     parser = argparse.ArgumentParser(prog="python -m tools.tax_sandbox")
     parser.add_argument("address", nargs="?", default="127.0.0.1:8040")
-    parser.add_argument("--future-allowance-seconds", type=float, default=30.0,
-                        help="an invoice dated more than this after now is refused with 0202 (30)")
+    parser.add_argument("--future-allowance-seconds", type=float, default=10 * 366 * 86_400,
+                        help="an invoice dated more than this after now is refused with 0202 (ten years: "
+                        "development moves the platform clock ahead)")
     args = parser.parse_args(argv)
     _future_allowance_ms = int(args.future_allowance_seconds * 1000)
     host, _, port = args.address.rpartition(":")

@@ -43,9 +43,6 @@ def wait_until(condition: Callable[[], Any], timeout: float = 30, interval: floa
         time.sleep(interval)
 
 
-FUTURE_ALLOWANCE_SECONDS = 10 * 366 * 86_400  # the farthest a test moves the platform clock: years
-
-
 class Platform:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -102,11 +99,7 @@ class Platform:
         if self.tax_sandbox is None:
             port = free_port()
             log = open(self.logs / "tax-sandbox.log", "wb")  # noqa: SIM115 - lives as long as the child
-            self.tax_sandbox = subprocess.Popen([sys.executable, "-m", "tools.tax_sandbox", f"127.0.0.1:{port}",
-                                                 # tests move the platform clock ahead (POST /ops/clock): dates
-                                                 # from it are not "future" here; 0202 is proven against a strict
-                                                 # sandbox (tests/integration/test_moadian_conformance.py)
-                                                 "--future-allowance-seconds", str(FUTURE_ALLOWANCE_SECONDS)],
+            self.tax_sandbox = subprocess.Popen([sys.executable, "-m", "tools.tax_sandbox", f"127.0.0.1:{port}"],
                                                 cwd=REPO_ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT)
             self.tax_sandbox_url = f"http://127.0.0.1:{port}"
             wait_until(lambda: _answers(f"{self.tax_sandbox_url}/health"), timeout=20, what="the tax sandbox")
