@@ -183,19 +183,16 @@ class EInvoicing:
 
     def _new_facts(self) -> list[tuple[str, uuid.UUID]]:
         facts: list[tuple[str, uuid.UUID]] = []
-        while True:
-            batch = self.records.store.recorder.select_notifications(self._log_position + 1, 500)
-            if not batch:
-                return facts
-            for notification in batch:
-                topic, originator = notification.topic, uuid.UUID(str(notification.originator_id))
-                if topic.endswith(":Payment.Succeeded"):
-                    facts.append(("paid", originator))
-                elif topic.endswith(":Payment.Refunded"):
-                    facts.append(("refunded", originator))
-                elif ":TaxInvoice." in topic:
-                    self._open.add(originator)
-            self._log_position = batch[-1].id
+        for notification in self.records.log_after(self._log_position):
+            topic, originator = notification.topic, uuid.UUID(str(notification.originator_id))
+            if topic.endswith(":Payment.Succeeded"):
+                facts.append(("paid", originator))
+            elif topic.endswith(":Payment.Refunded"):
+                facts.append(("refunded", originator))
+            elif ":TaxInvoice." in topic:
+                self._open.add(originator)
+            self._log_position = notification.id
+        return facts
 
 
 def _view(invoice: TaxInvoice) -> dict[str, Any]:

@@ -5,7 +5,7 @@ retry, and creation named by an Idempotency-Key."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -17,6 +17,8 @@ from shared.kernel.conflicts import CONFLICTS, retry_on_conflict
 from shared.kernel.errors import DomainError
 from shared.kernel.ids import parse_id
 from shared.kernel.store import Cause, ServiceApplication
+
+LOG_PAGE = 500
 
 T = TypeVar("T")
 A = TypeVar("A", bound=Aggregate)
@@ -32,6 +34,13 @@ class Records:
 
     def now(self) -> datetime:
         return self.store.clock.now()
+
+    def log_after(self, position: int) -> Iterator[Any]:
+        """Billing's own event log after ``position``, read a page at a time: what the read models
+        kept in memory (the reconciler's open payments, the official invoices) follow."""
+        while batch := self.store.recorder.select_notifications(position + 1, LOG_PAGE):
+            yield from batch
+            position = batch[-1].id
 
     def get(self, aggregate_id: uuid.UUID) -> Aggregate | None:
         try:

@@ -295,11 +295,8 @@ class Settlement:
     def _open_payment_ids(self) -> set[uuid.UUID]:
         """Payments that may still need the reconciler, from the event log (a read model kept
         in memory and rebuilt from the log at start)."""
-        while True:
-            batch = self.records.store.recorder.select_notifications(self._log_position + 1, 500)
-            if not batch:
-                return set(self._open_payments)
-            for notification in batch:
-                if ":Payment." in notification.topic:
-                    self._open_payments.add(uuid.UUID(str(notification.originator_id)))
-            self._log_position = batch[-1].id
+        for notification in self.records.log_after(self._log_position):
+            if ":Payment." in notification.topic:
+                self._open_payments.add(uuid.UUID(str(notification.originator_id)))
+            self._log_position = notification.id
+        return set(self._open_payments)

@@ -16,13 +16,6 @@ from eventsourcing.domain import Aggregate, event
 from shared.kernel.errors import DomainError
 from shared.kernel.subject_keys import Personal
 
-# The FAQ's "contact support" promises, and everything else.
-CATEGORIES = ("code_not_received",  # ID-2
-              "educational_licence",  # BI-4
-              "more_organizations",  # TE-2
-              "restore_backup",  # AR-3
-              "data_conversion",  # AR-5
-              "other")
 STATES = ("open", "answered", "closed")
 MAX_MESSAGES = 200  # a thread this long is a conversation for the telephone
 QUEUE_ID = uuid.UUID("8d0f4c5e-6a57-4c53-9d55-2d1f0b7a5e19")

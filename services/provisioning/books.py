@@ -65,13 +65,18 @@ def activate_modules(books: sqlite3.Connection, modules: tuple[str, ...], active
     return {"modules": list(modules), "active_until": active_until.isoformat()}
 
 
-def seed_payroll(books: sqlite3.Connection) -> dict[str, Any]:
-    data = payroll_data()
+def put_formulas(books: sqlite3.Connection, data: dict[str, Any]) -> None:
+    """The payroll formulas of ``data`` (the payroll data file) in the books, at its version."""
     books.executemany(
         "INSERT OR REPLACE INTO payroll_formulas (code, position, name_fa, name_en, kind, insurable, expression, "
         "version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [(f["code"], i, f["fa"], f["en"], f["kind"], int(f["insurable"]), f["expression"], data["version"])
          for i, f in enumerate(data["formulas"])])
+
+
+def seed_payroll(books: sqlite3.Connection) -> dict[str, Any]:
+    data = payroll_data()
+    put_formulas(books, data)
     books.executemany(
         "INSERT OR REPLACE INTO payroll_tables (effective_from, jalali_from, status, source, constants, tax_brackets) "
         "VALUES (?, ?, ?, ?, ?, ?)",

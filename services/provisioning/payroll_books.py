@@ -23,6 +23,7 @@ import sqlite3
 from fractions import Fraction
 from typing import Any
 
+from services.provisioning.books import put_formulas
 from services.provisioning.catalogue import payroll_data
 
 # (version that seeded it, constant, the wrong value, first table it was wrong in) → the
@@ -101,11 +102,7 @@ def upgrade_formulas(books: sqlite3.Connection, at: str) -> dict[str, Any] | Non
         "INSERT OR IGNORE INTO payroll_formulas_history SELECT code, position, name_fa, name_en, kind, insurable, "
         "expression, version, ?, ? FROM payroll_formulas", (at, data["version"]))
     books.execute("DELETE FROM payroll_formulas")
-    books.executemany(
-        "INSERT INTO payroll_formulas (code, position, name_fa, name_en, kind, insurable, expression, version) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [(f["code"], i, f["fa"], f["en"], f["kind"], int(f["insurable"]), f["expression"], data["version"])
-         for i, f in enumerate(data["formulas"])])
+    put_formulas(books, data)
     new = {f["code"]: f["expression"] for f in data["formulas"]}
     return {"from_version": before, "to_version": data["version"],
             "added": sorted(set(new) - set(old)), "removed": sorted(set(old) - set(new)),

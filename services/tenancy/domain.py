@@ -144,13 +144,17 @@ class Business(Aggregate):
         return tuple(p for p in ALL_PERMISSIONS if p in permissions)  # distinct, in a stable order
 
     # -- members (PR-3, TE-3) ----------------------------------------------------------------
-    def add_member(self, actor: uuid.UUID, user_id: uuid.UUID, mobile: Personal, permissions: tuple[str, ...]) -> None:
-        self.check_admin(actor)
-        self.check_changeable()
+    def _check_seat_for(self, user_id: uuid.UUID) -> None:
+        """A new member needs a free seat (the business's member limit, TE-2)."""
         if self.is_member(user_id):
             raise DomainError("already_a_member")
         if len(self.members) >= self.limits.members:
             raise DomainError("seat_limit_reached", limit=self.limits.members)
+
+    def add_member(self, actor: uuid.UUID, user_id: uuid.UUID, mobile: Personal, permissions: tuple[str, ...]) -> None:
+        self.check_admin(actor)
+        self.check_changeable()
+        self._check_seat_for(user_id)
         self._member_added(user_id=str(user_id), mobile=mobile, permissions=self._checked_permissions(permissions),
                            added_by=str(actor), business_name=self.name)
 
@@ -244,10 +248,7 @@ class Business(Aggregate):
             raise DomainError("invitation_not_for_you")
         if not invitation.check_acceptable(str(user_id), now):
             return  # accepted by this user already: nothing more to do
-        if self.is_member(user_id):
-            raise DomainError("already_a_member")
-        if len(self.members) >= self.limits.members:  # the seat is taken now, not at the invitation
-            raise DomainError("seat_limit_reached", limit=self.limits.members)
+        self._check_seat_for(user_id)  # the seat is taken now, not at the invitation
         self._invitation_accepted(invitation_id=invitation_id, user_id=str(user_id),
                                   mobile=Personal(f"user:{user_id}", invitation.mobile.reveal()),
                                   permissions=invitation.permissions, added_by=invitation.invited_by,

@@ -4,7 +4,7 @@ any script (the service normalizes them), so they are accepted here as int or st
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -80,6 +80,13 @@ def _checked(value: str | None, length: int, valid: Callable[[str], bool], code:
     return digits
 
 
+# AR-5, on a new order and on its change alike.
+DataConversion = Annotated[bool, Field(description="AR-5: support converts the data of other software (a new "
+                                       "business arriving mid-year): an order line, free for a returning customer")]
+ReturningTenant = Annotated[str | None, Field(max_length=40, description="an earlier business billing sold this "
+                                              "customer: the conversion is then free")]
+
+
 class OrderRequest(_Body):
     """A new business (kind "new": name and type), or for an existing one (tenant_id):
     "renewal", "add_on" (payroll, fixed_assets) or "limits" (extra organizations or users, TE-2)."""
@@ -93,10 +100,8 @@ class OrderRequest(_Body):
     extra_organizations: Count = 0
     extra_concurrent_users: Count = 0
     buyer: BuyerIdentity | None = None
-    data_conversion: bool = Field(default=False, description="AR-5: support converts the data of other software "
-                                  "(a new business arriving mid-year): an order line, free for a returning customer")
-    returning_tenant_id: str | None = Field(default=None, max_length=40, description="an earlier business billing "
-                                            "sold this customer: the conversion is then free")
+    data_conversion: DataConversion = False
+    returning_tenant_id: ReturningTenant = None
 
 
 class OrderChange(_Body):
@@ -109,10 +114,8 @@ class OrderChange(_Body):
     extra_organizations: Count = 0
     extra_concurrent_users: Count = 0
     buyer: BuyerIdentity | None = None
-    data_conversion: bool = Field(default=False, description="AR-5: support converts the data of other software "
-                                  "(a new business arriving mid-year): an order line, free for a returning customer")
-    returning_tenant_id: str | None = Field(default=None, max_length=40, description="an earlier business billing "
-                                            "sold this customer: the conversion is then free")
+    data_conversion: DataConversion = False
+    returning_tenant_id: ReturningTenant = None
 
 
 class EducationalApplicationRequest(_Body):

@@ -8,8 +8,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.http.text import PlainLine, PlainText
 
-Category = Literal["code_not_received", "educational_licence", "more_organizations", "restore_backup",
-                   "data_conversion", "other"]
+# The FAQ's "contact support" promises, and everything else.
+Category = Literal["code_not_received",  # ID-2
+                   "educational_licence",  # BI-4
+                   "more_organizations",  # TE-2
+                   "restore_backup",  # AR-3
+                   "data_conversion",  # AR-5
+                   "other"]
 
 
 class _Body(BaseModel):

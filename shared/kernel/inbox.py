@@ -162,23 +162,26 @@ class Inbox(Consumer):
                 inbound.span.end(error=exc_info[1] if failed else None)
 
     def _settle(self, message: Any, inbound: Inbound, result: Any, exc_info: Any) -> tuple[Any, Any]:
-        metrics.inbox_finished(self.container.service_name, inbound, exc_info)
+        service, event_type = self.container.service_name, inbound.envelope.type
+        metrics.inbox_handling(service, event_type, time.perf_counter() - inbound.received_at)
         if exc_info is None:
             # lag_ms: from the producer's append to handled here (the whole hop, relay included).
             lag_ms = (datetime.now(UTC) - inbound.envelope.occurred_at).total_seconds() * 1000
-            self._log.info("inbox.handled", event_id=str(inbound.envelope.event_id), type=inbound.envelope.type,
+            metrics.inbox_settled(service, event_type, "handled", lag_seconds=lag_ms / 1000)
+            self._log.info("inbox.handled", event_id=str(inbound.envelope.event_id), type=event_type,
                            correlation_id=inbound.envelope.correlation_id, lag_ms=round(lag_ms, 2))
             self.queue_consumer.ack_message(message)
             DEGRADATION.recovered("inbox")
         elif isinstance(exc_info[1], AlreadyHandled):
-            self._log.info("inbox.duplicate", event_id=str(inbound.envelope.event_id), type=inbound.envelope.type)
+            metrics.inbox_settled(service, event_type, "duplicate")
+            self._log.info("inbox.duplicate", event_id=str(inbound.envelope.event_id), type=event_type)
             self.queue_consumer.ack_message(message)
             exc_info = None
         else:
             if isinstance(exc_info[1], STORE_UNAVAILABLE):
                 DEGRADATION.degraded("inbox", "store_failing")
             self._settle_failure(message, inbound.attempt, _short(exc_info[1]), retryable=True,
-                                 event_type=inbound.envelope.type)
+                                 event_type=event_type)
         return result, exc_info
 
     def _settle_failure(self, message: Any, attempt: int, reason: str, *, retryable: bool,

@@ -22,7 +22,6 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from shared.kernel.logging import get_logger
-from shared.kernel.store import AlreadyHandled
 
 prometheus_client.disable_created_metrics()  # a *_created series per counter doubles the scrape for nothing
 REGISTRY = CollectorRegistry()
@@ -88,28 +87,23 @@ def exposition() -> str:
 
 
 # -- the hooks ----------------------------------------------------------------------------------
-def inbox_finished(service: str, inbound: Any, exc_info: Any) -> None:
-    """A handler ended (``inbound``: shared.kernel.inbox.Inbound): its time since the delivery
-    was received; handled or a duplicate is counted here, a failure where it is settled."""
-    event_type = inbound.envelope.type
-    INBOX_HANDLING.labels(service, event_type).observe(time.perf_counter() - inbound.received_at)
-    if exc_info is None:
-        inbox_settled(service, event_type, "handled")
-        lag = (datetime.now(UTC) - inbound.envelope.occurred_at).total_seconds()
-        INBOX_LAG.labels(service, event_type).observe(max(0.0, lag))
-    elif isinstance(exc_info[1], AlreadyHandled):
-        inbox_settled(service, event_type, "duplicate")
+def inbox_handling(service: str, event_type: str, seconds: float) -> None:
+    INBOX_HANDLING.labels(service, event_type).observe(seconds)
 
 
-def inbox_settled(service: str, event_type: str, outcome: str) -> None:
+def inbox_settled(service: str, event_type: str, outcome: str, lag_seconds: float | None = None) -> None:
+    """A delivery settled; a handled one's lag (the producer's append → handled here) too."""
     INBOX_MESSAGES.labels(service, event_type, outcome).inc()
+    if lag_seconds is not None:
+        INBOX_LAG.labels(service, event_type).observe(max(0.0, lag_seconds))
 
 
-def relay_published(service: str, appended_at: Iterable[datetime]) -> None:
+def relay_published(service: str, appended_at: list[datetime]) -> None:
     now = datetime.now(UTC)
+    RELAY_PUBLISHED.labels(service).inc(len(appended_at))
+    lag = RELAY_LAG.labels(service)
     for moment in appended_at:
-        RELAY_PUBLISHED.labels(service).inc()
-        RELAY_LAG.labels(service).observe(max(0.0, (now - moment).total_seconds()))
+        lag.observe(max(0.0, (now - moment).total_seconds()))
 
 
 def relay_backlog(service: str, events: int) -> None:

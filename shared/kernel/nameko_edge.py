@@ -63,6 +63,7 @@ class EventSourcedApp(DependencyProvider):
         configure(settings.service)
         topology.declare(settings)
         self.app = self.factory(settings)
+        self._dead_letters = DeadLetters(settings, self.container.service_name)  # read on each scrape
         if self.translate is not None and settings.relay_enabled:
             self.relay = Relay(self.app, self.translate, settings)
             self.app.relay = self.relay  # read by health_of
@@ -74,8 +75,7 @@ class EventSourcedApp(DependencyProvider):
 
     def _promises(self) -> dict[str, float]:
         assert self.app is not None
-        settings = settings_from_config(self.container.config, self.container.service_name)
-        found = {"deadletters_waiting": float(DeadLetters(settings, self.container.service_name).waiting())}
+        found = {"deadletters_waiting": float(self._dead_letters.waiting())}
         return found | (self.figures(self.app) if self.figures is not None else {})
 
     def worker_setup(self, worker_ctx: Any) -> None:

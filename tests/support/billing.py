@@ -251,16 +251,16 @@ def memory_app(gateway: FakeGateway | None = None, *, clock: PlatformClock | Non
     return in_memory(BillingApplication, "billing", clock=clock, catalog=catalog or Catalog.from_env({}),
                      gateway=gateway or FakeGateway(), public_base_url="http://portal.test",
                      tax_system=tax_system or FakeTaxSystem(), vendor=VENDOR,
-                     **(TIMINGS | {"einvoice_retry_base": timedelta(seconds=10),
-                                   "einvoice_ask_after": timedelta(seconds=5)} | timings))
+                     **(TIMINGS | timings))
 
 
 # -- the sandbox over HTTP ---------------------------------------------------------------------
 
 
 @contextmanager
-def sandbox_server() -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, payment_sandbox.application, threaded=True)
+def served(application: Any) -> Iterator[str]:
+    """A sandbox's WSGI application in this process, its faults reset; its base URL."""
+    server = make_server("127.0.0.1", 0, application, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_port}"
@@ -269,6 +269,12 @@ def sandbox_server() -> Iterator[str]:
         yield url
     finally:
         server.shutdown()
+
+
+@contextmanager
+def sandbox_server() -> Iterator[str]:
+    with served(payment_sandbox.application) as url:
+        yield url
 
 
 def sandbox_client(sandbox_url: str, **options: Any) -> ZarinpalClient:
@@ -390,15 +396,8 @@ class Client:
 @contextmanager
 def tax_sandbox_server() -> Iterator[str]:
     """tools/tax_sandbox.py in this process; the API's base URL. Faults reset for each test."""
-    server = make_server("127.0.0.1", 0, tax_sandbox.application, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.server_port}"
-    requests.post(f"{url}/_dev/faults", json={}, timeout=5).raise_for_status()
-    try:
+    with served(tax_sandbox.application) as url:
         yield url + tax_sandbox.PREFIX
-    finally:
-        server.shutdown()
 
 
 def tax_client(base_url: str, memory_id: str = VENDOR.memory_id, key: VendorKey | None = None) -> MoadianClient:

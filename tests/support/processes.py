@@ -71,38 +71,34 @@ class Platform:
             "INBOX_RETRY_DELAYS_MS": ",".join(str(d) for d in s.retry_delays_ms), "PYTHONUNBUFFERED": "1",
         } | extra
 
+    def _start_helper(self, module: str, log_name: str) -> tuple[subprocess.Popen[bytes], str]:
+        """A development stand-in for an outside party (tools/<module>) on a free loopback port,
+        answering /health; the process and its URL."""
+        port = free_port()
+        log = open(self.logs / log_name, "wb")  # noqa: SIM115 - lives as long as the child
+        proc = subprocess.Popen([sys.executable, "-m", f"tools.{module}", f"127.0.0.1:{port}"],
+                                cwd=REPO_ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        wait_until(lambda: _answers(f"{url}/health"), timeout=20, what=f"tools.{module}")
+        return proc, url
+
     def start_sms_provider(self) -> str:
         """The development SMS provider (Kavenegar's API on loopback), started once."""
         if self.sms_provider is None:
-            port = free_port()
-            log = open(self.logs / "sms-provider.log", "wb")  # noqa: SIM115 - lives as long as the child
-            self.sms_provider = subprocess.Popen([sys.executable, "-m", "tools.dev_sms_provider", f"127.0.0.1:{port}"],
-                                                 cwd=REPO_ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT)
-            self.sms_url = f"http://127.0.0.1:{port}"
-            wait_until(lambda: _answers(f"{self.sms_url}/health"), timeout=20, what="the SMS provider")
+            self.sms_provider, self.sms_url = self._start_helper("dev_sms_provider", "sms-provider.log")
         return self.sms_url
 
     def start_payment_sandbox(self) -> str:
         """The payment-gateway sandbox (Zarinpal's API on loopback), started once."""
         if self.payment_sandbox is None:
-            port = free_port()
-            log = open(self.logs / "payment-sandbox.log", "wb")  # noqa: SIM115 - lives as long as the child
-            self.payment_sandbox = subprocess.Popen(
-                [sys.executable, "-m", "tools.payment_sandbox", f"127.0.0.1:{port}"],
-                cwd=REPO_ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT)
-            self.payment_sandbox_url = f"http://127.0.0.1:{port}"
-            wait_until(lambda: _answers(f"{self.payment_sandbox_url}/health"), timeout=20, what="the payment sandbox")
+            self.payment_sandbox, self.payment_sandbox_url = self._start_helper("payment_sandbox",
+                                                                                "payment-sandbox.log")
         return self.payment_sandbox_url
 
     def start_tax_sandbox(self) -> str:
         """The taxpayer system's sandbox (سامانه مؤدیان's v2 API on loopback), started once."""
         if self.tax_sandbox is None:
-            port = free_port()
-            log = open(self.logs / "tax-sandbox.log", "wb")  # noqa: SIM115 - lives as long as the child
-            self.tax_sandbox = subprocess.Popen([sys.executable, "-m", "tools.tax_sandbox", f"127.0.0.1:{port}"],
-                                                cwd=REPO_ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT)
-            self.tax_sandbox_url = f"http://127.0.0.1:{port}"
-            wait_until(lambda: _answers(f"{self.tax_sandbox_url}/health"), timeout=20, what="the tax sandbox")
+            self.tax_sandbox, self.tax_sandbox_url = self._start_helper("tax_sandbox", "tax-sandbox.log")
         return self.tax_sandbox_url
 
     def sms_sent_to(self, e164: str) -> list[dict[str, Any]]:

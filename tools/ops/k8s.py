@@ -120,7 +120,7 @@ def consistency_problems(docs: list[Doc]) -> list[str]:
     for name, deployment in deployments.items():
         template = deployment["spec"]["template"]
         labels = template["metadata"].get("labels", {})
-        if any(labels.get(k) != v for k, v in deployment["spec"]["selector"]["matchLabels"].items()):
+        if not _selects(deployment["spec"]["selector"], labels):
             problems.append(f"Deployment/{name}: selector matches no pod of its template")
         for container in template["spec"]["containers"]:
             for source in container.get("envFrom", []):
@@ -145,8 +145,8 @@ def consistency_problems(docs: list[Doc]) -> list[str]:
             problems += [f"PodMonitor/{name}: Deployment/{d['metadata']['name']} has no port {endpoint['port']}"
                          for d in selected if endpoint["port"] not in _port_names(d)]
     for name, doc in by_kind.get("Service", {}).items():
-        selected = doc["spec"].get("selector", {})
-        if not any(all(d["spec"]["template"]["metadata"]["labels"].get(k) == v for k, v in selected.items())
+        selector = {"matchLabels": doc["spec"].get("selector", {})}  # a Service's is a plain label map
+        if not any(_selects(selector, d["spec"]["template"]["metadata"].get("labels", {}))
                    for d in deployments.values()):
             problems.append(f"Service/{name}: selects no Deployment's pods")
     return problems

@@ -16,7 +16,6 @@ from shared.kernel.i18n import jalali_datetime
 from shared.kernel.relay import Translate
 from shared.kernel.store import ServiceApplication, postgres_dsn
 from shared.kernel.subject_keys import Personal
-from shared.kernel.timeline import whole_log
 
 
 def service_settings(base: Settings, service: str) -> Settings:
@@ -59,8 +58,6 @@ def translations_of(service: str) -> Translate | None:
     translate: Translate = module.translate
     return translate
 
-
-notifications = whole_log  # the service's whole log (shared/kernel/timeline.py)
 
 
 def when(moment: datetime) -> str:

@@ -6,7 +6,7 @@ customer — their state, never their text (a code must not be read off the desk
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 import eventlet
 from nameko.rpc import RpcProxy
@@ -15,7 +15,7 @@ from werkzeug.wrappers import Request
 from services.gateway.http_edge import HttpError, call
 from services.gateway.routes.base import GatewayBase
 from services.gateway.routing import Body, route
-from shared.http.support import CodeResend, TicketMessage, TicketRequest
+from shared.http.support import Category, CodeResend, TicketMessage, TicketRequest
 from shared.kernel.logging import get_logger
 
 _BODY = ("invalid_json", "invalid_request", "invalid_text")
@@ -23,8 +23,7 @@ _TICKET = ("unauthorized", "not_found", "service_unavailable")
 # The services whose events name businesses (shared/kernel/timeline.py).
 TIMELINE_SERVICES = ("tenancy", "billing", "provisioning", "archival")
 SMS_SHOWN = ("template", "status", "failure", "queued_at", "queued_at_jalali", "sent_at", "settled_at")
-CATEGORIES = ("code_not_received", "educational_licence", "more_organizations", "restore_backup",
-              "data_conversion", "other")
+CATEGORIES = get_args(Category)
 
 
 class SupportRoutes(GatewayBase):

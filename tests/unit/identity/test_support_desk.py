@@ -13,12 +13,8 @@ from services.identity.application import IdentityApplication
 from services.identity.tickets import Ticket
 from services.identity.translations import translate
 from shared.events.identity import TicketAnsweredV1
-from shared.kernel.store import Cause
-from tests.support.identity import T0, activated, deliver, identity_in_memory, later, member, verified_user
+from tests.support.identity import CAUSE, T0, activated, deliver, identity_in_memory, later, member, verified_user
 from tests.support.rules import refused
-
-CAUSE = Cause("test")
-
 
 QUESTION = "کد تأیید به دستم نرسید.\nلطفاً بررسی کنید."
 

@@ -23,7 +23,6 @@ from services.identity.translations import translate as identity_events
 from services.provisioning import policies as provisioning
 from services.provisioning.translations import translate as provisioning_events
 from shared.kernel import nameko_edge
-from shared.kernel.config import Settings
 from shared.kernel.inbox import Inbound
 from shared.kernel.nameko_edge import EventSourcedApp, RequestCause, rpc_trace
 from shared.kernel.relay import envelope_for
@@ -70,13 +69,11 @@ def fresh_log_context() -> Iterator[None]:
 
 
 @pytest.fixture
-def exported(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Tracing, InMemorySpanExporter]]:
-    """Spans exported by the edge's providers, into memory."""
-    tracing, spans = Tracing(), InMemorySpanExporter()
-    tracing.configure(Settings(service="billing"), exporter=spans)
-    monkeypatch.setattr(nameko_edge, "TRACING", tracing)
-    yield tracing, spans
-    tracing.shutdown()
+def exported(exported: tuple[Tracing, InMemorySpanExporter],
+             monkeypatch: pytest.MonkeyPatch) -> tuple[Tracing, InMemorySpanExporter]:
+    """Spans exported by the edge's providers, into memory (the kernel's fixture, at the edge)."""
+    monkeypatch.setattr(nameko_edge, "TRACING", exported[0])
+    return exported
 
 
 def logged_trace_id() -> Any:

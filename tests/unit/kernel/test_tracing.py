@@ -5,7 +5,6 @@ when an exporter is configured — children of the context they continue."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,14 +19,6 @@ from shared.kernel.tracing import MAX_LENGTH, TraceParent, Tracing, parse, trace
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 PARENT = "00f067aa0ba902b7"
 HEADER = f"00-{TRACE}-{PARENT}-01"
-
-
-@pytest.fixture
-def exported() -> Iterator[tuple[Tracing, InMemorySpanExporter]]:
-    tracing, spans = Tracing(), InMemorySpanExporter()
-    tracing.configure(Settings(service="billing", namespace="t1", environment="test"), exporter=spans)
-    yield tracing, spans
-    tracing.shutdown()
 
 
 def finished(tracing: Tracing, spans: InMemorySpanExporter) -> list[Any]:
