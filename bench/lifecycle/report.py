@@ -74,6 +74,11 @@ def lines(results: dict[str, Any]) -> list[str]:
                        f"{per['cpu_ms_per_delivery']} ms over {per['deliveries']} deliveries "
                        f"({per.get('deliveries_per_onboarding')} per onboarding); one hop's floor in this run "
                        f"{per.get('floor_cpu_ms_per_hop')} ms → {per.get('times_the_floor')}× (goal ≤ 3×)")
+        if database := load.get("database_per_delivery"):
+            out.append("database work per delivery (pg_stat_database: transactions, rows written, rows read):")
+            for name, figures in [("all", database["all"]), *database["services"].items()]:
+                out.append(f"  {name:16} {figures['transactions']:6.2f} transactions, "
+                           f"{figures['rows_written']:6.2f} written, {figures['rows_read']:7.2f} read")
     if profile := results.get("profile"):
         out.append("\nprofile (py-spy, share of each process's samples; our code and the libraries it calls):")
         for process, found in profile.items():

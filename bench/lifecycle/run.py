@@ -34,13 +34,14 @@ import eventlet  # noqa: E402
 import structlog  # noqa: E402
 
 from bench.identity.cpu import CpuMeter, broker_pid, group_cpu_seconds, pids_named  # noqa: E402
-from bench.lifecycle import analysis, baselines, load, stack  # noqa: E402
+from bench.lifecycle import analysis, baselines, dbstats, load, stack  # noqa: E402
 from bench.lifecycle.env import SERVICES, LifecycleEnv  # noqa: E402
 from bench.lifecycle.profile import Profiler  # noqa: E402
 from bench.lifecycle.profile import summary as profile_summary  # noqa: E402
 from bench.lifecycle.report import RESULTS, lines  # noqa: E402
 from bench.lifecycle.tap import Tap  # noqa: E402
 from bench.relay import machine  # noqa: E402
+from shared.kernel.store import postgres_dsn  # noqa: E402
 from shared.kernel.topology import work_queue_name  # noqa: E402
 
 TARGET_RATE, TARGET_SECONDS, TARGET_P99_MS = 20.0, 60.0, 500.0  # issue #8
@@ -148,6 +149,8 @@ def run(env: LifecycleEnv, args: argparse.Namespace, results: dict[str, Any], ar
             results["warmup"] = analysis.summarise(warm, tap, WARMUP_RATE, TARGET_P99_MS)
             queues_idle(env)
         progress(f"load: {args.rate:g} onboardings/s for {args.duration:g} s ({count} payments)")
+        stats_dsn = postgres_dsn(env.settings("bench"), "postgres")
+        database_before = dbstats.read(stats_dsn, env.postgres_prefix)
         meter = CpuMeter(stack.pids(platform) | ({"broker": pid} if (pid := broker_pid()) else {}))
         meter.start()
         profiler = Profiler(args.profile, stack.pids(platform)) if args.profile else None
@@ -171,6 +174,9 @@ def run(env: LifecycleEnv, args: argparse.Namespace, results: dict[str, Any], ar
         summary["per_delivery"] = analysis.cpu_per_delivery(
             summary["cpu"], postgres_used, analysis.deliveries(summary["inbox_lag_ms"]),
             results.get("baselines", {}).get("one_hop_floor"))
+        summary["database_per_delivery"] = dbstats.per_delivery(
+            database_before, dbstats.read(stats_dsn, env.postgres_prefix), env.postgres_prefix,
+            summary["per_delivery"]["deliveries"])
         if summary["completed"]:
             summary["per_delivery"]["deliveries_per_onboarding"] = round(
                 summary["per_delivery"]["deliveries"] / summary["completed"], 1)

@@ -3,6 +3,11 @@ translates each domain event into at most one integration event, publishes a bat
 publisher confirms and only then advances its checkpoint. A crash between publish and
 checkpoint re-publishes the same events with the same ids, which consumers de-duplicate.
 
+Running, the relay writes its checkpoint at most every ``CHECKPOINT_SECONDS`` while busy, as
+soon as it falls quiet (a poll interval with nothing new), and when it stops (issue #16: with
+a batch often one event, the checkpoint was one of the relay's three statements per event).
+A kill -9 therefore re-publishes up to that much: the same guarantee, a longer window.
+
 Only one relay per service publishes at a time (a lock: PostgreSQL advisory lock, or a file
 lock beside the SQLite store); replicas wait as hot standbys.
 
@@ -39,6 +44,7 @@ from shared.kernel.topology import events_exchange
 from shared.kernel.tracing import TRACING
 
 Translate = Callable[[DomainEventProtocol[Any]], IntegrationEvent | None]
+CHECKPOINT_SECONDS = 0.5
 # The store or the checkpoint's connection failed: worth waiting for, not worth dying of.
 STORE_UNAVAILABLE = (psycopg.OperationalError, psycopg.InterfaceError, StoreOperationalError, StoreInterfaceError,
                      sqlite3.OperationalError)
@@ -159,6 +165,7 @@ class Relay:
         self.publisher = publisher or ConfirmedPublisher(settings)
         self.exchange = events_exchange(settings).name
         self.position = self.checkpoint.load()
+        self._saved_position, self._saved_at = self.position, time.monotonic()
         self.published_total = 0
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -171,7 +178,14 @@ class Relay:
         return envelope_for(self.app, self.translate, self.settings.service, notification)
 
     def publish_next_batch(self) -> int:
-        """Publish the next batch; returns how many notifications it moved past."""
+        """Publish the next batch and checkpoint it; returns how many notifications it moved past."""
+        moved = self._publish_batch()
+        if moved:
+            self._save_checkpoint()
+        return moved
+
+    def _publish_batch(self) -> int:
+        """Publish the next batch (the checkpoint is the caller's); how many notifications it moved past."""
         notifications = self.app.recorder.select_notifications(
             start=self.position + 1, limit=self.settings.relay_batch)
         if not notifications:
@@ -188,10 +202,16 @@ class Relay:
         with TRACING.publishing(envelopes):
             self.publisher.publish_batch(outgoing)  # raises unless every message was confirmed
         self.position = notifications[-1].id
-        self.checkpoint.save(self.position)
         self.published_total += len(outgoing)
         metrics.relay_published(self.settings.service, [e.occurred_at for e in envelopes])
         return len(notifications)
+
+    def _save_checkpoint(self) -> None:
+        self.checkpoint.save(self.position)
+        self._saved_position, self._saved_at = self.position, time.monotonic()
+
+    def _checkpoint_behind(self) -> bool:
+        return self._saved_position != self.position
 
     def lag(self) -> int:
         return max(0, (self.app.recorder.max_notification_id() or 0) - self.position)
@@ -206,7 +226,7 @@ class Relay:
         while not self._stopping.is_set():
             try:
                 if self.checkpoint.acquire_leadership():
-                    self.position = self.checkpoint.load()
+                    self.position = self._saved_position = self.checkpoint.load()
                     self._log.info("relay.started", position=self.position)
                     return True
             except STORE_UNAVAILABLE as exc:
@@ -228,25 +248,37 @@ class Relay:
         backoff = 0.1
         while not self._stopping.is_set():
             try:
-                while self.publish_next_batch():
+                # Cleared before reading: a save from here on wakes the next round at once.
+                self._wake.clear()
+                while self._publish_batch() >= self.settings.relay_batch:  # a short batch: caught up
                     if self._stopping.is_set():
-                        return
+                        break
                 DEGRADATION.recovered("relay")
                 backoff = 0.1
                 self._report_lag()
+                quiet = not self._wake.wait(self.settings.relay_poll_seconds)
+                # Busy, at most every CHECKPOINT_SECONDS; quiet, at once.
+                if self._checkpoint_behind() and (quiet or time.monotonic() - self._saved_at >= CHECKPOINT_SECONDS):
+                    self._save_checkpoint()
             except PublishFailed as exc:
                 DEGRADATION.degraded("relay", "broker_unavailable")
                 self._log.warning("relay.publish_failed", error=str(exc), retry_in=backoff)
                 self._stopping.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
-                continue
             except STORE_UNAVAILABLE as exc:
                 # Published but perhaps not checkpointed: the next leader publishes those again
                 # with the same ids, and consumers de-duplicate them.
                 self._store_unavailable(exc)
                 return
-            self._wake.wait(self.settings.relay_poll_seconds)
-            self._wake.clear()
+        self._checkpoint_on_stop()
+
+    def _checkpoint_on_stop(self) -> None:
+        if not self._checkpoint_behind():
+            return
+        try:
+            self._save_checkpoint()
+        except STORE_UNAVAILABLE as exc:  # the next leader publishes the rest again; consumers de-duplicate
+            self._log.warning("relay.checkpoint_on_stop_failed", error=str(exc)[:300])
 
     def _report_lag(self) -> None:
         now = time.monotonic()

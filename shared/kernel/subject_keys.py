@@ -109,6 +109,9 @@ class SubjectKeys:
 
         def run() -> list[tuple[Any, ...]]:
             conn = self._pg_connection()
+            if len(statements) == 1:  # atomic alone (autocommit): no BEGIN and COMMIT round trips
+                cur = conn.execute(statements[0][0].replace("?", "%s"), statements[0][1])
+                return cur.fetchall() if cur.description else []
             with conn.transaction():
                 for sql, params in statements:
                     cur = conn.execute(sql.replace("?", "%s"), params)
@@ -130,13 +133,14 @@ class SubjectKeys:
         self.catch_up()
         if subject in self._cache:
             return self._cache[subject]
+        rows: list[tuple[Any, ...]] = []
         if create:
             new_key = base64.b64encode(AESGCM.generate_key(bit_length=256)).decode()
-            self._execute(
-                "INSERT INTO subject_keys (subject, key_b64) VALUES (?, ?) ON CONFLICT (subject) DO NOTHING",
-                (subject, new_key),
-            )
-        rows = self._execute("SELECT key_b64 FROM subject_keys WHERE subject = ?", (subject,))
+            # The key stored: ours, or (RETURNING gives nothing on a conflict) the one there already.
+            rows = self._execute(
+                "INSERT INTO subject_keys (subject, key_b64) VALUES (?, ?) ON CONFLICT (subject) DO NOTHING "
+                "RETURNING key_b64", (subject, new_key))
+        rows = rows or self._execute("SELECT key_b64 FROM subject_keys WHERE subject = ?", (subject,))
         if not rows:
             return None
         key = base64.b64decode(rows[0][0])
