@@ -459,7 +459,7 @@ PENDING_APPLICATIONS_ID = uuid.UUID("5b7e1f0a-3c2d-4e8f-9a6b-0d1c2e3f4a5b")
 
 
 class PendingApplications(Aggregate):
-    """No longer written: support's list is read from billing's log (applications_index.py), which
+    """No longer written: support's list is read from billing's log (educational_index.py), which
     also holds the applications stored before this list existed. Kept so its stored events read."""
 
     @event("Started")

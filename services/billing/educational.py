@@ -9,8 +9,8 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from services.billing.educational_index import ApplicationsIndex
 from services.billing.catalog import DESCRIPTIONS, Catalog
-from services.billing.applications_index import ApplicationsIndex
 from services.billing.domain import (
     BusinessAccount,
     EducationalApplication,
