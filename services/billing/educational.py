@@ -9,7 +9,6 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from services.billing.educational_index import ApplicationsIndex
 from services.billing.catalog import DESCRIPTIONS, Catalog
 from services.billing.domain import (
     BusinessAccount,
@@ -19,6 +18,7 @@ from services.billing.domain import (
     name_of,
     sealed_name,
 )
+from services.billing.educational_index import ApplicationsIndex
 from services.billing.licence_documents import DocumentFiles, inspected
 from services.billing.purchases import fingerprint, idempotency_key, parsed
 from services.billing.records import Records

@@ -180,9 +180,9 @@ def test_support_decides_an_educational_licence_with_its_document(licence_desk: 
     assert upload(applicant, PDF).json()["error"] == "application_already_decided"
 
     # The portal's licence page: each applicant reads only their own applications.
-    (mine,) = desk.ask("GET", "/me/educational-applications", applicant).json()["applications"]
+    (mine,) = desk.ask("GET", "/billing/educational-applications/mine", applicant).json()["applications"]
     assert mine["application_id"] == application and mine["state"] == "rejected"
     assert mine["reason"] == "تصویر مجوز خوانا نیست" and mine["document"]["media_type"] == "application/pdf"
-    assert desk.ask("GET", "/me/educational-applications", stranger).json()["applications"] == []
+    assert desk.ask("GET", "/billing/educational-applications/mine", stranger).json()["applications"] == []
     assert desk.ask("GET", f"/billing/educational-applications/{application}", stranger).status_code == 404
-    assert desk.ask("GET", "/me/educational-applications").status_code == 401
+    assert desk.ask("GET", "/billing/educational-applications/mine").status_code == 401

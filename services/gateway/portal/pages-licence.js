@@ -1,5 +1,5 @@
 // The educational licence (BI-4, issue #19), the applicant's side: `#/licence` lists the caller's
-// applications (GET /me/educational-applications, newest first) and, unless one waits or was
+// applications (GET /billing/educational-applications/mine, newest first) and, unless one waits or was
 // approved, the form to apply. A waiting application takes its licence document (PDF, JPEG or
 // PNG, at most 5 MB: checked here first from the file's first bytes, as billing does, so a wrong
 // file is told before it is sent; billing still decides) with the upload's progress. Approved: the
@@ -22,7 +22,7 @@ export async function licence(main, { current }) {
   let mine;
   let me;
   try {
-    [mine, me] = await Promise.all([api("GET", "/me/educational-applications", undefined, { auth: true }),
+    [mine, me] = await Promise.all([api("GET", "/billing/educational-applications/mine", undefined, { auth: true }),
                                     api("GET", "/me", undefined, { auth: true }).catch(() => ({}))]);
   } catch (error) {
     if (current()) put(main, h("h1", {}, t("edu_title")), note(errorMessage(error), "error"));

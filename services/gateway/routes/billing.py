@@ -186,7 +186,8 @@ class BillingRoutes(GatewayBase):
         self.claims(request, role="support")
         return {"applications": call(self.billing, "pending_educational")}
 
-    @route("GET", "/me/educational-applications", "The caller's own educational-licence applications, newest first",
+    @route("GET", "/billing/educational-applications/mine",
+           "The caller's own educational-licence applications, newest first",
            errors=("unauthorized", "service_unavailable"))
     def my_educational_applications(self, request: Request) -> Any:
         return {"applications": call(self.billing, "my_educational_applications", self.claims(request)["sub"])}
