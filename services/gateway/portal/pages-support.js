@@ -229,7 +229,8 @@ export async function deskCase(main, { params, go, current }) {
   );
 }
 
-/** ID-2 from the desk: a new code of the kind chosen; the number's throttles answer for themselves. */
+/** ID-2 from the desk: a new code of the kind chosen; the number's throttles answer for themselves.
+ *  Either way the case is drawn again, with the attempt in its list of codes sent. */
 function codeButtons(id, again) {
   const slot = h("div", { class: "status", role: "status", dataset: { role: "code-status" } });
   const button = (purpose) => {
@@ -240,7 +241,8 @@ function codeButtons(id, again) {
         await again();
         codeStatus(t("desk_code_sent"), "success");
       } catch (error) {
-        slot.replaceChildren(note(errorMessage(error), "error"));
+        await again();  // a refusal is recorded on the ticket too
+        codeStatus(errorMessage(error), "error");
       }
     }));
     return b;
