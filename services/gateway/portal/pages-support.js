@@ -215,11 +215,11 @@ export async function deskCase(main, { params, go, current }) {
     h("section", { class: "card", dataset: { part: "sms" } },
       h("h2", {}, t("desk_sms")),
       open ? codeButtons(id, again) : null,
-      codesResent(found.codes_resent),
       found.sms === null ? note(t("desk_sms_unavailable"), "warning")
         : h("ul", { class: "plain" }, ...list(found.sms).map((m) => h("li", { dataset: { template: m.template } },
           word("sms", m.template.replace(/\./g, "_")), " — ", word("sms_status", m.status),
-          " — ", jalali(m.queued_at, true), m.failure ? ` (${m.failure})` : "")))),
+          " — ", jalali(m.queued_at, true), m.failure ? ` (${m.failure})` : ""))),
+      codesResent(found.codes_resent)),
     h("section", { class: "card", dataset: { part: "timeline" } },
       h("h2", {}, t("desk_timeline")),
       list(found.timeline).length ? h("ol", { class: "plain" }, ...list(found.timeline).map((e) =>
@@ -256,7 +256,7 @@ function codesResent(codes) {
   const me = tokenSubject();
   return h("div", { dataset: { role: "codes-resent" } }, h("h3", {}, t("desk_codes_resent")),
     h("ul", { class: "plain" }, ...list(codes).map((c) => h("li", { dataset: { outcome: c.outcome } },
-      jalali(c.at, true), " — ", t(`desk_resend_${c.purpose}`), " — ",
+      jalali(c.at, true), " — ", t(`sms_verification_code_${c.purpose}`), " — ",
       word("desk_code_outcome", c.outcome),
       " — ", c.agent_id === me ? t("desk_code_by_you") : h("bdi", { dir: "ltr" }, c.agent_id.slice(0, 8))))));
 }
