@@ -459,9 +459,8 @@ PENDING_APPLICATIONS_ID = uuid.UUID("5b7e1f0a-3c2d-4e8f-9a6b-0d1c2e3f4a5b")
 
 
 class PendingApplications(Aggregate):
-    """The educational applications waiting for support's decision, oldest first (issue #19: support
-    had no list). Saved with the application it follows; applications from before it are added by
-    ``follow`` when they are next read or changed."""
+    """No longer written: support's list is read from billing's log (educational_index.py), which
+    also holds the applications stored before this list existed. Kept so its stored events read."""
 
     @event("Started")
     def __init__(self, list_id: uuid.UUID) -> None:

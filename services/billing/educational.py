@@ -11,20 +11,20 @@ from typing import Any
 
 from services.billing.catalog import DESCRIPTIONS, Catalog
 from services.billing.domain import (
-    PENDING_APPLICATIONS_ID,
     BusinessAccount,
     EducationalApplication,
-    PendingApplications,
     business_subject,
     keyed_id,
     name_of,
     sealed_name,
 )
+from services.billing.educational_index import ApplicationsIndex
 from services.billing.licence_documents import DocumentFiles, inspected
 from services.billing.purchases import fingerprint, idempotency_key, parsed
 from services.billing.records import Records
 from shared.http.billing import EducationalApplicationRequest
 from shared.kernel.errors import DomainError
+from shared.kernel.i18n import when
 from shared.kernel.ids import parse_id
 from shared.kernel.mobile import normalize_mobile, to_latin_digits
 from shared.kernel.store import Cause
@@ -54,22 +54,15 @@ def application_view(app: EducationalApplication) -> dict[str, Any]:
     document = app.document
     return {"application_id": str(app.id), "tenant_id": str(app.tenant_id), "state": app.state,
             "institution_name": name_of(app.institution_name), "licence_number": app.licence_number,
-            "invoice": app.invoice, "reason": app.reason or None,
+            "invoice": app.invoice, "reason": app.reason or None, "submitted_at": when(app.created_on),
+            "licence_until": when(app.period[1]) if app.period else None,
             "document": None if document is None else {k: document[k] for k in ("media_type", "size_bytes")}}
 
 
 class Educational:
     def __init__(self, records: Records, catalog: Catalog, documents: DocumentFiles) -> None:
         self.records, self.catalog, self.documents = records, catalog, documents
-
-    def _pending(self) -> PendingApplications:
-        found = self.records.get(PENDING_APPLICATIONS_ID)
-        return found if isinstance(found, PendingApplications) else PendingApplications(list_id=PENDING_APPLICATIONS_ID)
-
-    def _save_following(self, application: EducationalApplication, *others: Any, cause: Cause) -> None:
-        """The application saved with the pending list kept in step (and anything else changed)."""
-        pending = self._pending()
-        self.records.save(application, *others, pending if pending.follow(application) else None, cause=cause)
+        self.index = ApplicationsIndex(records)
 
     def apply(self, user_id: object, body: Mapping[str, Any], key: object, cause: Cause) -> dict[str, Any]:
         applicant = parse_id(user_id)
@@ -87,7 +80,7 @@ class Educational:
                 application_id=application_id, applicant_user_id=applicant,
                 institution_name=Personal(business_subject(tenant_id), institution), licence_number=licence,
                 contact=Personal(f"user:{applicant}", contact), tenant_id=tenant_id, fingerprint=print_)
-            self._save_following(application, cause=cause)
+            self.records.save(application, cause=cause)
             return application_view(application)
 
         return self.records.created_once(application_id, print_, create, application_view)
@@ -114,7 +107,7 @@ class Educational:
                                       business_name=sealed_name({"business_name": found.institution_name},
                                                                 found.tenant_id)["business_name"],
                                       business_type="educational")
-            self._save_following(found, account, cause=cause)
+            self.records.save(found, account, cause=cause)
             return application_view(found)
 
         return self.records.retrying(attempt)
@@ -129,15 +122,20 @@ class Educational:
         def attempt() -> dict[str, Any]:
             found = self.records.application(application_id)
             found.reject(parse_id(support_user_id), said)
-            self._save_following(found, cause=cause)
+            self.records.save(found, cause=cause)
             return application_view(found)
 
         return self.records.retrying(attempt)
 
-    # -- support's list and the licence document (issue #19) --------------------------------------
+    # -- the lists and the licence document (issue #19) --------------------------------------------
     def pending(self) -> list[dict[str, Any]]:
         """The applications waiting for a decision, oldest first, as support lists them."""
-        return [application_view(self.records.application(key)) for key in self._pending().oldest_first()]
+        return [application_view(self.records.application(key)) for key in self.index.waiting()]
+
+    def of_applicant(self, user_id: object) -> list[dict[str, Any]]:
+        """The caller's own applications, newest first (the portal's licence page)."""
+        return [application_view(self.records.application(key))
+                for key in self.index.of_applicant(parse_id(user_id))]
 
     def attach_document(self, user_id: object, application_id: object, content: bytes, cause: Cause
                         ) -> dict[str, Any]:
@@ -155,7 +153,7 @@ class Educational:
             application = self.records.application(application_id)
             application.attach_document(applicant, {"file": name, "media_type": document.media_type,
                                                     "size_bytes": document.size_bytes, "sha256": document.sha256})
-            self._save_following(application, cause=cause)
+            self.records.save(application, cause=cause)
             return application_view(application)
 
         return self.records.retrying(attempt)

@@ -132,6 +132,11 @@ class BillingService:
 
     @rpc
     @answers
+    def my_educational_applications(self, user_id: str) -> list[dict[str, Any]]:
+        return self.app.educational.of_applicant(user_id)
+
+    @rpc
+    @answers
     def attach_licence_document(self, user_id: str, application_id: str, content_b64: str) -> dict[str, Any]:
         return self.app.educational.attach_document(user_id, application_id, _decoded(content_b64), self.cause)
 

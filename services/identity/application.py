@@ -21,6 +21,7 @@ from services.identity.records import Hashing, Records, in_this_thread
 from services.identity.sessions import Sessions
 from services.identity.settings import IdentitySettings
 from services.identity.support_desk import SupportDesk
+from services.identity.tickets import CODE_PURPOSES
 from shared.kernel.clock import PlatformClock
 from shared.kernel.config import Settings
 from shared.kernel.conflicts import retry_on_conflict
@@ -131,7 +132,7 @@ class IdentityApplication(ServiceApplication):
         """Re-send a sign-up code, or send a password-reset code (ID-2, ID-4). Throttled per
         number (a minimum gap, a daily cap) and per client address."""
         e164 = normalize_mobile(mobile)
-        if purpose not in ("signup", "password_reset"):
+        if purpose not in CODE_PURPOSES:
             raise DomainError("invalid_purpose")
         code = f"{secrets.randbelow(10**6):06d}"
 
@@ -152,7 +153,7 @@ class IdentityApplication(ServiceApplication):
     def send_code_to(self, user_id: uuid.UUID, purpose: str, cause: Cause) -> None:
         """Support sends a customer's code again from a ticket (ID-2, issue #19). The number's own
         throttles apply (a gap, a daily cap); unlike a stranger asking, support is told a refusal."""
-        if purpose not in ("signup", "password_reset"):
+        if purpose not in CODE_PURPOSES:
             raise DomainError("invalid_purpose")
         code = f"{secrets.randbelow(10**6):06d}"
 

@@ -134,8 +134,8 @@ class IdentityService:
 
     @rpc
     @answers
-    def resend_code_for_ticket(self, ticket_id: Any, purpose: Any) -> dict[str, Any]:
-        return self.app.desk.resend_code(ticket_id, purpose, self.cause)
+    def resend_code_for_ticket(self, agent_id: Any, ticket_id: Any, purpose: Any) -> dict[str, Any]:
+        return self.app.desk.resend_code(agent_id, ticket_id, purpose, self.cause)
 
     @inbox
     def handle(self, inbound: Inbound) -> None:

@@ -16,7 +16,7 @@ from eventsourcing.domain import Aggregate
 from pydantic import BaseModel, ValidationError
 
 from services.identity.businesses import Businesses
-from services.identity.tickets import QUEUE_ID, CustomerTickets, Ticket, TicketQueue, customer_tickets_id
+from services.identity.tickets import CODE_PURPOSES, QUEUE_ID, CustomerTickets, Ticket, TicketQueue, customer_tickets_id
 from shared.http.support import TicketMessage, TicketRequest
 from shared.http.text import HIDDEN_TEXT
 from shared.kernel.conflicts import retry_on_conflict
@@ -62,9 +62,13 @@ def ticket_view(ticket: Ticket, for_support: bool) -> dict[str, Any]:
             shown["agent_id"] = str(m["agent_id"])
         return shown
 
-    return {"ticket_id": str(ticket.id), "category": ticket.category, "subject": ticket.subject.reveal(),
-            "state": ticket.state, "opened_at": when(ticket.opened_at),
-            "messages": [message(m) for m in ticket.messages]}
+    shown = {"ticket_id": str(ticket.id), "category": ticket.category, "subject": ticket.subject.reveal(),
+             "state": ticket.state, "opened_at": when(ticket.opened_at),
+             "messages": [message(m) for m in ticket.messages]}
+    if for_support:  # the desk's own record (ID-2); the customer reads the SMS itself
+        shown["codes_resent"] = [{"agent_id": str(c["agent_id"]), "purpose": c["purpose"], "outcome": c["outcome"],
+                                  "at": when(c["at"])} for c in getattr(ticket, "codes_resent", [])]
+    return shown
 
 
 class SupportDesk:
@@ -191,10 +195,28 @@ class SupportDesk:
 
         return retry_on_conflict(attempt)
 
-    def resend_code(self, ticket_id: object, purpose: object, cause: Cause) -> dict[str, Any]:
-        """ID-2 from the desk: the ticket's customer gets a new code (of the kind support chose)."""
+    def resend_code(self, agent_id: object, ticket_id: object, purpose: object, cause: Cause) -> dict[str, Any]:
+        """ID-2 from the desk: the ticket's customer gets a new code (of the kind support chose).
+        The attempt is recorded on the ticket, sent or refused by the number's throttles; the
+        refusal is then told to support as before."""
+        agent = parse_id(agent_id, error="unauthorized")
+        if purpose not in CODE_PURPOSES:
+            raise DomainError("invalid_purpose")
         ticket = self._ticket(ticket_id, None)
         if ticket.state == "closed":
             raise DomainError("ticket_closed")
-        self.send_code(ticket.customer_id, str(purpose), cause)
+        try:
+            self.send_code(ticket.customer_id, str(purpose), cause)
+        except DomainError as refusal:
+            self._record_code(agent, ticket_id, str(purpose), refusal.code, cause)
+            raise
+        self._record_code(agent, ticket_id, str(purpose), "sent", cause)
         return {"status": "sent", "purpose": purpose}
+
+    def _record_code(self, agent: uuid.UUID, ticket_id: object, purpose: str, outcome: str, cause: Cause) -> None:
+        def attempt() -> None:
+            ticket = self._ticket(ticket_id, None)
+            ticket.record_code_resent(agent, purpose, outcome, self.store.clock.now())
+            self.store.save_caused(ticket, cause=cause)
+
+        retry_on_conflict(attempt)

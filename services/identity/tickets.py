@@ -19,6 +19,7 @@ from shared.kernel.subject_keys import Personal
 STATES = ("open", "answered", "closed")
 MAX_MESSAGES = 200  # a thread this long is a conversation for the telephone
 QUEUE_ID = uuid.UUID("8d0f4c5e-6a57-4c53-9d55-2d1f0b7a5e19")
+CODE_PURPOSES = ("signup", "password_reset")  # the codes support may send again (ID-2, ID-4)
 
 
 def customer_tickets_id(customer_id: uuid.UUID) -> uuid.UUID:
@@ -35,6 +36,7 @@ class Ticket(Aggregate):
         self.state = "open"
         self.opened_at = at
         self.messages: list[dict[str, Any]] = [{"by": "customer", "text": text, "at": at}]
+        self.codes_resent: list[dict[str, Any]] = []
 
     @staticmethod
     def create_id(ticket_id: uuid.UUID, **_: object) -> uuid.UUID:
@@ -70,6 +72,18 @@ class Ticket(Aggregate):
     def _replied(self, text: Personal, at: datetime) -> None:
         self.state = "open"
         self.messages.append({"by": "customer", "text": text, "at": at})
+
+    def record_code_resent(self, agent_id: uuid.UUID, purpose: str, outcome: str, at: datetime) -> None:
+        """Support sent (or tried to send) the customer a code from this ticket: who, when, which
+        code and what came of it ("sent", or the refusal's code) stay on the ticket (ID-2)."""
+        if self.state == "closed":
+            raise DomainError("ticket_closed")
+        self._code_resent(agent_id=agent_id, purpose=purpose, outcome=outcome, at=at)
+
+    @event("CodeResent")
+    def _code_resent(self, agent_id: uuid.UUID, purpose: str, outcome: str, at: datetime) -> None:
+        self.codes_resent = [*self.codes_resent, {"agent_id": agent_id, "purpose": purpose, "outcome": outcome,
+                                                  "at": at}]
 
     def close(self, by: str, at: datetime) -> bool:
         """False when it was closed already (closing twice is not an error: a double click)."""

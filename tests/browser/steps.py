@@ -13,6 +13,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from shared.kernel.i18n import TEHRAN
+from tests.browser.conftest import SUPPORT_MOBILE
 from tests.support.billing import pay_at_sandbox
 from tests.support.processes import wait_until
 
@@ -143,6 +144,22 @@ def log_in(driver: Any, url: str, mobile: str) -> None:
     fill(driver, "password", PASSWORD)
     submit(driver, of="password")
     heading(driver, "صفحهٔ شخصی", timeout=30)
+
+
+def support_signed_up(url: str) -> None:
+    """The support agent's account (a number in SUPPORT_MOBILES): made by the first test that needs
+    it (the portal's processes live for the whole package)."""
+    login = requests.post(f"{url}/identity/sessions", json={"mobile": SUPPORT_MOBILE, "password": PASSWORD},
+                          timeout=30)
+    if login.status_code != 200:
+        signed_up(url, SUPPORT_MOBILE)
+
+
+def as_user(driver: Any, url: str, mobile: str) -> None:
+    """Whoever was logged in, now this user (on their personal page)."""
+    driver.get(f"{url}/")
+    driver.execute_script("sessionStorage.clear();")
+    log_in(driver, url, mobile)
 
 
 def pay_at_the_bank(driver: Any, outcome: str) -> None:

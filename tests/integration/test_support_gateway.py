@@ -102,6 +102,12 @@ def test_a_ticket_from_the_personal_page_to_its_answer(desk: Desk, platform: Pla
     wait_until(lambda: any(m["template"] == "verification_code.password_reset"
                            for m in desk.ask("GET", f"/support/cases/{ticket}", agent).json()["sms"]),
                what="the reset code in the case's SMS list")
+    resent = desk.ask("GET", f"/support/cases/{ticket}", agent).json()["codes_resent"]  # on the ticket (ID-2)
+    assert [(c["purpose"], c["outcome"]) for c in resent[:2]] == [("signup", "already_verified"),
+                                                                   ("password_reset", "resend_too_soon")]
+    assert (resent[-1]["purpose"], resent[-1]["outcome"]) == ("password_reset", "sent")
+    assert {c["agent_id"] for c in resent} == {agent_id} and resent[-1]["at"]["jalali"]
+    assert "codes_resent" not in desk.ask("GET", f"/support/tickets/{ticket}", token).json()
     answered = desk.ask("POST", f"/support/tickets/{ticket}/answer", agent, {"text": "سقف سازمان‌ها افزایش یافت."})
     assert answered.status_code == 200 and answered.json()["state"] == "answered", answered.text
     assert desk.ask("GET", "/support/queue", agent).json()["tickets"] == []
@@ -172,3 +178,11 @@ def test_support_decides_an_educational_licence_with_its_document(licence_desk: 
                                if m["template"] == "support.educational_rejected"], what="the rejection by SMS")
     assert len(told) == 1 and "تصویر مجوز خوانا نیست" in told[0]["text"]
     assert upload(applicant, PDF).json()["error"] == "application_already_decided"
+
+    # The portal's licence page: each applicant reads only their own applications.
+    (mine,) = desk.ask("GET", "/billing/educational-applications/mine", applicant).json()["applications"]
+    assert mine["application_id"] == application and mine["state"] == "rejected"
+    assert mine["reason"] == "تصویر مجوز خوانا نیست" and mine["document"]["media_type"] == "application/pdf"
+    assert desk.ask("GET", "/billing/educational-applications/mine", stranger).json()["applications"] == []
+    assert desk.ask("GET", f"/billing/educational-applications/{application}", stranger).status_code == 404
+    assert desk.ask("GET", "/billing/educational-applications/mine").status_code == 401

@@ -101,3 +101,27 @@ export async function download(path, filename) {
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+/** A file sent as the request's body (PUT), with its progress told as a fraction (fetch cannot
+ *  tell an upload's progress, XMLHttpRequest can); the JSON answer, or an ApiError. */
+export async function upload(path, file, onProgress = () => {}) {
+  const put = () => new Promise((resolve) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("PUT", path);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.setRequestHeader("Content-Type", file.type || "application/octet-stream");
+    xhr.setRequestHeader("Authorization", `Bearer ${tokens()?.access_token || ""}`);
+    xhr.upload.addEventListener("progress", (e) => { if (e.lengthComputable) onProgress(e.loaded / e.total); });
+    xhr.addEventListener("load", () => {
+      let body = null;
+      try { body = JSON.parse(xhr.responseText); } catch { body = null; }
+      resolve({ status: xhr.status, body });
+    });
+    xhr.addEventListener("error", () => resolve({ status: 0, body: null }));
+    xhr.send(file);
+  });
+  let answer = await put();
+  if (answer.status === 401 && (await refresh())) answer = await put();
+  if (answer.status >= 200 && answer.status < 300) return answer.body ?? {};
+  throw new ApiError(answer.status, answer.body);
+}

@@ -8,6 +8,7 @@ import { invoice, order, payment } from "./pages-billing.js";
 import { depreciation, openingBalances, payslip } from "./pages-books.js";
 import { login, recover, signUp, verify } from "./pages-identity.js";
 import { invitation } from "./pages-invitation.js";
+import { licence } from "./pages-licence.js";
 import { personal } from "./pages-me.js";
 import { desk, deskCase, deskLicences, isSupport, supportHome, supportTicket } from "./pages-support.js";
 import { h } from "./ui.js";
@@ -19,6 +20,7 @@ const ROUTES = [
   [/^\/recover$/, recover],
   [/^\/me$/, personal, { auth: true }],
   [/^\/order$/, order, { auth: true }],
+  [/^\/licence$/, licence, { auth: true }],
   [/^\/orders\/([\w-]+)$/, invoice, { auth: true }],
   [/^\/payments\/([\w-]+)$/, payment, { auth: true }],
   [/^\/books\/([\w-]+)\/payslip$/, payslip, { auth: true }],

@@ -128,7 +128,9 @@ export async function order(main, { go, current }) {
     const placed = await api("POST", "/billing/orders", body, { auth: true });
     go(`#/orders/${placed.order_id}`);
   });
-  main.replaceChildren(h("h1", {}, t("order_title")), form);
+  main.replaceChildren(h("h1", {}, t("order_title")), form,
+    h("p", { class: "help", dataset: { role: "educational-link" } }, t("edu_offer"), " ",
+      h("a", { href: "#/licence" }, t("edu_offer_link"))));
 }
 
 // --- the invoice page ---------------------------------------------------------------------------

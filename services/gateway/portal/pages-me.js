@@ -40,6 +40,7 @@ export async function personal(main, { current }) {
     h("p", { dataset: { role: "user" } }, t("me_user", { mobile: isolate(digits(user.mobile || "")) })),
     ...(businesses.length ? businesses.map(businessCard) : [note(t("me_none"))]),
     h("p", {}, h("a", { href: "#/order" }, t("me_buy"))),
+    h("p", {}, h("a", { href: "#/licence", dataset: { role: "educational-link" } }, t("me_educational"))),
     h("p", {}, h("a", { href: "#/support", dataset: { role: "support-link" } }, t("me_support"))),
   );
 }

@@ -19,16 +19,23 @@ const word = (prefix, code) => {
 const enc = encodeURIComponent;
 const localNumber = (e164) => (String(e164).startsWith("+98") ? `0${String(e164).slice(3)}` : String(e164));
 
-/** Whether the access token carries the support role (links only; the gateway checks every call). */
-export function isSupport() {
+/** The access token's claims, read for what to show only (the gateway checks every call). */
+function claims() {
   try {
     const payload = tokens()?.access_token?.split(".")[1] || "";
-    const claims = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/")));
-    return Array.isArray(claims.roles) && claims.roles.includes("support");
+    return JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/")));
   } catch {
-    return false;
+    return {};
   }
 }
+
+/** Whether the access token carries the support role (links only; the gateway checks every call). */
+export function isSupport() {
+  const roles = claims().roles;
+  return Array.isArray(roles) && roles.includes("support");
+}
+
+const tokenSubject = () => claims().sub;
 
 let areaCounter = 0;
 
@@ -211,7 +218,8 @@ export async function deskCase(main, { params, go, current }) {
       found.sms === null ? note(t("desk_sms_unavailable"), "warning")
         : h("ul", { class: "plain" }, ...list(found.sms).map((m) => h("li", { dataset: { template: m.template } },
           word("sms", m.template.replace(/\./g, "_")), " — ", word("sms_status", m.status),
-          " — ", jalali(m.queued_at, true), m.failure ? ` (${m.failure})` : "")))),
+          " — ", jalali(m.queued_at, true), m.failure ? ` (${m.failure})` : ""))),
+      codesResent(found.codes_resent)),
     h("section", { class: "card", dataset: { part: "timeline" } },
       h("h2", {}, t("desk_timeline")),
       list(found.timeline).length ? h("ol", { class: "plain" }, ...list(found.timeline).map((e) =>
@@ -221,7 +229,8 @@ export async function deskCase(main, { params, go, current }) {
   );
 }
 
-/** ID-2 from the desk: a new code of the kind chosen; the number's throttles answer for themselves. */
+/** ID-2 from the desk: a new code of the kind chosen; the number's throttles answer for themselves.
+ *  Either way the case is drawn again, with the attempt in its list of codes sent. */
 function codeButtons(id, again) {
   const slot = h("div", { class: "status", role: "status", dataset: { role: "code-status" } });
   const button = (purpose) => {
@@ -232,12 +241,24 @@ function codeButtons(id, again) {
         await again();
         codeStatus(t("desk_code_sent"), "success");
       } catch (error) {
-        slot.replaceChildren(note(errorMessage(error), "error"));
+        await again();  // a refusal is recorded on the ticket too
+        codeStatus(errorMessage(error), "error");
       }
     }));
     return b;
   };
   return h("div", {}, h("div", { class: "actions" }, button("password_reset"), button("signup")), slot);
+}
+
+/** The codes support sent (or tried to) from this ticket: who, when, which, what came of it (ID-2). */
+function codesResent(codes) {
+  if (!list(codes).length) return null;
+  const me = tokenSubject();
+  return h("div", { dataset: { role: "codes-resent" } }, h("h3", {}, t("desk_codes_resent")),
+    h("ul", { class: "plain" }, ...list(codes).map((c) => h("li", { dataset: { outcome: c.outcome } },
+      jalali(c.at, true), " — ", t(`sms_verification_code_${c.purpose}`), " — ",
+      word("desk_code_outcome", c.outcome),
+      " — ", c.agent_id === me ? t("desk_code_by_you") : h("bdi", { dir: "ltr" }, c.agent_id.slice(0, 8))))));
 }
 
 /** A note in the (re-rendered) case's code status line. */

@@ -186,6 +186,12 @@ class BillingRoutes(GatewayBase):
         self.claims(request, role="support")
         return {"applications": call(self.billing, "pending_educational")}
 
+    @route("GET", "/billing/educational-applications/mine",
+           "The caller's own educational-licence applications, newest first",
+           errors=("unauthorized", "service_unavailable"))
+    def my_educational_applications(self, request: Request) -> Any:
+        return {"applications": call(self.billing, "my_educational_applications", self.claims(request)["sub"])}
+
     @route("PUT", "/billing/educational-applications/<application_id>/document",
            "Upload the licence document (its applicant): the body is the file, PDF, JPEG or PNG (read from its "
            "bytes, not its name or type), at most 5 MB; a new one replaces the last until support decides",

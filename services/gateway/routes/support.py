@@ -16,7 +16,6 @@ from services.gateway.http_edge import HttpError, call
 from services.gateway.routes.base import GatewayBase
 from services.gateway.routing import Body, route
 from shared.http.support import Category, CodeResend, TicketMessage, TicketRequest
-from shared.kernel.logging import get_logger
 
 _BODY = ("invalid_json", "invalid_request", "invalid_text")
 _TICKET = ("unauthorized", "not_found", "service_unavailable")
@@ -118,6 +117,4 @@ class SupportRoutes(GatewayBase):
                    "service_unavailable"))
     def resend_code(self, request: Request, ticket_id: str, body: Body[CodeResend]) -> Any:
         agent = self.claims(request, role="support")["sub"]
-        answer = call(self.identity, "resend_code_for_ticket", ticket_id, body().purpose)
-        get_logger().info("support.code_resent", ticket_id=ticket_id[:40], agent_id=agent)
-        return answer
+        return call(self.identity, "resend_code_for_ticket", agent, ticket_id, body().purpose)

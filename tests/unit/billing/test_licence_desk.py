@@ -11,8 +11,11 @@ from pathlib import Path
 import pytest
 
 from services.billing.application import BillingApplication
+from services.billing.domain import EducationalApplication
+from services.billing.educational import Educational
 from services.billing.licence_documents import MAX_DOCUMENT_BYTES, inspected
 from shared.events import billing as contracts
+from shared.kernel.subject_keys import Personal
 from tests.support.billing import CAUSE, memory_app, published
 from tests.support.rules import refused
 
@@ -128,3 +131,32 @@ def test_no_document_yet_is_not_found(app: BillingApplication) -> None:
     submitted = app.educational.apply(applicant, APPLICATION, None, CAUSE)["application_id"]
     refused("not_found", lambda: app.educational.document(applicant, submitted, False))
     refused("not_found", lambda: app.educational.document(applicant, str(uuid.uuid4()), True))
+
+
+def test_applications_stored_before_the_list_existed_are_pending(app: BillingApplication) -> None:
+    """The list is read from billing's log: an application saved alone (as before issue #19,
+    when no list was saved beside it) waits for support like any other."""
+    applicant = uuid.uuid4()
+    earlier = EducationalApplication(
+        application_id=uuid.uuid4(), applicant_user_id=applicant, institution_name="دانشگاه قدیم",
+        licence_number="12", contact=Personal(f"user:{applicant}", "09121234567"), tenant_id=uuid.uuid4(),
+        fingerprint="old")
+    app.save_caused(earlier, cause=CAUSE)
+    later = app.educational.apply(uuid.uuid4(), APPLICATION, None, CAUSE)["application_id"]
+    restarted = Educational(app.records, app.catalog, app.educational.documents)  # a process started later
+    for educational in (app.educational, restarted):
+        assert [a["application_id"] for a in educational.pending()] == [str(earlier.id), later]
+    app.educational.approve(uuid.uuid4(), str(earlier.id), CAUSE)
+    assert [a["application_id"] for a in restarted.pending()] == [later]
+
+
+def test_an_applicant_lists_only_their_own_applications(app: BillingApplication) -> None:
+    applicant, stranger = uuid.uuid4(), uuid.uuid4()
+    first = app.educational.apply(applicant, APPLICATION, None, CAUSE)["application_id"]
+    app.educational.apply(stranger, APPLICATION, None, CAUSE)
+    second = app.educational.apply(applicant, APPLICATION | {"licence_number": "77"}, None, CAUSE)["application_id"]
+    app.educational.reject(uuid.uuid4(), first, "مجوز منقضی است", CAUSE)
+    mine = app.educational.of_applicant(applicant)
+    assert [(a["application_id"], a["state"]) for a in mine] == [(second, "submitted"), (first, "rejected")]
+    assert mine[1]["reason"] == "مجوز منقضی است" and mine[0]["submitted_at"]["jalali"]
+    assert app.educational.of_applicant(uuid.uuid4()) == []

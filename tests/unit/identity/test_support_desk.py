@@ -154,15 +154,38 @@ def test_support_resends_a_code_from_the_ticket_within_the_numbers_throttles(
     from services.identity.domain import User
     from tests.support.identity import last_code
 
+    agent = uuid.uuid4()
     tid = app.desk.open(customer, body(), None, CAUSE)["ticket_id"]
     later(app, timedelta(minutes=2))
-    refused("already_verified", lambda: app.desk.resend_code(tid, "signup", CAUSE))  # a logged-in customer
-    refused("invalid_purpose", lambda: app.desk.resend_code(tid, "anything", CAUSE))
-    assert app.desk.resend_code(tid, "password_reset", CAUSE) == {"status": "sent", "purpose": "password_reset"}
+    refused("already_verified", lambda: app.desk.resend_code(agent, tid, "signup", CAUSE))  # a logged-in customer
+    refused("invalid_purpose", lambda: app.desk.resend_code(agent, tid, "anything", CAUSE))
+    assert app.desk.resend_code(agent, tid, "password_reset", CAUSE) == {"status": "sent", "purpose": "password_reset"}
     issued = [e for e in app.repository.event_store.get(customer) if isinstance(e, User.VerificationCodeIssued)]  # type: ignore[attr-defined]
     assert issued[-1].purpose == "password_reset" and len(last_code(app)) == 6
-    refused("resend_too_soon", lambda: app.desk.resend_code(tid, "password_reset", CAUSE))  # the gap holds for support
+    refused("resend_too_soon", lambda: app.desk.resend_code(agent, tid, "password_reset", CAUSE))  # the gap holds
     app.desk.close(customer, tid, False, CAUSE)
     later(app, timedelta(minutes=2))
-    refused("ticket_closed", lambda: app.desk.resend_code(tid, "password_reset", CAUSE))
-    refused("not_found", lambda: app.desk.resend_code(str(uuid.uuid4()), "password_reset", CAUSE))
+    refused("ticket_closed", lambda: app.desk.resend_code(agent, tid, "password_reset", CAUSE))
+    refused("not_found", lambda: app.desk.resend_code(agent, str(uuid.uuid4()), "password_reset", CAUSE))
+
+
+def test_each_code_support_resends_is_recorded_on_the_ticket(app: IdentityApplication, customer: uuid.UUID) -> None:
+    """Who, when, which code and its outcome stay on the ticket for the case view: a refusal by
+    the number's throttles too; bad input and a closed ticket change nothing."""
+    agent = uuid.uuid4()
+    tid = app.desk.open(customer, body(), None, CAUSE)["ticket_id"]
+    later(app, timedelta(minutes=2))
+    app.desk.resend_code(agent, tid, "password_reset", CAUSE)
+    refused("resend_too_soon", lambda: app.desk.resend_code(agent, tid, "password_reset", CAUSE))
+    refused("already_verified", lambda: app.desk.resend_code(agent, tid, "signup", CAUSE))
+    refused("invalid_purpose", lambda: app.desk.resend_code(agent, tid, "anything", CAUSE))
+    refused("unauthorized", lambda: app.desk.resend_code("not-an-id", tid, "password_reset", CAUSE))
+    recorded = app.desk.case(tid)["codes_resent"]
+    assert [(c["agent_id"], c["purpose"], c["outcome"]) for c in recorded] == [
+        (str(agent), "password_reset", "sent"), (str(agent), "password_reset", "resend_too_soon"),
+        (str(agent), "signup", "already_verified")]
+    assert recorded[0]["at"]["jalali"] and recorded[0]["at"]["utc"][:10] == app.clock.now().date().isoformat()
+    assert "codes_resent" not in app.desk.ticket(customer, tid, False)  # the customer's view has no desk records
+    app.desk.close(customer, tid, False, CAUSE)
+    refused("ticket_closed", lambda: app.desk.resend_code(agent, tid, "password_reset", CAUSE))
+    assert len(app.desk.case(tid)["codes_resent"]) == 3
