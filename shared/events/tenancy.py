@@ -27,7 +27,8 @@ Permissions = Annotated[tuple[Permission, ...], Field(max_length=200)]
 ORGANIZATIONS_CEILING = 1000
 CONCURRENT_USERS_CEILING = 10_000
 MaxOrganizations = Annotated[int, Field(ge=1, le=ORGANIZATIONS_CEILING, strict=True)]  # TE-2: 3 unless raised
-MaxConcurrentUsers = Annotated[int, Field(ge=1, le=CONCURRENT_USERS_CEILING, strict=True)]  # TE-2: 10 per organization unless raised
+# TE-2: 10 per organization unless raised
+MaxConcurrentUsers = Annotated[int, Field(ge=1, le=CONCURRENT_USERS_CEILING, strict=True)]
 MaxMembers = Annotated[int, Field(ge=1, le=10_000, strict=True)]  # PR-3: the admin and two more unless raised
 
 # The permissions an admin can grant (TE-3), by module; a member gets only those of modules the
