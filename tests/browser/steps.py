@@ -13,6 +13,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from shared.kernel.i18n import TEHRAN
+from tests.browser.conftest import SUPPORT_MOBILE
 from tests.support.billing import pay_at_sandbox
 from tests.support.processes import wait_until
 
@@ -168,3 +169,18 @@ def bought_through_the_api(url: str, mobile: str, name: str, products: list[str]
     wait_until(lambda: requests.get(f"{url}/me", headers=auth, timeout=10).json()["businesses"], timeout=timeout,
                interval=0.5, what="the business on the personal page")
     return str(order.json()["tenant_id"])
+
+
+def support_signed_up(url: str) -> None:
+    """The support agent's account: made by the first test that needs it (the portal's processes
+    live for the whole package)."""
+    login = requests.post(f"{url}/identity/sessions", json={"mobile": SUPPORT_MOBILE, "password": PASSWORD},
+                          timeout=30)
+    if login.status_code != 200:
+        signed_up(url, SUPPORT_MOBILE)
+
+
+def as_user(driver: Any, url: str, mobile: str) -> None:
+    driver.get(f"{url}/")
+    driver.execute_script("sessionStorage.clear();")
+    log_in(driver, url, mobile)

@@ -16,7 +16,7 @@ from selenium.webdriver.support.ui import Select
 
 from tests.browser.conftest import SUPPORT_MOBILE, screenshot
 from tests.browser.steps import (
-    PASSWORD,
+    as_user,
     at,
     bearer,
     check_page_is_accessible_on_a_phone,
@@ -26,6 +26,7 @@ from tests.browser.steps import (
     heading,
     log_in,
     signed_up,
+    support_signed_up,
     to_persian,
     waiter,
 )
@@ -34,21 +35,6 @@ pytestmark = pytest.mark.browser
 CUSTOMER = "09121240201"  # each module its own numbers: the package shares one identity
 QUESTION = "کد تأیید برای شمارهٔ همکارم نمی‌رسد.\nدو بار درخواست داده‌ایم."
 ANSWER = "شماره در فهرست سیاه اپراتور بود؛ برداشته شد. دوباره کد بخواهید."
-
-
-def support_signed_up(url: str) -> None:
-    """The support agent's account: made by the first test that needs it (the portal's processes
-    live for the whole package)."""
-    login = requests.post(f"{url}/identity/sessions", json={"mobile": SUPPORT_MOBILE, "password": PASSWORD},
-                          timeout=30)
-    if login.status_code != 200:
-        signed_up(url, SUPPORT_MOBILE)
-
-
-def as_user(driver: Any, url: str, mobile: str) -> None:
-    driver.get(f"{url}/")
-    driver.execute_script("sessionStorage.clear();")
-    log_in(driver, url, mobile)
 
 
 def test_a_customer_asks_and_support_answers(page: Any, portal: dict[str, Any]) -> None:
