@@ -233,8 +233,10 @@ function renderInvoice(main, ctx, o, message = null) {
     h("dl", { class: "facts" }, ...extras,
       h("dt", {}, t("business_name")), h("dd", {}, h("bdi", {}, o.business_name || "")),
       h("dt", {}, t("business_type")), h("dd", {}, label("type", o.business_type)),
-      h("dt", {}, t("products")), h("dd", {}, joined(list(o.products).map((p) => label("product", p)))),
-      h("dt", {}, t("period")), h("dd", {}, t("months", { n: digits(o.period_months) }))),
+      // a limits order (TE-2) buys no product and no period: its extras are above
+      ...(o.kind === "limits" ? [] : [
+        h("dt", {}, t("products")), h("dd", {}, joined(list(o.products).map((p) => label("product", p)))),
+        h("dt", {}, t("period")), h("dd", {}, t("months", { n: digits(o.period_months) }))])),
     h("p", { class: "help", dataset: { role: "revisions" } }, t("order_revision", { n: digits(o.revision) }),
       o.invoice ? ` · ${t("invoice_revision", { n: digits(o.invoice.order_revision) })}` : ""),
     o.invoice ? invoiceTable(o.invoice) : null,
