@@ -18,6 +18,7 @@ from services.billing.einvoicing import EInvoicing
 from services.billing.gateway import GatewayUnavailable, PaymentGateway
 from services.billing.licence_documents import DocumentFiles
 from services.billing.moadian import TaxSystem
+from services.billing.offers import LimitsOffers
 from services.billing.purchases import (
     changed_order,
     fingerprint,
@@ -57,6 +58,7 @@ class BillingApplication(ServiceApplication):
                                      give_up_after=give_up_after, refund_retry_base=refund_retry_base)
         self.educational = Educational(self.records, catalog, DocumentFiles(
             documents_dir or self.settings.var_dir / "licence-documents"))
+        self.offers = LimitsOffers(self.records, catalog)
         self.einvoicing = EInvoicing(self.records, tax_system, vendor, retry_base=einvoice_retry_base,
                                      ask_after=einvoice_ask_after)
 
@@ -116,6 +118,8 @@ class BillingApplication(ServiceApplication):
             order = self.records.order_of(user_id, order_id)
             if order.kind == "restore":
                 raise DomainError("order_kind_fixed")
+            if order.offer is not None:
+                raise DomainError("offer_fixed")  # support's offer is paid as offered (issue #19)
             request = changed_order(order.kind, order.tenant_id, body)
             order.change(sealed_name(self._purchase_for(order.customer_user_id, request), order.tenant_id))
             self.save_caused(order, cause=cause)

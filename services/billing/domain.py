@@ -81,12 +81,46 @@ class Order(Aggregate):
         if self.customer_user_id != user_id:
             raise DomainError("not_found")  # another customer's order is not even shown to exist
 
+    # Orders placed before support's offers (issue #19) are the customer's own.
+    offer: dict[str, Any] | None = None  # who offered it, on which ticket
+    withdrawn: bool = False
+
     def check_open(self) -> None:
         if self.paid_by is not None:
             raise DomainError("order_already_paid")
+        if self.withdrawn:
+            raise DomainError("offer_withdrawn")
+
+    def offered(self, agent_id: uuid.UUID, ticket_id: uuid.UUID) -> None:
+        """Support made this order as a priced offer (TE-2): the customer pays it as it is."""
+        purchase = self.purchase
+        self._offered(offer={"agent_id": str(agent_id), "ticket_id": str(ticket_id)},
+                      tenant_id=self.tenant_id, customer_user_id=self.customer_user_id,
+                      business_name=purchase["business_name"], extra_organizations=purchase["extra_organizations"],
+                      extra_concurrent_users=purchase["extra_concurrent_users"])
+
+    @event("Offered")  # carries what LimitsOffered tells, so the relay publishes it alone
+    def _offered(self, offer: dict[str, Any], tenant_id: uuid.UUID, customer_user_id: uuid.UUID,
+                 business_name: Personal | str, extra_organizations: int, extra_concurrent_users: int) -> None:
+        self.offer = offer
+
+    def withdraw(self, agent_id: uuid.UUID) -> None:
+        """Support takes an unpaid offer back; withdrawing twice is no error (a double click)."""
+        if self.offer is None:
+            raise DomainError("not_an_offer")
+        if self.paid_by is not None:
+            raise DomainError("order_already_paid")
+        if not self.withdrawn:
+            self._withdrawn(agent_id=str(agent_id))
+
+    @event("Withdrawn")
+    def _withdrawn(self, agent_id: str) -> None:
+        self.withdrawn = True
 
     def change(self, purchase: dict[str, Any]) -> None:
         self.check_open()
+        if self.offer is not None:
+            raise DomainError("offer_fixed")
         if purchase["kind"] != self.kind:
             raise DomainError("order_kind_fixed")
         if _as_read(purchase) != _as_read(self.purchase):  # a sealed name equals its plain-text self
@@ -137,6 +171,8 @@ class Order(Aggregate):
             return None if self.paid_by == payment_id else "order_already_paid"
         if isinstance(name := self.purchase.get("business_name"), Personal) and name.forgotten:
             return "business_purged"
+        if self.withdrawn:
+            return "order_changed"  # support withdrew the offer while the customer was at the bank
         if not self.invoice_current() or self.invoice is None or self.invoice["invoice_id"] != str(invoice_id):
             return "order_changed"
         return None
@@ -376,6 +412,15 @@ class BusinessAccount(Aggregate):
     @staticmethod
     def create_id(tenant_id: uuid.UUID, **_: object) -> uuid.UUID:
         return tenant_id
+
+    offers: tuple[str, ...] = ()  # support's limits offers for this business, oldest first (issue #19)
+
+    def note_offer(self, order_id: uuid.UUID) -> None:
+        self._offer_noted(order_id=str(order_id))
+
+    @event("OfferNoted")
+    def _offer_noted(self, order_id: str) -> None:
+        self.offers = (*self.offers, order_id)
 
     def restored_as(self, business_name: Personal) -> None:
         """A restore brings the business back after its name was shredded (AR-3): renewals and

@@ -106,6 +106,23 @@ class BillingService:
 
     @rpc
     @answers
+    def offer_limits(self, support_user_id: str, ticket_id: str, customer_user_id: str, body: dict[str, Any],
+                     current_limits: dict[str, Any], idempotency_key: str | None = None) -> dict[str, Any]:
+        return self.app.offers.offer(support_user_id, ticket_id, customer_user_id, body, current_limits,
+                                     idempotency_key, self.cause)
+
+    @rpc
+    @answers
+    def withdraw_offer(self, support_user_id: str, order_id: str) -> dict[str, Any]:
+        return self.app.offers.withdraw(support_user_id, order_id, self.cause)
+
+    @rpc
+    @answers
+    def limits_offers(self, tenant_ids: Any) -> list[dict[str, Any]]:
+        return self.app.offers.of_businesses(tenant_ids)
+
+    @rpc
+    @answers
     def apply_for_educational(self, user_id: str, body: dict[str, Any], idempotency_key: str | None = None
                               ) -> dict[str, Any]:
         return self.app.educational.apply(user_id, body, idempotency_key, self.cause)

@@ -30,6 +30,13 @@ def translate(domain_event: Any) -> IntegrationEvent | None:
                                        customer_user_id=domain_event.customer_user_id,
                                        period_months=domain_event.purchase["period_months"],
                                        **_purchase(domain_event.purchase))
+    if isinstance(domain_event, Order.Offered):  # type: ignore[attr-defined]
+        return contracts.LimitsOfferedV1(
+            order_id=domain_event.originator_id, tenant_id=domain_event.tenant_id,
+            customer_user_id=domain_event.customer_user_id, ticket_id=domain_event.offer["ticket_id"],
+            offered_by_user_id=domain_event.offer["agent_id"], business_name=name_of(domain_event.business_name),
+            extra_organizations=domain_event.extra_organizations,
+            extra_concurrent_users=domain_event.extra_concurrent_users)
     if isinstance(domain_event, Order.InvoiceIssued):  # type: ignore[attr-defined]
         invoice = domain_event.invoice
         return contracts.InvoiceIssuedV1(

@@ -19,7 +19,10 @@ def order_view(order: Order) -> dict[str, Any]:
     return {"order_id": str(order.id), "tenant_id": str(order.tenant_id), "revision": order.revision,
             **{k: name_of(v) if k == "business_name" else v for k, v in order.purchase.items()},
             "invoice": order.invoice, "invoice_current": order.invoice_current(),
-            "paid": order.paid_by is not None, "paid_by_payment_id": str(order.paid_by) if order.paid_by else None}
+            "paid": order.paid_by is not None, "paid_by_payment_id": str(order.paid_by) if order.paid_by else None,
+            # Support's offer (issue #19): on which ticket; which agent is support's to know, not the customer's.
+            "offer": {"ticket_id": order.offer["ticket_id"]} if order.offer else None,
+            "withdrawn": order.withdrawn}
 
 
 def payment_view(payment: Payment, now: datetime) -> dict[str, Any]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from services.identity.businesses import Businesses
-from shared.events import archival, tenancy
+from shared.events import archival, billing, tenancy
 from shared.kernel.inbox import Inbound
 from shared.kernel.policies import handle_platform_event, skip_if_handled
-from shared.kernel.store import ServiceApplication
+from shared.kernel.store import Cause, ServiceApplication
 
 # What the personal page needs to know about businesses (ID-5, TE-3, AR-1, AR-2, AR-3).
 BUSINESS_EVENTS = (
@@ -16,9 +18,18 @@ BUSINESS_EVENTS = (
 )
 
 
-def handle(store: ServiceApplication, businesses: Businesses, inbound: Inbound) -> None:
+class OfferAnswers(Protocol):
+    """The desk's answer to a ticket support made a priced offer on (SupportDesk.answer_offer)."""
+
+    def answer_offer(self, offered: billing.LimitsOfferedV1, cause: Cause) -> None: ...
+
+
+def handle(store: ServiceApplication, businesses: Businesses, desk: OfferAnswers, inbound: Inbound) -> None:
     skip_if_handled(store, inbound)
     if handle_platform_event(store, inbound):
+        return
+    if isinstance(inbound.event, billing.LimitsOfferedV1):
+        desk.answer_offer(inbound.event, inbound.cause)
         return
     if isinstance(inbound.event, BUSINESS_EVENTS):
         businesses.record_business_event(inbound.event, inbound.envelope.occurred_at, inbound.cause)

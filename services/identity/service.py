@@ -139,7 +139,7 @@ class IdentityService:
 
     @inbox
     def handle(self, inbound: Inbound) -> None:
-        policies.handle(self.app, self.app.businesses, inbound)
+        policies.handle(self.app, self.app.businesses, self.app.desk, inbound)
 
 
 SERVICE = IdentityService

@@ -53,16 +53,19 @@ class Ticket(Aggregate):
         if len(self.messages) >= MAX_MESSAGES:
             raise DomainError("ticket_too_long")
 
-    def answer(self, agent_id: uuid.UUID, text: Personal, at: datetime) -> None:
+    def answer(self, agent_id: uuid.UUID, text: Personal, at: datetime, link: str | None = None) -> None:
+        """``link``: a portal page the answer points to (support's priced offer, issue #19)."""
         self._check_writable()
         # Whom to tell travels with the event: translations.py reads one event, not the ticket.
-        self._answered(agent_id=agent_id, text=text, at=at, customer_id=self.customer_id, category=self.category)
+        self._answered(agent_id=agent_id, text=text, at=at, customer_id=self.customer_id, category=self.category,
+                       link=link)
 
     @event("Answered")
     def _answered(self, agent_id: uuid.UUID, text: Personal, at: datetime, customer_id: uuid.UUID,
-                  category: str) -> None:
+                  category: str, link: str | None = None) -> None:
         self.state = "answered"
-        self.messages.append({"by": "support", "agent_id": agent_id, "text": text, "at": at})
+        self.messages.append({"by": "support", "agent_id": agent_id, "text": text, "at": at}
+                             | ({"link": link} if link else {}))
 
     def reply(self, text: Personal, at: datetime) -> None:
         self._check_writable()

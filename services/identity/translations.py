@@ -18,6 +18,8 @@ def translate(domain_event: Any) -> IntegrationEvent | None:
         return contracts.SessionsEndedV1(user_id=domain_event.originator_id, session_ids=domain_event.session_ids,
                                          reason=domain_event.reason, ended_at=domain_event.at)
     if isinstance(domain_event, Ticket.Answered):  # type: ignore[attr-defined]
+        if getattr(domain_event, "link", None):
+            return None  # answered with support's offer: notifications tells of the offer (LimitsOffered)
         ticket = domain_event.originator_id
         return contracts.TicketAnsweredV1(ticket_id=ticket, customer_user_id=domain_event.customer_id,
                                           category=domain_event.category)

@@ -16,7 +16,12 @@ from datetime import datetime, timedelta
 from eventsourcing.domain import Aggregate, event
 
 from services.tenancy.invitations import MAX_PENDING_INVITATIONS, Invitation
-from shared.events.tenancy import MODULES_OF_PRODUCT, PERMISSION_VOCABULARY
+from shared.events.tenancy import (
+    CONCURRENT_USERS_CEILING,
+    MODULES_OF_PRODUCT,
+    ORGANIZATIONS_CEILING,
+    PERMISSION_VOCABULARY,
+)
 from shared.kernel.errors import DomainError
 from shared.kernel.subject_keys import Personal
 from shared.kernel.text import plain_line
@@ -24,7 +29,8 @@ from shared.kernel.text import plain_line
 BASE_MEMBERS = 3  # PR-3: the admin and two more users
 BASE_ORGANIZATIONS = 3  # TE-2
 BASE_CONCURRENT_USERS = 10  # TE-2, per organization
-LIMIT_CEILINGS = {"organizations": 1000, "concurrent_users": 10_000, "members": 10_000}  # the contract's bounds
+LIMIT_CEILINGS = {"organizations": ORGANIZATIONS_CEILING, "concurrent_users": CONCURRENT_USERS_CEILING,
+                  "members": 10_000}  # the contract's bounds
 ORGANIZATION_KINDS = ("office", "branch", "warehouse")  # TE-1
 ALL_PERMISSIONS = tuple(p for perms in PERMISSION_VOCABULARY.values() for p in perms)
 

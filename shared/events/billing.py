@@ -274,3 +274,25 @@ class EducationalApplicationRejectedV1(IntegrationEvent):
     applicant_user_id: uuid.UUID
     reason: str = Field(min_length=1, max_length=300, pattern=ONE_LINE_TEXT)
     rejected_by_user_id: uuid.UUID
+
+
+class LimitsOfferedV1(_Billing):
+    """Support made a business a priced offer of more organizations or concurrent users (TE-2,
+    issue #19): an order of kind "limits" for the business's admin, answering a ticket. Identity
+    answers the ticket with the order's link; notifications tells the admin an offer waits. No
+    amounts: the customer reads them on the order, where they can check them against the catalog."""
+
+    type: ClassVar[str] = "LimitsOffered"
+    order_id: uuid.UUID
+    tenant_id: uuid.UUID
+    customer_user_id: uuid.UUID  # the business's admin, who may pay it
+    ticket_id: uuid.UUID
+    offered_by_user_id: uuid.UUID  # the support agent
+    business_name: BusinessName
+    extra_organizations: ExtraCount = 0
+    extra_concurrent_users: ExtraCount = 0
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        check_purchase("limits", (), self.extra_organizations, self.extra_concurrent_users)
+        return self

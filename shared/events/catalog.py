@@ -83,6 +83,8 @@ _SPECS: list[EventSpec] = [
     _spec(billing.EducationalLicenceGrantedV1, consumers=("provisioning", "tenancy", "notifications")),
     # the applicant is told why (issue #19)
     _spec(billing.EducationalApplicationRejectedV1, consumers=("notifications",)),
+    # support's priced offer of more limits (TE-2): the ticket answered with its link, the admin told
+    _spec(billing.LimitsOfferedV1, consumers=("identity", "notifications")),
     # provisioning: tenancy takes the seat count (PR-3) and modules; archival keeps the backups (AR-3).
     _spec(provisioning.TenantProvisionedV1, consumers=("tenancy", "notifications")),
     _spec(provisioning.ModulesActivatedV1, consumers=("tenancy",)),

@@ -23,8 +23,12 @@ Role = Literal["admin", "member"]  # TE-3: each business's admin decides the oth
 # "<module>.<area>[.<action>]", e.g. accounting.vouchers.write
 Permission = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$")]
 Permissions = Annotated[tuple[Permission, ...], Field(max_length=200)]
-MaxOrganizations = Annotated[int, Field(ge=1, le=1000, strict=True)]  # TE-2: 3 unless raised
-MaxConcurrentUsers = Annotated[int, Field(ge=1, le=10_000, strict=True)]  # TE-2: 10 per organization unless raised
+# The hard caps of TE-2's limits, however raised (by support, a purchase or support's priced offer).
+ORGANIZATIONS_CEILING = 1000
+CONCURRENT_USERS_CEILING = 10_000
+MaxOrganizations = Annotated[int, Field(ge=1, le=ORGANIZATIONS_CEILING, strict=True)]  # TE-2: 3 unless raised
+# TE-2: 10 per organization unless raised
+MaxConcurrentUsers = Annotated[int, Field(ge=1, le=CONCURRENT_USERS_CEILING, strict=True)]
 MaxMembers = Annotated[int, Field(ge=1, le=10_000, strict=True)]  # PR-3: the admin and two more unless raised
 
 # The permissions an admin can grant (TE-3), by module; a member gets only those of modules the

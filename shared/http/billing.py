@@ -134,7 +134,28 @@ class RejectionRequest(_Body):
     reason: str = Field(default="", max_length=300)
 
 
+class LimitsOfferRequest(_Body):
+    """Support's priced offer on a ticket (TE-2, issue #19): which of the customer's businesses,
+    and how many organizations and concurrent users (per organization) on top of today's limits."""
+
+    tenant_id: str = Field(min_length=1, max_length=40)
+    extra_organizations: Count = 0
+    extra_concurrent_users: Count = 0
+
+
 ERRORS: dict[str, tuple[int, str, str]] = {
+    "nothing_offered": (422, "دست‌کم یک سازمان یا یک کاربر هم‌زمان اضافه پیشنهاد دهید.",
+                        "Offer at least one extra organization or concurrent user."),
+    "limits_ceiling": (422, "با این پیشنهاد سقف کسب‌وکار از بیشترین حد مجاز سامانه (۱۰۰۰ سازمان، ۱۰۰۰۰ کاربر "
+                            "هم‌زمان در هر سازمان) بیشتر می‌شود؛ عدد کوچک‌تری وارد کنید.",
+                       "This offer would take the business past the platform's hard cap (1000 organizations, "
+                       "10000 concurrent users per organization); enter a smaller number."),
+    "offer_withdrawn": (409, "پشتیبانی این پیشنهاد را پس گرفته است؛ برای پیشنهاد تازه با پشتیبانی تماس بگیرید.",
+                        "Support has withdrawn this offer; contact support for a new one."),
+    "offer_fixed": (409, "این سفارش پیشنهاد پشتیبانی است و قابل تغییر نیست؛ برای تغییر با پشتیبانی تماس بگیرید.",
+                    "This order is support's offer and cannot be changed; contact support to change it."),
+    "not_an_offer": (409, "این سفارش پیشنهاد پشتیبانی نیست.", "This order is not an offer from support."),
+
     "not_a_returning_customer": (
         422, "کسب‌وکار پیشینی که نام بردید از خریدهای شما در سامانه نیست؛ تبدیل اطلاعات برای مشتریان قدیم رایگان "
              "و برای دیگران طبق تعرفه است.",

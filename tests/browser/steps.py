@@ -185,3 +185,4 @@ def bought_through_the_api(url: str, mobile: str, name: str, products: list[str]
     wait_until(lambda: requests.get(f"{url}/me", headers=auth, timeout=10).json()["businesses"], timeout=timeout,
                interval=0.5, what="the business on the personal page")
     return str(order.json()["tenant_id"])
+

@@ -83,7 +83,7 @@ def deliver(app: IdentityApplication, event: IntegrationEvent, at: datetime, eve
     envelope = Envelope(event_id=event_id or uuid.uuid4(), type=event.type, version=1, occurred_at=at,
                         producer=event.producer, producer_position=1, correlation_id="t",
                         payload=event.model_dump(mode="json"))
-    policies.handle(app, app.businesses, Inbound(envelope, event, attempt=1))
+    policies.handle(app, app.businesses, app.desk, Inbound(envelope, event, attempt=1))
 
 
 def activated(tenant: uuid.UUID, admin: uuid.UUID, name: str, at: datetime) -> tenancy.BusinessActivatedV1:

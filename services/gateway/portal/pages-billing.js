@@ -217,20 +217,28 @@ function renderInvoice(main, ctx, o, message = null) {
   });
   const matches = payable(o);
   let actions;
-  if (o.paid) {
+  if (o.withdrawn) {
+    actions = [note(t("offer_withdrawn_note"), "warning")];
+  } else if (o.paid) {
     actions = [note(t("order_paid"), "success"), o.paid_by_payment_id
       ? h("p", {}, h("a", { href: `#/payments/${o.paid_by_payment_id}` }, t("to_payment"))) : null];
   } else {
+    // Support's offer (TE-2) is paid as offered: no change form.
     actions = [matches ? null : note(t("invoice_stale"), "warning"),
-               h("div", { class: "actions" }, matches ? pay : calculate, change)];
+               h("div", { class: "actions" }, matches ? pay : calculate, o.offer ? null : change)];
   }
+  const extras = o.kind === "limits" ? [h("dt", {}, t("extras")), h("dd", {}, t("extras_value", {
+    orgs: number(o.extra_organizations || 0), users: number(o.extra_concurrent_users || 0) }))] : [];
   put(main,
     h("h1", {}, t("invoice_title")),
-    h("dl", { class: "facts" },
+    o.offer ? note(t("offer_by_support"), "info") : null,
+    h("dl", { class: "facts" }, ...extras,
       h("dt", {}, t("business_name")), h("dd", {}, h("bdi", {}, o.business_name || "")),
       h("dt", {}, t("business_type")), h("dd", {}, label("type", o.business_type)),
-      h("dt", {}, t("products")), h("dd", {}, joined(list(o.products).map((p) => label("product", p)))),
-      h("dt", {}, t("period")), h("dd", {}, t("months", { n: digits(o.period_months) }))),
+      // a limits order (TE-2) buys no product and no period: its extras are above
+      ...(o.kind === "limits" ? [] : [
+        h("dt", {}, t("products")), h("dd", {}, joined(list(o.products).map((p) => label("product", p)))),
+        h("dt", {}, t("period")), h("dd", {}, t("months", { n: digits(o.period_months) }))])),
     h("p", { class: "help", dataset: { role: "revisions" } }, t("order_revision", { n: digits(o.revision) }),
       o.invoice ? ` · ${t("invoice_revision", { n: digits(o.invoice.order_revision) })}` : ""),
     o.invoice ? invoiceTable(o.invoice) : null,

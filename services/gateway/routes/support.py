@@ -15,6 +15,7 @@ from werkzeug.wrappers import Request
 from services.gateway.http_edge import HttpError, call
 from services.gateway.routes.base import GatewayBase
 from services.gateway.routing import Body, route
+from shared.http.billing import LimitsOfferRequest
 from shared.http.support import Category, CodeResend, TicketMessage, TicketRequest
 
 _BODY = ("invalid_json", "invalid_request", "invalid_text")
@@ -29,6 +30,8 @@ class SupportRoutes(GatewayBase):
     # Each declared by its own routes module (services/gateway/service.py composes them all).
     identity: RpcProxy
     notifications: RpcProxy
+    billing: RpcProxy
+    tenancy: RpcProxy
 
     # -- the customer --------------------------------------------------------------------------
     @route("POST", "/support/tickets", "Open a support ticket from the personal page (Idempotency-Key honoured)",
@@ -99,7 +102,43 @@ class SupportRoutes(GatewayBase):
             sms: list[dict[str, Any]] | None = [{k: m.get(k) for k in SMS_SHOWN} for m in sent]
         except HttpError:
             sms, missing = None, [*missing, "notifications"]
-        return case | {"timeline": timeline, "sms": sms, "unavailable": missing}
+        try:  # support's priced offers for these businesses, to see and withdraw (TE-2)
+            offers: list[dict[str, Any]] | None = call(self.billing, "limits_offers", tenant_ids) if tenant_ids else []
+        except HttpError:
+            offers = None
+        return case | {"timeline": timeline, "sms": sms, "offers": offers, "unavailable": missing}
+
+    @route("POST", "/support/tickets/<ticket_id>/limits-offers",
+           "Offer the ticket's customer more organizations or concurrent users for one of the businesses they "
+           "administer, priced from the catalog (support; TE-2; Idempotency-Key honoured): billing records an order "
+           "of kind limits the customer pays online; the ticket is answered with its link",
+           body=LimitsOfferRequest, answers=201,
+           errors=("invalid_json", "invalid_request", "unauthorized", "forbidden", "not_found", "ticket_closed",
+                   "invalid_number", "nothing_offered", "limits_ceiling", "business_not_found", "business_purged",
+                   "idempotency_key_reused", "invalid_idempotency_key", "service_unavailable"))
+    def offer_limits(self, request: Request, ticket_id: str, body: Body[LimitsOfferRequest]) -> Any:
+        agent = self.claims(request, role="support")["sub"]
+        offer = body()
+        ticket = call(self.identity, "ticket_case", ticket_id)
+        if ticket["state"] == "closed":
+            raise HttpError("ticket_closed")
+        customer = (ticket.get("customer") or {}).get("user_id")
+        if customer is None:
+            raise HttpError("business_not_found")  # a customer forgotten since (AR-1) has no business to offer
+        # Today's limits, for the hard caps billing checks before it makes the offer.
+        limits = call(self.tenancy, "business", offer.tenant_id, agent, ["support"])["limits"]
+        made = call(self.billing, "offer_limits", agent, ticket_id, customer, offer.model_dump(), limits,
+                    request.headers.get("Idempotency-Key"))
+        get_logger().info("support.limits_offered", ticket_id=ticket_id[:40], agent_id=agent, order_id=made["order_id"])
+        return made
+
+    @route("POST", "/support/limits-offers/<order_id>/withdraw",
+           "Withdraw an unpaid priced offer (support; TE-2): the customer can no longer pay it",
+           errors=("unauthorized", "forbidden", "not_found", "not_an_offer", "order_already_paid",
+                   "service_unavailable"))
+    def withdraw_offer(self, request: Request, order_id: str) -> Any:
+        agent = self.claims(request, role="support")["sub"]
+        return call(self.billing, "withdraw_offer", agent, order_id)
 
     @route("POST", "/support/tickets/<ticket_id>/answer",
            "Answer a ticket (support): the customer is told by SMS that an answer waits",

@@ -5,7 +5,7 @@ module rather than identity.py or billing.py: the desk's decisions, whoever keep
 from __future__ import annotations
 
 from services.notifications.notices import NoticeTemplate, Templates
-from shared.events.billing import EducationalApplicationRejectedV1
+from shared.events.billing import EducationalApplicationRejectedV1, LimitsOfferedV1
 from shared.events.identity import TicketAnsweredV1
 
 NOTICES: Templates = {
@@ -13,6 +13,14 @@ NOTICES: Templates = {
         "support.ticket_answered", to="customer_user_id",
         fa="پشتیبانی به درخواست شما پاسخ داد. پاسخ را در صفحهٔ شخصی، بخش «درخواست‌های پشتیبانی» ببینید.",
         en="Support has answered your request. Read the answer on your personal page, under Support requests."),),
+    # TE-2 (issue #19): support's priced offer waits on the order page; no amount, which the SMS
+    # reader could not check (the order shows the invoice, priced from the catalog).
+    LimitsOfferedV1: (NoticeTemplate(
+        "support.limits_offered", to="customer_user_id",
+        fa="پیشنهاد پشتیبانی برای افزایش سازمان‌ها یا کاربران هم‌زمان «{business_name}» آماده است. "
+           "آن را در پاسخ درخواست پشتیبانی در صفحهٔ شخصی ببینید و پرداخت کنید.",
+        en="Support's offer of more organizations or concurrent users for {business_name} is waiting. "
+           "Open it from the answer to your support request on your personal page and pay it there."),),
     # BI-4: the reason is support's own words, written for the applicant.
     EducationalApplicationRejectedV1: (
         NoticeTemplate(

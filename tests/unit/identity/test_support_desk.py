@@ -12,6 +12,7 @@ import pytest
 from services.identity.application import IdentityApplication
 from services.identity.tickets import Ticket
 from services.identity.translations import translate
+from shared.events.billing import LimitsOfferedV1
 from shared.events.identity import TicketAnsweredV1
 from tests.support.identity import CAUSE, T0, activated, deliver, identity_in_memory, later, member, verified_user
 from tests.support.rules import refused
@@ -189,3 +190,35 @@ def test_each_code_support_resends_is_recorded_on_the_ticket(app: IdentityApplic
     app.desk.close(customer, tid, False, CAUSE)
     refused("ticket_closed", lambda: app.desk.resend_code(agent, tid, "password_reset", CAUSE))
     assert len(app.desk.case(tid)["codes_resent"]) == 3
+
+
+def offered(ticket: str, customer: uuid.UUID, **extra: int) -> LimitsOfferedV1:
+    return LimitsOfferedV1(order_id=uuid.uuid4(), tenant_id=uuid.uuid4(), customer_user_id=customer,
+                           ticket_id=uuid.UUID(ticket), offered_by_user_id=uuid.uuid4(), business_name="کافه نارنج",
+                           **({"extra_organizations": 2} | extra))
+
+
+def test_supports_offer_answers_its_ticket_with_the_orders_link_and_no_second_sms(
+        app: IdentityApplication, customer: uuid.UUID) -> None:
+    tid = app.desk.open(customer, body("more_organizations", "سازمان چهارم"), None, CAUSE)["ticket_id"]
+    offer = offered(tid, customer, extra_concurrent_users=5)
+    deliver(app, offer, T0)
+    seen = app.desk.ticket(customer, tid, support=False)
+    last = seen["messages"][-1]
+    assert seen["state"] == "answered" and last["by"] == "support" and last["link"] == f"#/orders/{offer.order_id}"
+    assert "کافه نارنج" in last["text"] and "۲ سازمان" in last["text"] and "۵ کاربر هم‌زمان" in last["text"]
+    assert "ریال" not in last["text"]  # the amount is on the order, where it can be checked
+    assert app.desk.queue() == []
+    # Notifications tells of the offer (LimitsOffered); the answer itself is not told a second time.
+    published = [translate(e) for e in app.repository.event_store.get(uuid.UUID(tid))]
+    assert not [e for e in published if isinstance(e, TicketAnsweredV1)]
+
+
+def test_an_offer_never_answers_another_customers_or_a_closed_ticket(
+        app: IdentityApplication, customer: uuid.UUID) -> None:
+    tid = app.desk.open(customer, body("more_organizations", "سازمان چهارم"), None, CAUSE)["ticket_id"]
+    deliver(app, offered(tid, uuid.uuid4()), T0)  # names someone else as the customer
+    assert app.desk.ticket(customer, tid, support=False)["state"] == "open"
+    app.desk.close(customer, tid, False, CAUSE)
+    deliver(app, offered(tid, customer), T0)
+    assert len(app.desk.ticket(customer, tid, support=False)["messages"]) == 1

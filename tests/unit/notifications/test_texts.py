@@ -16,6 +16,7 @@ from services.notifications.notices import NOTICES, notices_for
 from services.notifications.templates import SupportLine, latin_digits, verification_code
 from shared.events import billing
 from shared.events.base import IntegrationEvent
+from shared.events.billing import LimitsOfferedV1
 
 GOLDEN = Path(__file__).parents[2] / "contract" / "golden"
 LATIN_LETTERS = re.compile(r"[A-Za-z]")
@@ -84,3 +85,13 @@ def test_a_refund_promise_gives_the_configured_support_number() -> None:
     assert "call support: 021-86034665 ext. 101" in default.text("en")
     (configured,) = notices_for(scheduled, SupportLine(phone_fa="021-12345678", phone_en="+98 21 1234 5678"))
     assert "۰۲۱-۱۲۳۴۵۶۷۸" in configured.text("fa") and "+98 21 1234 5678" in configured.text("en")
+
+
+def test_supports_limits_offer_is_told_to_the_admin_without_an_amount() -> None:
+    offered = sample(LimitsOfferedV1)
+    [notice] = notices_for(offered)
+    assert notice.template == "support.limits_offered" and notice.user_id == offered.customer_user_id
+    persian, english = notice.text("fa"), notice.text("en")
+    assert "پیشنهاد پشتیبانی" in persian and "کاربران هم‌زمان" in persian and "شرکت بازرگانی آفتاب پارس" in persian
+    assert "offer" in english and "concurrent users" in english
+    assert not re.search(r"ریال|[0-9۰-۹]", persian) and "rial" not in english.lower()  # nothing they could not check
