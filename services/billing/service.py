@@ -106,6 +106,17 @@ class BillingService:
 
     @rpc
     @answers
+    def rejected_official_invoices(self) -> list[dict[str, Any]]:
+        return self.app.einvoicing.corrections.rejected()
+
+    @rpc
+    @answers
+    def correct_official_invoice(self, support_user_id: str, payment_id: str, body: dict[str, Any]
+                                 ) -> dict[str, Any]:
+        return self.app.einvoicing.corrections.correct(payment_id, body, support_user_id, self.cause)
+
+    @rpc
+    @answers
     def apply_for_educational(self, user_id: str, body: dict[str, Any], idempotency_key: str | None = None
                               ) -> dict[str, Any]:
         return self.app.educational.apply(user_id, body, idempotency_key, self.cause)

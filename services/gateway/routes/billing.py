@@ -18,6 +18,7 @@ from services.gateway.routes.base import GatewayBase
 from services.gateway.routing import Body, route
 from shared.http.billing import (
     MAX_DOCUMENT_BYTES,
+    BuyerCorrection,
     EducationalApplicationRequest,
     OrderChange,
     OrderRequest,
@@ -146,6 +147,24 @@ class BillingRoutes(GatewayBase):
     def refund_payment(self, request: Request, payment_id: str) -> Any:
         support = self.claims(request, role="support")["sub"]
         return call(self.billing, "refund_payment", support, payment_id)
+
+    # -- official invoices the taxpayer system rejected (issue #19): support puts them right -----
+    @route("GET", "/billing/official-invoices/rejected",
+           "Rejected official invoices not put right yet, oldest first, with the system's errors in Persian and "
+           "English (support)", errors=("unauthorized", "forbidden", "service_unavailable"))
+    def rejected_official_invoices(self, request: Request) -> Any:
+        self.claims(request, role="support")
+        return {"invoices": call(self.billing, "rejected_official_invoices")}
+
+    @route("POST", "/billing/payments/<payment_id>/official-invoice/correction",
+           "Correct a rejected official invoice's buyer (support): a new invoice, its own serial and tax id, "
+           "is issued and sent; the rejected one is kept, replaced", body=BuyerCorrection,
+           errors=("invalid_json", "invalid_request", "unauthorized", "forbidden", "not_found", "invalid_buyer",
+                   "invalid_national_code", "invalid_legal_id", "invalid_economic_code", "invalid_postal_code",
+                   "official_invoice_not_correctable", "service_unavailable"))
+    def correct_official_invoice(self, request: Request, payment_id: str, body: Body[BuyerCorrection]) -> Any:
+        support = self.claims(request, role="support")["sub"]
+        return call(self.billing, "correct_official_invoice", support, payment_id, _fields(body))
 
     @route("POST", "/billing/educational-applications", "Apply for the free educational licence (BI-4)",
            body=EducationalApplicationRequest, answers=201,
