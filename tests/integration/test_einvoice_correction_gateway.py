@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from tests.integration.test_einvoice_gateway import BUYER
-from tests.integration.test_einvoice_gateway import gateway as gateway  # noqa: PLC0414 - the same platform
+from tests.integration.test_einvoice_gateway import gateway as gateway
 from tests.support.billing import HTTP_ORDER, Client
 from tests.support.processes import Platform, wait_until
 
