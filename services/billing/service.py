@@ -18,7 +18,7 @@ from services.billing.moadian import MoadianClient
 from services.billing.settings import BillingSettings
 from services.billing.tax_invoices import Vendor
 from services.billing.translations import translate
-from services.billing.vendor_key import vendor_key
+from services.billing.vendor_key import system_key, vendor_key
 from services.billing.zarinpal import ZarinpalClient
 from shared.kernel.config import Settings
 from shared.kernel.errors import DomainError
@@ -40,7 +40,8 @@ def build_application(settings: Settings) -> BillingApplication:
                              terminal_id=own.terminal_id)
     tax_system = MoadianClient(own.moadian_url, own.moadian_memory_id,
                                vendor_key(settings.var_dir, own.moadian_key_file, own.moadian_certificate_file),
-                               timeout=own.moadian_timeout_seconds)
+                               timeout=own.moadian_timeout_seconds,
+                               system_key=system_key(own.moadian_system_key_file))
     return BillingApplication(settings, catalog=Catalog.from_env(os.environ), gateway=gateway,
                               public_base_url=own.public_base_url, inquiry_after=own.inquiry_after,
                               give_up_after=own.give_up_after, refund_retry_base=own.refund_retry_base,

@@ -32,6 +32,7 @@ class BillingSettings:
     moadian_seller_tin: str = "14100000004"
     moadian_key_file: str = ""
     moadian_certificate_file: str = ""
+    moadian_system_key_file: str = ""  # the system's public key (PEM); empty: the one server-information gives
     moadian_timeout_seconds: float = 10.0
     moadian_retry_base_seconds: float = 10.0
     moadian_ask_after_seconds: float = 5.0
@@ -69,6 +70,7 @@ class BillingSettings:
                    moadian_seller_tin=env.get("MOADIAN_SELLER_TIN", d.moadian_seller_tin),
                    moadian_key_file=env.get("MOADIAN_KEY_FILE", d.moadian_key_file),
                    moadian_certificate_file=env.get("MOADIAN_CERTIFICATE_FILE", d.moadian_certificate_file),
+                   moadian_system_key_file=env.get("MOADIAN_SYSTEM_KEY_FILE", d.moadian_system_key_file),
                    moadian_timeout_seconds=float(env.get("MOADIAN_TIMEOUT_SECONDS", d.moadian_timeout_seconds)),
                    moadian_retry_base_seconds=float(env.get("MOADIAN_RETRY_BASE_SECONDS",
                                                             d.moadian_retry_base_seconds)),
