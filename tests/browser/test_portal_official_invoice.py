@@ -86,7 +86,7 @@ def rejected_through_the_api(url: str, mobile: str, sandbox: str) -> str:
                   timeout=10).raise_for_status()
     auth = bearer(url, mobile)
     order = requests.post(f"{url}/billing/orders", headers=auth, timeout=30, json={
-        "business_name": "پخش البرز", "business_type": "trading", "products": ["accounting_suite"],
+        "business_name": "پخش البرز", "business_type": "trading", "products": ["accounting"],
         "period_months": 6, "buyer": UNKNOWN})
     assert order.status_code == 201, order.text
     started = requests.post(f"{url}/billing/orders/{order.json()['order_id']}/payments", headers=auth, timeout=30)
