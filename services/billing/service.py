@@ -19,6 +19,7 @@ from services.billing.settings import BillingSettings
 from services.billing.tax_invoices import Vendor
 from services.billing.translations import translate
 from services.billing.vendor_key import system_key, vendor_key
+from services.billing.virus_scan import ClamdClient, NoScanning
 from services.billing.zarinpal import ZarinpalClient
 from shared.kernel.config import Settings
 from shared.kernel.errors import DomainError
@@ -47,7 +48,10 @@ def build_application(settings: Settings) -> BillingApplication:
                               give_up_after=own.give_up_after, refund_retry_base=own.refund_retry_base,
                               tax_system=tax_system, vendor=Vendor(own.moadian_memory_id, own.moadian_seller_tin),
                               einvoice_retry_base=timedelta(seconds=own.moadian_retry_base_seconds),
-                              einvoice_ask_after=timedelta(seconds=own.moadian_ask_after_seconds))
+                              einvoice_ask_after=timedelta(seconds=own.moadian_ask_after_seconds),
+                              virus_scanner=ClamdClient(own.clamd_host, own.clamd_port,
+                                                        timeout=own.clamd_timeout_seconds)
+                              if own.virus_scan else NoScanning())
 
 
 class BillingService:

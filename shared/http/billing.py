@@ -176,6 +176,12 @@ ERRORS: dict[str, tuple[int, str, str]] = {
                                "The licence number is not valid; enter it as the licence shows it, e.g. 123/S/1404."),
     "invalid_document": (422, "مدرک مجوز باید فایل PDF، JPEG یا PNG باشد (بدون اسکریپت یا فایل پیوست).",
                          "The licence document must be a PDF, JPEG or PNG file (no scripts or attachments)."),
+    "infected_document": (422, "در فایل بارگذاری‌شده ویروس یافت شد و ذخیره نشد؛ فایل سالم دیگری بفرستید.",
+                          "A virus was found in the uploaded file and it was not kept; send another, clean file."),
+    "scanner_unavailable": (503, "بررسی ویروس فایل‌ها اکنون ممکن نیست و فایل ذخیره نشد؛ "
+                                 "چند دقیقهٔ دیگر دوباره تلاش کنید.",
+                            "Files cannot be checked for viruses right now and yours was not kept; try again "
+                            "in a few minutes."),
     "reason_required": (422, "دلیل رد درخواست را بنویسید؛ برای متقاضی پیامک می‌شود.",
                         "Write the reason for the rejection; the applicant is told it by SMS."),
     "invalid_national_code": (422, "کد ملی خریدار باید ۱۰ رقم با رقم کنترل درست باشد.",

@@ -207,9 +207,10 @@ class BillingRoutes(GatewayBase):
 
     @route("PUT", "/billing/educational-applications/<application_id>/document",
            "Upload the licence document (its applicant): the body is the file, PDF, JPEG or PNG (read from its "
-           "bytes, not its name or type), at most 5 MB; a new one replaces the last until support decides",
+           "bytes, not its name or type), at most 5 MB, scanned for viruses before it is kept (503 while the scanner "
+           "is unreachable); a new one replaces the last until support decides",
            errors=("unauthorized", "not_found", "invalid_document", "file_too_large", "application_already_decided",
-                   "service_unavailable"))
+                   "infected_document", "scanner_unavailable", "service_unavailable"))
     def upload_licence_document(self, request: Request, application_id: str) -> Any:
         user = self.claims(request)["sub"]
         if (request.content_length or 0) > MAX_DOCUMENT_BYTES:
