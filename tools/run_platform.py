@@ -21,6 +21,7 @@ SMS_ADDRESS = os.environ.get("DEV_SMS_ADDRESS", "127.0.0.1:8025")  # the develop
 PAYMENT_SANDBOX_ADDRESS = os.environ.get("PAYMENT_SANDBOX_ADDRESS", "127.0.0.1:8030")  # Zarinpal's API, locally
 METRICS_FIRST_PORT = int(os.environ.get("METRICS_FIRST_PORT", "9101"))  # then one port per process, in order
 TAX_SANDBOX_ADDRESS = os.environ.get("TAX_SANDBOX_ADDRESS", "127.0.0.1:8040")  # the taxpayer system's API, locally
+CLAMD_ADDRESS = os.environ.get("CLAMD_STANDIN_ADDRESS", "127.0.0.1:3310")  # clamd's protocol, EICAR only
 
 
 def main() -> int:
@@ -41,7 +42,13 @@ def main() -> int:
     procs["tax-sandbox"] = subprocess.Popen([sys.executable, "-m", "tools.tax_sandbox", TAX_SANDBOX_ADDRESS],
                                             cwd=ROOT, env=env, stdout=tax_log, stderr=subprocess.STDOUT)
     print(f"started {'tax-sandbox':14} pid {procs['tax-sandbox'].pid:6}  http://{TAX_SANDBOX_ADDRESS}/_dev/invoices")
-    env = env | {"MOADIAN_URL": env.get("MOADIAN_URL", f"http://{TAX_SANDBOX_ADDRESS}/requestsmanager/api/v2/"),
+    clamd_log = open(logs / "clamd-standin.log", "ab")  # noqa: SIM115 - kept open for the child's life
+    procs["clamd-standin"] = subprocess.Popen([sys.executable, "-m", "tools.clamd_standin", CLAMD_ADDRESS],
+                                              cwd=ROOT, env=env, stdout=clamd_log, stderr=subprocess.STDOUT)
+    print(f"started {'clamd-standin':14} pid {procs['clamd-standin'].pid:6}  tcp {CLAMD_ADDRESS}")
+    clamd_host, _, clamd_port = CLAMD_ADDRESS.rpartition(":")
+    env = env | {"CLAMD_HOST": env.get("CLAMD_HOST", clamd_host), "CLAMD_PORT": env.get("CLAMD_PORT", clamd_port),
+                 "MOADIAN_URL": env.get("MOADIAN_URL", f"http://{TAX_SANDBOX_ADDRESS}/requestsmanager/api/v2/"),
                  "SMS_PROVIDER_URL": env.get("SMS_PROVIDER_URL", f"http://{SMS_ADDRESS}"),
                  "SMS_STATUS_CHECK_SECONDS": env.get("SMS_STATUS_CHECK_SECONDS", "5"),  # delivery reports, sooner
                  "PAYMENT_GATEWAY_URL": env.get("PAYMENT_GATEWAY_URL", f"http://{PAYMENT_SANDBOX_ADDRESS}"),

@@ -18,7 +18,8 @@ command accepts invoices dated up to `--future-allowance-seconds` (ten years by 
 own clock; served in-process (tests/support/billing.py) it keeps a strict system's 30 s, where the
 conformance test proves 0202.
 Development: POST /_dev/faults {"decide_after_seconds": S, "reject_with": {"code", "message"} |
-null, "outage": bool} ({} restores the defaults), GET /_dev/invoices.
+null, "outage": bool, "unknown_economic_codes": [buyer economic codes the registry does not know:
+0312]} ({} restores the defaults), GET /_dev/invoices.
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ _KEY = jose.new_key()
 _PUBLIC = base64.b64encode(_KEY.public_key().public_bytes(serialization.Encoding.DER,
                                                           serialization.PublicFormat.SubjectPublicKeyInfo)).decode()
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-DEFAULT_FAULTS: dict[str, Any] = {"decide_after_seconds": 1.0, "reject_with": None, "outage": False}
+DEFAULT_FAULTS: dict[str, Any] = {"decide_after_seconds": 1.0, "reject_with": None, "outage": False,
+                                  "unknown_economic_codes": []}
 _lock = threading.Lock()
 _future_allowance_ms = 30_000  # the platform's clock may run ahead in development: see main()
 _faults = dict(DEFAULT_FAULTS)
@@ -90,6 +92,9 @@ def _errors_of(invoice: dict[str, Any], fiscal_id: str) -> list[dict[str, str]]:
         errors.append({"code": "0202", "message": "تاریخ و زمان صدور صورتحساب معتبر نیست"})
     if any(not re.fullmatch(r"\d{13}", str(line.get("sstid") or "")) for line in invoice.get("body") or []):
         errors.append({"code": "0303301", "message": "مقدار فیلد شناسه کالا/خدمت با اطلاعات سامانه منطبق نیست"})
+    if header.get("tinb") and str(header["tinb"]) in _faults["unknown_economic_codes"]:
+        # 0312 (inferred, docs/providers-research.md §4): field 12, tinb, does not match the registry
+        errors.append({"code": "0312", "message": "مقدار فیلد شماره اقتصادی خریدار با اطلاعات سامانه منطبق نیست"})
     if header.get("ins") == CANCELLING:
         original = next((i for i in _invoices.values() if i["taxid"] == header.get("irtaxid")), None)
         if (original is None or original["fiscal_id"] != fiscal_id or _status(original) != "SUCCESS"

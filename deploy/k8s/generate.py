@@ -49,6 +49,16 @@ TENANT_DATA_DIRS = ("tenants", "backups", "exports")
 
 
 @dataclass(frozen=True)
+class SecretFiles:
+    """Keys of a Secret mounted read-only as files under ``mount``; each env var names its file
+    (PEM files a library reads from a path, not from a variable)."""
+
+    secret: str
+    mount: str
+    files: dict[str, str]  # env var → the Secret's key (also the file's name)
+
+
+@dataclass(frozen=True)
 class Workload:
     name: str
     secrets: dict[str, tuple[str, ...]] = field(default_factory=dict)  # Secret → keys it reads
@@ -59,16 +69,22 @@ class Workload:
     queue_per_replica: int = 20
     provider_egress: bool = False  # calls an outside provider over HTTPS
     tenant_data: bool = False  # opens the businesses' books, backups or exports (shared volume)
+    secret_files: SecretFiles | None = None
 
 
 SUBJECT_IDS = {"platform-subject-ids": ("SUBJECT_ID_SECRET",)}
 # The backups' key vault, shared by provisioning (writes) and archival (reads, destroys).
 BACKUP_KEYS = {"platform-backup-keys": ("BACKUP_KEYS_DSN",)}
+# The vendor's signing key and certificate for the taxpayer system, and the system's public key
+# (issue #19; docs/operations.md "The taxpayer system's keys"). The dev overlay drops them.
+MOADIAN_FILES = SecretFiles("platform-moadian", "/etc/platform/moadian", {
+    "MOADIAN_KEY_FILE": "vendor-key.pem", "MOADIAN_CERTIFICATE_FILE": "vendor-certificate.pem",
+    "MOADIAN_SYSTEM_KEY_FILE": "tax-system-public-key.pem"})
 WORKLOADS = (
     Workload("identity", SUBJECT_IDS | {"platform-jwt": ("JWT_PRIVATE_KEY", "JWT_PUBLIC_KEY"),
                                         "platform-sealing": ("SEALING_PUBLIC_KEY",)}),
     Workload("billing", SUBJECT_IDS | {"platform-payment": ("PAYMENT_MERCHANT_ID", "PAYMENT_ACCESS_TOKEN")},
-             provider_egress=True),
+             provider_egress=True, secret_files=MOADIAN_FILES),
     Workload("provisioning", SUBJECT_IDS | BACKUP_KEYS, autoscaled=True, tenant_data=True),
     Workload("tenancy", SUBJECT_IDS),
     Workload("notifications", SUBJECT_IDS | {"platform-sealing": ("SEALING_PUBLIC_KEY", "SEALING_PRIVATE_KEY"),
@@ -113,13 +129,15 @@ def container(w: Workload) -> dict[str, Any]:
         "image": IMAGE,
         "command": ["python", "-m", "shared.kernel.runner", f"services.{w.name}.service"],
         "envFrom": env_from(w.name if w.database else None),
-        "env": secret_env(w.secrets),
+        "env": secret_env(w.secrets) + ([{"name": var, "value": f"{w.secret_files.mount}/{key}"}
+                                          for var, key in w.secret_files.files.items()] if w.secret_files else []),
         "ports": [{"name": "metrics", "containerPort": METRICS_PORT, "protocol": "TCP"}],
         "resources": {"requests": {"cpu": "100m", "memory": "192Mi"},
                       "limits": {"cpu": "1", "memory": "512Mi"}},
         "volumeMounts": [{"name": "var", "mountPath": VAR_DIR}] + (
             [{"name": "tenant-data", "mountPath": f"{VAR_DIR}/{d}", "subPath": d} for d in TENANT_DATA_DIRS]
-            if w.tenant_data else []),
+            if w.tenant_data else []) + (
+            [{"name": "secret-files", "mountPath": w.secret_files.mount, "readOnly": True}] if w.secret_files else []),
         "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
                             "capabilities": {"drop": ["ALL"]}},
     }
@@ -177,7 +195,11 @@ def deployment(w: Workload) -> dict[str, Any]:
                     "containers": [container(w)],
                     "volumes": [{"name": "var", "emptyDir": {"sizeLimit": "64Mi"}}] + (
                         [{"name": "tenant-data", "persistentVolumeClaim": {"claimName": TENANT_DATA_CLAIM}}]
-                        if w.tenant_data else []),
+                        if w.tenant_data else []) + (
+                        [{"name": "secret-files", "secret": {
+                            "secretName": w.secret_files.secret, "defaultMode": 0o440,
+                            "items": [{"key": k, "path": k} for k in w.secret_files.files.values()]}}]
+                        if w.secret_files else []),
                 },
             },
         },

@@ -31,6 +31,7 @@ from services.billing.records import Records
 from services.billing.settlement import Settlement
 from services.billing.tax_invoices import Vendor
 from services.billing.views import order_view, payment_view
+from services.billing.virus_scan import VirusScanner
 from services.billing.zarinpal import GATEWAY_NAME
 from shared.events.archival import RestoreRequestedV1, TenantDataPurgedV1
 from shared.http.billing import OrderRequest
@@ -48,7 +49,7 @@ class BillingApplication(ServiceApplication):
                  refund_retry_base: timedelta = timedelta(seconds=30), tax_system: TaxSystem,
                  vendor: Vendor, einvoice_retry_base: timedelta = timedelta(seconds=10),
                  einvoice_ask_after: timedelta = timedelta(seconds=5), documents_dir: Path | None = None,
-                 **kwargs: Any) -> None:
+                 virus_scanner: VirusScanner | None = None, **kwargs: Any) -> None:
         self.catalog = catalog
         self.gateway = gateway
         self.public_base_url = public_base_url.rstrip("/")
@@ -57,7 +58,7 @@ class BillingApplication(ServiceApplication):
         self.settlement = Settlement(self.records, gateway, inquiry_after=inquiry_after,
                                      give_up_after=give_up_after, refund_retry_base=refund_retry_base)
         self.educational = Educational(self.records, catalog, DocumentFiles(
-            documents_dir or self.settings.var_dir / "licence-documents"))
+            documents_dir or self.settings.var_dir / "licence-documents"), virus_scanner)
         self.offers = LimitsOffers(self.records, catalog)
         self.einvoicing = EInvoicing(self.records, tax_system, vendor, retry_base=einvoice_retry_base,
                                      ask_after=einvoice_ask_after)

@@ -22,10 +22,12 @@ from services.billing.educational_index import ApplicationsIndex
 from services.billing.licence_documents import DocumentFiles, inspected
 from services.billing.purchases import fingerprint, idempotency_key, parsed
 from services.billing.records import Records
+from services.billing.virus_scan import NoScanning, ScannerUnavailable, VirusScanner
 from shared.http.billing import EducationalApplicationRequest
 from shared.kernel.errors import DomainError
 from shared.kernel.i18n import when
 from shared.kernel.ids import parse_id
+from shared.kernel.logging import get_logger
 from shared.kernel.mobile import normalize_mobile, to_latin_digits
 from shared.kernel.store import Cause
 from shared.kernel.subject_keys import Personal
@@ -60,9 +62,11 @@ def application_view(app: EducationalApplication) -> dict[str, Any]:
 
 
 class Educational:
-    def __init__(self, records: Records, catalog: Catalog, documents: DocumentFiles) -> None:
+    def __init__(self, records: Records, catalog: Catalog, documents: DocumentFiles,
+                 scanner: VirusScanner | None = None) -> None:
         self.records, self.catalog, self.documents = records, catalog, documents
         self.index = ApplicationsIndex(records)
+        self.scanner = scanner or NoScanning()
 
     def apply(self, user_id: object, body: Mapping[str, Any], key: object, cause: Cause) -> dict[str, Any]:
         applicant = parse_id(user_id)
@@ -146,6 +150,7 @@ class Educational:
             raise DomainError("not_found")  # nothing of a stranger's upload is written
         if found.state != "submitted":
             raise DomainError("application_already_decided", state=found.state)
+        self._scan(content)  # refused or unscanned: nothing is written
         name = self.documents.name_for(found.id, document)
         self.documents.keep(name, content)  # first the file, then the fact: a fact never names a missing file
 
@@ -157,6 +162,16 @@ class Educational:
             return application_view(application)
 
         return self.records.retrying(attempt)
+
+    def _scan(self, content: bytes) -> None:
+        try:
+            found = self.scanner.scan(content)
+        except ScannerUnavailable as exc:
+            get_logger().warning("billing.virus_scanner_unavailable", error=str(exc)[:200])
+            raise DomainError("scanner_unavailable") from None
+        if found is not None:
+            get_logger().warning("billing.document_infected", signature=found[:100])
+            raise DomainError("infected_document")
 
     def document(self, user_id: object, application_id: object, support: bool) -> dict[str, Any]:
         """The document's bytes and kind, for its applicant or support."""

@@ -3,7 +3,8 @@
 ``Payment.Succeeded`` and ``Payment.Refunded`` events are the pending work; this group follows
 billing's event log (a read model rebuilt from it at start), issues each paid payment's
 invoice (numbered in the same save), sends what is due, asks until the system decides, and
-issues the cancelling invoice (ابطال) of a refunded payment once its original was accepted."""
+issues the cancelling invoice (ابطال) of a refunded payment once its original was accepted.
+A rejected original put right by support (``self.corrections``) is followed to its replacement."""
 
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ from typing import Any
 
 from services.billing import tax_invoice_rules as rules
 from services.billing.domain import Order
+from services.billing.einvoice_corrections import Corrections, current_invoice, invoice_chain, serials_of
 from services.billing.moadian import TaxSystem, TaxSystemRefused, TaxSystemUnavailable
 from services.billing.records import Records
-from services.billing.tax_invoices import InvoiceSerials, TaxInvoice, Vendor, serials_id, tax_invoice_id
-from services.billing.views import moment
+from services.billing.tax_invoices import InvoiceSerials, TaxInvoice, Vendor, tax_invoice_id
+from services.billing.views import invoice_view
 from shared.kernel.conflicts import CONFLICTS
 from shared.kernel.logging import get_logger
 from shared.kernel.store import Cause
@@ -30,6 +32,7 @@ class EInvoicing:
         self.retry_base, self.ask_after = retry_base, ask_after
         self._log_position = 0
         self._open: set[uuid.UUID] = set()
+        self.corrections = Corrections(records, vendor)
 
     def follow(self, cause: Cause) -> dict[str, int]:
         """One pass: new payments and refunds from the log, then every open invoice that is due."""
@@ -50,11 +53,13 @@ class EInvoicing:
         return done
 
     def view_of(self, payment_id: uuid.UUID) -> dict[str, Any] | None:
-        original = self._invoice(tax_invoice_id(payment_id, rules.ORIGINAL))
-        if original is None:
+        """The payment's current official invoice, the rejected ones it replaced, its cancellation."""
+        chain = invoice_chain(self.records, payment_id)
+        if not chain:
             return None
         cancelling = self._invoice(tax_invoice_id(payment_id, rules.CANCELLING))
-        return _view(original) | {"cancellation": _view(cancelling) if cancelling else None}
+        return invoice_view(chain[-1]) | {"cancellation": invoice_view(cancelling) if cancelling else None,
+                                          "replaced": [invoice_view(i) for i in chain[:-1]]}
 
     # -- issuing -----------------------------------------------------------------------------
     def _issue_original(self, payment_id: uuid.UUID, cause: Cause) -> int:
@@ -82,7 +87,7 @@ class EInvoicing:
 
     def _request_cancellation(self, payment_id: uuid.UUID, cause: Cause) -> None:
         def attempt() -> None:
-            original = self._invoice(tax_invoice_id(payment_id, rules.ORIGINAL))
+            original = current_invoice(self.records, payment_id)  # the last correction, if any
             if original is None:
                 return  # a refund of a payment that never succeeded: no invoice was issued
             original.request_cancellation()
@@ -178,8 +183,7 @@ class EInvoicing:
         return found if isinstance(found, TaxInvoice) else None
 
     def _serials(self) -> InvoiceSerials:
-        found = self.records.get(serials_id(self.vendor.memory_id))
-        return found if isinstance(found, InvoiceSerials) else InvoiceSerials(self.vendor.memory_id)
+        return serials_of(self.records, self.vendor.memory_id)
 
     def _new_facts(self) -> list[tuple[str, uuid.UUID]]:
         facts: list[tuple[str, uuid.UUID]] = []
@@ -193,11 +197,3 @@ class EInvoicing:
                 self._open.add(originator)
             self._log_position = notification.id
         return facts
-
-
-def _view(invoice: TaxInvoice) -> dict[str, Any]:
-    return {"tax_id": invoice.tax_id, "serial": invoice.serial, "subject": invoice.subject, "state": invoice.state,
-            "reference": invoice.reference, "errors": invoice.errors, "issued_at": moment(invoice.issued_at),
-            "vat_rials": invoice.payload["header"]["tvam"], "total_rials": invoice.payload["header"]["tbill"],
-            "cancel_requested": invoice.cancel_requested}
-

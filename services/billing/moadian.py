@@ -79,8 +79,11 @@ class VendorKey:
 class MoadianClient:
     def __init__(self, base_url: str, memory_id: str, key: VendorKey, *, timeout: float = 10.0,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 session: requests.Session | None = None) -> None:
+                 session: requests.Session | None = None, system_key: str | None = None) -> None:
         self.base_url = base_url.rstrip("/") + "/"
+        # The system's public key as configured (base64 DER, MOADIAN_SYSTEM_KEY_FILE): invoices are
+        # encrypted only for it, whatever server-information says; None: the key it announces.
+        self.system_key = system_key
         self.memory_id, self.key, self.timeout, self.clock = memory_id, key, timeout, clock
         self.session = session or requests.Session()
         self._server_key: tuple[str, str] | None = None  # (key, id), read once per process
@@ -123,6 +126,8 @@ class MoadianClient:
             keys = answer.get("publicKeys") if isinstance(answer, dict) else None
             if not keys or not isinstance(keys[0], dict):
                 raise TaxSystemUnavailable("server-information: no public key")
+            if self.system_key is not None and str(keys[0]["key"]) != self.system_key:
+                raise TaxSystemRefused("server-information: a public key other than MOADIAN_SYSTEM_KEY_FILE's")
             self._server_key = (str(keys[0]["key"]), str(keys[0]["id"]))
         return self._server_key
 

@@ -18,7 +18,8 @@ from services.billing.moadian import MoadianClient
 from services.billing.settings import BillingSettings
 from services.billing.tax_invoices import Vendor
 from services.billing.translations import translate
-from services.billing.vendor_key import vendor_key
+from services.billing.vendor_key import system_key, vendor_key
+from services.billing.virus_scan import ClamdClient, NoScanning
 from services.billing.zarinpal import ZarinpalClient
 from shared.kernel.config import Settings
 from shared.kernel.errors import DomainError
@@ -40,13 +41,17 @@ def build_application(settings: Settings) -> BillingApplication:
                              terminal_id=own.terminal_id)
     tax_system = MoadianClient(own.moadian_url, own.moadian_memory_id,
                                vendor_key(settings.var_dir, own.moadian_key_file, own.moadian_certificate_file),
-                               timeout=own.moadian_timeout_seconds)
+                               timeout=own.moadian_timeout_seconds,
+                               system_key=system_key(own.moadian_system_key_file))
     return BillingApplication(settings, catalog=Catalog.from_env(os.environ), gateway=gateway,
                               public_base_url=own.public_base_url, inquiry_after=own.inquiry_after,
                               give_up_after=own.give_up_after, refund_retry_base=own.refund_retry_base,
                               tax_system=tax_system, vendor=Vendor(own.moadian_memory_id, own.moadian_seller_tin),
                               einvoice_retry_base=timedelta(seconds=own.moadian_retry_base_seconds),
-                              einvoice_ask_after=timedelta(seconds=own.moadian_ask_after_seconds))
+                              einvoice_ask_after=timedelta(seconds=own.moadian_ask_after_seconds),
+                              virus_scanner=ClamdClient(own.clamd_host, own.clamd_port,
+                                                        timeout=own.clamd_timeout_seconds)
+                              if own.virus_scan else NoScanning())
 
 
 class BillingService:
@@ -120,6 +125,17 @@ class BillingService:
     @answers
     def limits_offers(self, tenant_ids: Any) -> list[dict[str, Any]]:
         return self.app.offers.of_businesses(tenant_ids)
+
+    @rpc
+    @answers
+    def rejected_official_invoices(self) -> list[dict[str, Any]]:
+        return self.app.einvoicing.corrections.rejected()
+
+    @rpc
+    @answers
+    def correct_official_invoice(self, support_user_id: str, payment_id: str, body: dict[str, Any]
+                                 ) -> dict[str, Any]:
+        return self.app.einvoicing.corrections.correct(payment_id, body, support_user_id, self.cause)
 
     @rpc
     @answers

@@ -32,9 +32,16 @@ class BillingSettings:
     moadian_seller_tin: str = "14100000004"
     moadian_key_file: str = ""
     moadian_certificate_file: str = ""
+    moadian_system_key_file: str = ""  # the system's public key (PEM); empty: the one server-information gives
     moadian_timeout_seconds: float = 10.0
     moadian_retry_base_seconds: float = 10.0
     moadian_ask_after_seconds: float = 5.0
+    # Uploaded documents scanned by clamd before they are kept (issue #19): on unless VIRUS_SCAN=off;
+    # locally tools/clamd_standin.py on clamd's own port, a real clamd in production.
+    virus_scan: bool = True
+    clamd_host: str = "127.0.0.1"
+    clamd_port: int = 3310
+    clamd_timeout_seconds: float = 10.0
 
     @property
     def inquiry_after(self) -> timedelta:
@@ -69,7 +76,11 @@ class BillingSettings:
                    moadian_seller_tin=env.get("MOADIAN_SELLER_TIN", d.moadian_seller_tin),
                    moadian_key_file=env.get("MOADIAN_KEY_FILE", d.moadian_key_file),
                    moadian_certificate_file=env.get("MOADIAN_CERTIFICATE_FILE", d.moadian_certificate_file),
+                   moadian_system_key_file=env.get("MOADIAN_SYSTEM_KEY_FILE", d.moadian_system_key_file),
                    moadian_timeout_seconds=float(env.get("MOADIAN_TIMEOUT_SECONDS", d.moadian_timeout_seconds)),
                    moadian_retry_base_seconds=float(env.get("MOADIAN_RETRY_BASE_SECONDS",
                                                             d.moadian_retry_base_seconds)),
-                   moadian_ask_after_seconds=float(env.get("MOADIAN_ASK_AFTER_SECONDS", d.moadian_ask_after_seconds)))
+                   moadian_ask_after_seconds=float(env.get("MOADIAN_ASK_AFTER_SECONDS", d.moadian_ask_after_seconds)),
+                   virus_scan=env.get("VIRUS_SCAN", "on").strip().lower() not in ("off", "0", "false", "no"),
+                   clamd_host=env.get("CLAMD_HOST", d.clamd_host), clamd_port=int(env.get("CLAMD_PORT", d.clamd_port)),
+                   clamd_timeout_seconds=float(env.get("CLAMD_TIMEOUT_SECONDS", d.clamd_timeout_seconds)))

@@ -5,6 +5,7 @@ fake accepts."""
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,3 +32,13 @@ def vendor_key(var_dir: Path, key_file: str = "", certificate_file: str = "") ->
     der = create_once(directory / "moadian-vendor.der",
                       lambda: jose.self_signed(key, "development vendor", datetime.now(UTC)))
     return VendorKey(key, der)
+
+
+def system_key(key_file: str = "") -> str | None:
+    """The taxpayer system's public key (PEM, MOADIAN_SYSTEM_KEY_FILE) as server-information
+    gives it (base64 of the DER SubjectPublicKeyInfo); None when not configured."""
+    if not key_file:
+        return None
+    key = serialization.load_pem_public_key(Path(key_file).read_bytes())
+    return base64.b64encode(key.public_bytes(serialization.Encoding.DER,
+                                             serialization.PublicFormat.SubjectPublicKeyInfo)).decode()

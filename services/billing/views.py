@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from services.billing import tax_invoice_rules as rules
 from services.billing.domain import ALERT_BEFORE_DEADLINE, Order, Payment, name_of
+from services.billing.tax_invoices import TaxInvoice
+from services.billing.tax_system_errors import explained
 from shared.kernel.i18n import jalali_datetime
 
 
@@ -50,3 +53,14 @@ def payment_view(payment: Payment, now: datetime) -> dict[str, Any]:
             "last_error": refund.last_error,
         }
     return view
+
+
+def invoice_view(invoice: TaxInvoice) -> dict[str, Any]:
+    """An official invoice (issue #19): its errors explained in Persian and English, its buyer."""
+    header = invoice.payload["header"]
+    return {"tax_id": invoice.tax_id, "serial": invoice.serial, "subject": invoice.subject, "state": invoice.state,
+            "reference": invoice.reference, "errors": explained(invoice.errors), "issued_at": moment(invoice.issued_at),
+            "vat_rials": header["tvam"], "total_rials": header["tbill"], "cancel_requested": invoice.cancel_requested,
+            "buyer": {"tob": header["tob"], "bid": header["bid"], "tinb": header["tinb"], "bpc": header["bpc"]},
+            "correctable": invoice.subject == rules.ORIGINAL and invoice.correctable}
+

@@ -118,6 +118,13 @@ class OrderChange(_Body):
     returning_tenant_id: ReturningTenant = None
 
 
+class BuyerCorrection(_Body):
+    """Support puts a rejected official invoice right (issue #19): the buyer as the system knows
+    it, checked as on the order; a new invoice is issued with it."""
+
+    buyer: BuyerIdentity
+
+
 class EducationalApplicationRequest(_Body):
     institution_name: PlainLine = Field(min_length=1, max_length=200)
     licence_number: PlainLine = Field(min_length=1, max_length=50)
@@ -190,6 +197,12 @@ ERRORS: dict[str, tuple[int, str, str]] = {
                                "The licence number is not valid; enter it as the licence shows it, e.g. 123/S/1404."),
     "invalid_document": (422, "مدرک مجوز باید فایل PDF، JPEG یا PNG باشد (بدون اسکریپت یا فایل پیوست).",
                          "The licence document must be a PDF, JPEG or PNG file (no scripts or attachments)."),
+    "infected_document": (422, "در فایل بارگذاری‌شده ویروس یافت شد و ذخیره نشد؛ فایل سالم دیگری بفرستید.",
+                          "A virus was found in the uploaded file and it was not kept; send another, clean file."),
+    "scanner_unavailable": (503, "بررسی ویروس فایل‌ها اکنون ممکن نیست و فایل ذخیره نشد؛ "
+                                 "چند دقیقهٔ دیگر دوباره تلاش کنید.",
+                            "Files cannot be checked for viruses right now and yours was not kept; try again "
+                            "in a few minutes."),
     "reason_required": (422, "دلیل رد درخواست را بنویسید؛ برای متقاضی پیامک می‌شود.",
                         "Write the reason for the rejection; the applicant is told it by SMS."),
     "invalid_national_code": (422, "کد ملی خریدار باید ۱۰ رقم با رقم کنترل درست باشد.",
@@ -200,6 +213,9 @@ ERRORS: dict[str, tuple[int, str, str]] = {
                               "Enter the legal buyer's economic code (11, 12 or 14 digits)."),
     "invalid_postal_code": (422, "کد پستی باید ۱۰ رقم باشد.", "The postal code must be 10 digits."),
     "invalid_buyer": (422, "نوع خریدار باید «حقیقی» یا «حقوقی» باشد.", "The buyer must be a person or a legal entity."),
+    "official_invoice_not_correctable": (
+        409, "فقط صورت‌حساب الکترونیکی ردشده‌ای که هنوز اصلاح نشده و پرداختش بازپرداخت نشده اصلاح می‌شود.",
+        "Only a rejected e-invoice not yet corrected, of a payment not refunded, can be corrected."),
     "refund_not_possible": (409, "این پرداخت قابل بازپرداخت نیست.", "This payment cannot be refunded."),
     "application_already_decided": (409, "دربارهٔ این درخواست پیش‌تر تصمیم گرفته شده است.",
                                     "This application has already been decided."),

@@ -10,14 +10,17 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from cryptography.hazmat.primitives import serialization
 
 from services.billing import jose
 from services.billing import tax_invoice_rules as rules
 from services.billing.moadian import MoadianClient, Status, TaxSystemRefused, TaxSystemUnavailable, VendorKey
+from services.billing.vendor_key import system_key
 from tests.support.billing import (
     CAUSE,
     NEW_ORDER,
@@ -30,6 +33,7 @@ from tests.support.billing import (
     tax_client,
     tax_sandbox_server,
 )
+from tools import tax_sandbox
 
 LINES = [{"item": "accounting", "description": "Accounting suite", "quantity": 1, "unit_price_rials": 100_000_000,
           "amount_rials": 100_000_000}]
@@ -213,3 +217,24 @@ def test_the_in_memory_fake_answers_as_the_sandbox(sandbox: str) -> None:
     over_http = _observed(client, client.memory_id, lambda: time.sleep(0.1))
     in_memory = _observed(FakeTaxSystem(late=1), client.memory_id, lambda: None)
     assert over_http == in_memory == (True, "PENDING", True, ["0306"], True, True)
+
+
+
+def test_a_configured_system_key_is_the_only_one_invoices_are_encrypted_for(sandbox: str, tmp_path: Path) -> None:
+    """MOADIAN_SYSTEM_KEY_FILE (deploy/k8s mounts it from platform-moadian): the key the system
+    announces must be it; another one (a man in the middle, a wrong file) refuses the request."""
+    right, wrong = tmp_path / "system.pem", tmp_path / "other.pem"
+    right.write_bytes(tax_sandbox._KEY.public_key().public_bytes(serialization.Encoding.PEM,
+                                                                 serialization.PublicFormat.SubjectPublicKeyInfo))
+    wrong.write_bytes(jose.new_key().public_key().public_bytes(serialization.Encoding.PEM,
+                                                               serialization.PublicFormat.SubjectPublicKeyInfo))
+    faults(sandbox, decide_after_seconds=0)
+    pinned = tax_client(sandbox, unique_memory_id())
+    pinned.system_key = system_key(str(right))
+    (receipt,) = pinned.send([an_invoice(1, pinned.memory_id)])
+    assert receipt.reference and decided(pinned, receipt.reference).accepted
+    other = tax_client(sandbox, unique_memory_id())
+    other.system_key = system_key(str(wrong))
+    with pytest.raises(TaxSystemRefused):
+        other.send([an_invoice(1, other.memory_id)])
+    assert system_key("") is None

@@ -18,6 +18,7 @@ from typing import Any
 import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from services.billing.virus_scan import ClamdClient
 from shared.kernel.config import REPO_ROOT, Settings
 from shared.kernel.green import STACKS_MARKER
 from tests.support.network import free_port
@@ -62,6 +63,8 @@ class Platform:
         self.metrics_urls: dict[str, str] = {}  # each process's Prometheus metrics, by service (the latest start)
         self.tax_sandbox: subprocess.Popen[bytes] | None = None
         self.tax_sandbox_url = ""
+        self.clamd: subprocess.Popen[bytes] | None = None
+        self.clamd_port = 0
 
     def env(self, **extra: str) -> dict[str, str]:
         s = self.settings
@@ -101,6 +104,17 @@ class Platform:
             self.tax_sandbox, self.tax_sandbox_url = self._start_helper("tax_sandbox", "tax-sandbox.log")
         return self.tax_sandbox_url
 
+    def start_clamd_standin(self) -> int:
+        """tools/clamd_standin.py (clamd's TCP protocol, EICAR only) on a free port, started once."""
+        if self.clamd is None:
+            port = free_port()
+            log = open(self.logs / "clamd-standin.log", "wb")  # noqa: SIM115 - lives as long as the child
+            self.clamd = subprocess.Popen([sys.executable, "-m", "tools.clamd_standin", f"127.0.0.1:{port}"],
+                                          cwd=REPO_ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT)
+            wait_until(ClamdClient("127.0.0.1", port, timeout=2).ping, timeout=20, what="tools.clamd_standin")
+            self.clamd_port = port
+        return self.clamd_port
+
     def sms_sent_to(self, e164: str) -> list[dict[str, Any]]:
         answer = requests.get(f"{self.sms_url}/_dev/messages", params={"receptor": e164}, timeout=10)
         return list(answer.json()["messages"])
@@ -113,7 +127,8 @@ class Platform:
             sandbox = self.start_payment_sandbox()
             extra_env = {"PAYMENT_GATEWAY_URL": sandbox, "PAYMENT_GRAPHQL_URL": f"{sandbox}/api/v4/graphql/",
                          "PAYMENT_TERMINAL_ID": "sandbox",
-                         "MOADIAN_URL": f"{self.start_tax_sandbox()}/requestsmanager/api/v2/"} | extra_env
+                         "MOADIAN_URL": f"{self.start_tax_sandbox()}/requestsmanager/api/v2/",
+                         "CLAMD_HOST": "127.0.0.1", "CLAMD_PORT": str(self.start_clamd_standin())} | extra_env
         port = free_port()
         extra_env = {"METRICS_HOST": "127.0.0.1", "METRICS_PORT": str(port)} | extra_env
         self.metrics_urls[service] = f"http://127.0.0.1:{extra_env['METRICS_PORT']}/metrics"
@@ -158,7 +173,7 @@ class Platform:
 
     def stop_all(self) -> None:
         self.drop_proxy()
-        for helper in (self.sms_provider, self.payment_sandbox, self.tax_sandbox):
+        for helper in (self.sms_provider, self.payment_sandbox, self.tax_sandbox, self.clamd):
             if helper is not None:
                 helper.kill()
                 helper.wait(10)

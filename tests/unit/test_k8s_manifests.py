@@ -579,3 +579,28 @@ def test_the_metrics_table_and_the_code_name_the_same_series() -> None:
     documented = {name for name in documented_metrics() if not name.startswith("rabbitmq_")}
     assert documented == served, (f"documented, not served: {sorted(documented - served)}; "
                                   f"served, not documented: {sorted(served - documented)}")
+
+
+def test_billing_reads_the_taxpayer_systems_keys_from_a_secret_as_files_and_dev_keeps_its_pair() -> None:
+    """Issue #19: the vendor's signing key and certificate and the system's public key are PEM files
+    from the Secret platform-moadian, read-only, and MOADIAN_*_FILE name them (what
+    services/billing/settings.py reads); the dev overlay mounts none and leaves them empty."""
+    files = {"MOADIAN_KEY_FILE": "vendor-key.pem", "MOADIAN_CERTIFICATE_FILE": "vendor-certificate.pem",
+             "MOADIAN_SYSTEM_KEY_FILE": "tax-system-public-key.pem"}
+    for target in ("base", "prod"):
+        billing = pod(of_kind(rendered(target), "Deployment")["billing"])
+        (volume,) = [v for v in billing["volumes"] if "secret" in v]
+        assert volume["secret"]["secretName"] == "platform-moadian"
+        assert {i["key"] for i in volume["secret"]["items"]} == set(files.values())
+        (container,) = billing["containers"]
+        (mount,) = [m for m in container["volumeMounts"] if m["name"] == volume["name"]]
+        assert mount["readOnly"] is True
+        env = {e["name"]: e.get("value") for e in container["env"]}
+        assert {var: env[var] for var in files} == {var: f"{mount['mountPath']}/{f}" for var, f in files.items()}
+        others = [d for name, d in of_kind(rendered(target), "Deployment").items() if name != "billing"]
+        assert not any("platform-moadian" in str(pod(d)) for d in others)  # only billing holds the key
+    dev = pod(of_kind(rendered("dev"), "Deployment")["billing"])
+    (container,) = dev["containers"]
+    assert not any("secret" in v for v in dev["volumes"]) and "platform-moadian" not in str(dev)
+    assert [m["name"] for m in container["volumeMounts"]] == ["var"]  # VAR_DIR/keys holds the development pair
+    assert {e["name"]: e.get("value") for e in container["env"] if e["name"] in files} == dict.fromkeys(files, "")

@@ -10,6 +10,7 @@ import { login, recover, signUp, verify } from "./pages-identity.js";
 import { invitation } from "./pages-invitation.js";
 import { licence } from "./pages-licence.js";
 import { personal } from "./pages-me.js";
+import { deskEInvoices } from "./pages-einvoices.js";
 import { desk, deskCase, deskLicences, isSupport, supportHome, supportTicket } from "./pages-support.js";
 import { h } from "./ui.js";
 
@@ -31,6 +32,7 @@ const ROUTES = [
   [/^\/support\/([\w-]+)$/, supportTicket, { auth: true }],
   [/^\/desk$/, desk, { auth: true }],
   [/^\/desk\/licences$/, deskLicences, { auth: true }],
+  [/^\/desk\/einvoices$/, deskEInvoices, { auth: true }],
   [/^\/desk\/([\w-]+)$/, deskCase, { auth: true }],
 ];
 

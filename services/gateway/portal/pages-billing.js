@@ -5,7 +5,7 @@
 // invoice_outdated) it is gone until "calculate invoice" brings the invoice up to date.
 
 import { api } from "./api.js";
-import { digits, jalali, joined, number, rials, t } from "./i18n.js";
+import { digits, jalali, joined, lang, number, rials, t } from "./i18n.js";
 import { busy, choices, clearErrors, errorMessage, field, fieldError, h, note, put, showError } from "./ui.js";
 
 const BUSINESS_TYPES = ["service", "manufacturing", "trading"];
@@ -16,7 +16,7 @@ const label = (prefix, code) => {
 };
 const orderPath = (id, rest = "") => `/billing/orders/${encodeURIComponent(id)}${rest}`;
 // Order errors → the field they concern.
-const ORDER_FIELDS = { invalid_business_name: "business_name", invalid_business_type: "business_type",
+export const ORDER_FIELDS = { invalid_business_name: "business_name", invalid_business_type: "business_type",
                        invalid_products: "products", accounting_required: "products", invalid_period: "period_months",
                        invalid_national_code: "national_code", invalid_legal_id: "legal_id",
                        invalid_economic_code: "economic_code", invalid_postal_code: "postal_code",
@@ -90,7 +90,7 @@ function orderForm(shop, order, submitText, onSubmit) {
 /** Who the official invoice names (issue #19): nobody (a person buying for themselves), a person
  *  (national code) or a legal entity (national id, economic code, postal code). Digits in any
  *  script; billing checks the check digits and answers each wrong field with its own message. */
-function buyerFields(given) {
+export function buyerFields(given) {
   const kind = choices({ name: "buyer_kind", legend: t("buyer_kind"), type: "radio",
                          items: BUYER_KINDS.map((k) => [k, t(`buyer_${k}`)]), checked: [given?.kind || "self"] });
   const input = (name) => field({ name, label: t(name), value: given?.[name] || "", inputmode: "numeric", dir: "ltr",
@@ -290,7 +290,8 @@ function officialInvoice(invoice) {
     h("dl", {}, ...row("tax_id", h("bdi", { dir: "ltr" }, invoice.tax_id)), ...row("tax_state", state(invoice)),
       ...(cancellation ? [...row("tax_cancellation", h("bdi", { dir: "ltr" }, cancellation.tax_id)),
                           ...row("tax_state", state(cancellation))] : [])),
-    ...list(invoice.errors).map((e) => h("p", { class: "note error" }, h("bdi", { dir: "ltr" }, e.code), " ", e.message)));
+    ...list(invoice.errors).map((e) => h("p", { class: "note error" }, h("bdi", { dir: "ltr" }, e.code), " ",
+      (lang() === "fa" ? e.fa : e.en) || e.message)));
 }
 
 function showPayment(main, result) {

@@ -174,7 +174,8 @@ export async function desk(main, { query, go, current }) {
   const tickets = list(queue.tickets);
   put(main,
     h("h1", {}, t("desk_title")),
-    h("p", {}, h("a", { href: "#/desk/licences", dataset: { role: "licences-link" } }, t("licences_title"))),
+    h("p", {}, h("a", { href: "#/desk/licences", dataset: { role: "licences-link" } }, t("licences_title")), " · ",
+      h("a", { href: "#/desk/einvoices", dataset: { role: "einvoices-link" } }, t("einvoices_title"))),
     filter.wrap,
     tickets.length ? h("table", { dataset: { role: "queue" } },
       h("thead", {}, h("tr", {}, h("th", {}, t("support_subject")), h("th", {}, t("support_category")),

@@ -18,6 +18,7 @@ from services.gateway.routes.base import GatewayBase
 from services.gateway.routing import Body, route
 from shared.http.billing import (
     MAX_DOCUMENT_BYTES,
+    BuyerCorrection,
     EducationalApplicationRequest,
     OrderChange,
     OrderRequest,
@@ -147,6 +148,24 @@ class BillingRoutes(GatewayBase):
         support = self.claims(request, role="support")["sub"]
         return call(self.billing, "refund_payment", support, payment_id)
 
+    # -- official invoices the taxpayer system rejected (issue #19): support puts them right -----
+    @route("GET", "/billing/official-invoices/rejected",
+           "Rejected official invoices not put right yet, oldest first, with the system's errors in Persian and "
+           "English (support)", errors=("unauthorized", "forbidden", "service_unavailable"))
+    def rejected_official_invoices(self, request: Request) -> Any:
+        self.claims(request, role="support")
+        return {"invoices": call(self.billing, "rejected_official_invoices")}
+
+    @route("POST", "/billing/payments/<payment_id>/official-invoice/correction",
+           "Correct a rejected official invoice's buyer (support): a new invoice, its own serial and tax id, "
+           "is issued and sent; the rejected one is kept, replaced", body=BuyerCorrection,
+           errors=("invalid_json", "invalid_request", "unauthorized", "forbidden", "not_found", "invalid_buyer",
+                   "invalid_national_code", "invalid_legal_id", "invalid_economic_code", "invalid_postal_code",
+                   "official_invoice_not_correctable", "service_unavailable"))
+    def correct_official_invoice(self, request: Request, payment_id: str, body: Body[BuyerCorrection]) -> Any:
+        support = self.claims(request, role="support")["sub"]
+        return call(self.billing, "correct_official_invoice", support, payment_id, _fields(body))
+
     @route("POST", "/billing/educational-applications", "Apply for the free educational licence (BI-4)",
            body=EducationalApplicationRequest, answers=201,
            errors=("invalid_json", "invalid_request", "unauthorized", "invalid_business_name",
@@ -194,9 +213,10 @@ class BillingRoutes(GatewayBase):
 
     @route("PUT", "/billing/educational-applications/<application_id>/document",
            "Upload the licence document (its applicant): the body is the file, PDF, JPEG or PNG (read from its "
-           "bytes, not its name or type), at most 5 MB; a new one replaces the last until support decides",
+           "bytes, not its name or type), at most 5 MB, scanned for viruses before it is kept (503 while the scanner "
+           "is unreachable); a new one replaces the last until support decides",
            errors=("unauthorized", "not_found", "invalid_document", "file_too_large", "application_already_decided",
-                   "service_unavailable"))
+                   "infected_document", "scanner_unavailable", "service_unavailable"))
     def upload_licence_document(self, request: Request, application_id: str) -> Any:
         user = self.claims(request)["sub"]
         if (request.content_length or 0) > MAX_DOCUMENT_BYTES:

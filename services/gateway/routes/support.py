@@ -17,6 +17,7 @@ from services.gateway.routes.base import GatewayBase
 from services.gateway.routing import Body, route
 from shared.http.billing import LimitsOfferRequest
 from shared.http.support import Category, CodeResend, TicketMessage, TicketRequest
+from shared.kernel.logging import get_logger
 
 _BODY = ("invalid_json", "invalid_request", "invalid_text")
 _TICKET = ("unauthorized", "not_found", "service_unavailable")
