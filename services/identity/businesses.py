@@ -41,15 +41,16 @@ class Businesses:
     def __init__(self, store: ServiceApplication) -> None:
         self.store = store
 
-    def _get_or_start(self, aggregate_id: uuid.UUID, start: Callable[[], A]) -> A:
+    def _get_or_start(self, aggregate_id: uuid.UUID, kind: type[A], start: Callable[[], A]) -> A:
         try:
-            found: A = self.store.repository.get(aggregate_id)
+            found: A = self.store.repository.get(aggregate_id, kind=kind)
         except AggregateNotFoundError:
             found = start()
         return found
 
     def record_business_event(self, event: BusinessEvent, occurred_at: datetime, cause: Cause) -> None:
-        view = self._get_or_start(business_view_id(event.tenant_id), lambda: BusinessView(event.tenant_id))
+        view = self._get_or_start(business_view_id(event.tenant_id), BusinessView,
+                                  lambda: BusinessView(event.tenant_id))
         changed: list[Aggregate] = [view]
         forget_name = False
         if isinstance(event, tenancy.BusinessActivatedV1):
@@ -75,7 +76,8 @@ class Businesses:
                          Personal(f"business:{event.tenant_id}:restore:{event.restore_id}", event.business_name),
                          event.business_type, tuple(event.products), occurred_at)
         elif isinstance(event, tenancy.MemberAddedV1 | tenancy.MemberRemovedV1):
-            memberships = self._get_or_start(memberships_id(event.user_id), lambda: Memberships(event.user_id))
+            memberships = self._get_or_start(memberships_id(event.user_id), Memberships,
+                                             lambda: Memberships(event.user_id))
             # A fact older than the business's deletion arrives late (two producers, unordered):
             # sealing the name it carries would bring the deleted name back under a new key (AR-1),
             # so a late joining is dropped and a late leaving is kept under the placeholder.
@@ -102,7 +104,7 @@ class Businesses:
         except AggregateNotFoundError:
             raise DomainError("unauthorized") from None
         try:
-            memberships: Memberships = self.store.repository.get(memberships_id(user.id))
+            memberships: Memberships = self.store.repository.get(memberships_id(user.id), kind=Memberships)
             places = memberships.current()
         except AggregateNotFoundError:
             places = []
@@ -112,7 +114,7 @@ class Businesses:
             subscription: Subscription | None
             name = place.business_name
             try:
-                view: BusinessView = self.store.repository.get(business_view_id(place.tenant_id))
+                view: BusinessView = self.store.repository.get(business_view_id(place.tenant_id), kind=BusinessView)
             except AggregateNotFoundError:
                 subscription = None
             else:

@@ -51,7 +51,7 @@ class Records:
 
     def _get(self, aggregate_id: uuid.UUID, kind: type[T]) -> T | None:
         try:
-            found: object = self.store.repository.get(aggregate_id)
+            found: object = self.store.repository.get(aggregate_id, kind=kind)
         except AggregateNotFoundError:
             return None
         assert isinstance(found, kind)

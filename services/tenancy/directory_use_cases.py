@@ -38,14 +38,14 @@ class DirectoryUseCases:
 
     def user_with_mobile(self, e164: str) -> uuid.UUID | None:
         try:
-            entry: MobileEntry = self.store.repository.get(self._entry_id(e164))
+            entry: MobileEntry = self.store.repository.get(self._entry_id(e164), kind=MobileEntry)
         except AggregateNotFoundError:
             return None
         return entry.user_id
 
     def mobile_of(self, user_id: uuid.UUID) -> Personal | None:
         try:
-            person: Person = self.store.repository.get(person_id(user_id))
+            person: Person = self.store.repository.get(person_id(user_id), kind=Person)
         except AggregateNotFoundError:
             return None
         return person.mobile

@@ -43,13 +43,13 @@ class Records:
         return bool(self.store.recorder.select_events(aggregate_id, limit=1))
 
     def business(self, tenant_id: object) -> Business:
-        found = self._get(parse_id(tenant_id, "business_not_found"))
+        found = self._get(parse_id(tenant_id, "business_not_found"), Business)
         if not isinstance(found, Business):
             raise DomainError("business_not_found")
         return found
 
     def seats(self, organization_id: object) -> OrganizationSeats:
-        found = self._get(parse_id(organization_id, "organization_not_found"))
+        found = self._get(parse_id(organization_id, "organization_not_found"), OrganizationSeats)
         if not isinstance(found, OrganizationSeats):
             raise DomainError("organization_not_found")
         return found
@@ -61,8 +61,8 @@ class Records:
             calendar = SubscriptionCalendar(shard)
         return calendar
 
-    def _get(self, aggregate_id: uuid.UUID) -> object:
+    def _get(self, aggregate_id: uuid.UUID, kind: type) -> object:
         try:
-            return self.store.repository.get(aggregate_id)
+            return self.store.repository.get(aggregate_id, kind=kind)
         except AggregateNotFoundError:
             return None

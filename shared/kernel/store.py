@@ -5,6 +5,7 @@ causal metadata the relay needs, and inbox de-duplication in the same transactio
 from __future__ import annotations
 
 import contextlib
+import threading
 import uuid
 from dataclasses import dataclass, replace
 from typing import Any
@@ -132,15 +133,35 @@ class ClockOffset(Aggregate):
 class ShreddingAwareRepository(Repository[uuid.UUID]):
     """Learns, before a read, which subject keys other processes destroyed (at most every few
     seconds, see SubjectKeys.catch_up): the aggregates it caches hold values as they were
-    decrypted, and must not outlive a purge another replica carried out (AR-1)."""
+    decrypted, and must not outlive a purge another replica carried out (AR-1).
 
-    def __init__(self, keys: SubjectKeys, **kwargs: Any) -> None:
+    A read that names the aggregate's class (``kind``) of one the application never snapshots
+    skips the snapshot table: a read that misses the cache — every new aggregate, every look-up of
+    one that does not exist — is then one round trip, not two (issue #16). Without ``kind``, or
+    for a snapshotting class, the stock read."""
+
+    def __init__(self, keys: SubjectKeys, snapshotting: tuple[type[Any], ...] = (), **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.keys = keys
+        self.snapshotting = snapshotting
+        self._reading = threading.local()  # green-local under eventlet: one flag per worker
 
-    def get(self, aggregate_id: uuid.UUID, **kwargs: Any) -> Any:
+    def get(self, aggregate_id: uuid.UUID, *, kind: type[Any] | None = None, **kwargs: Any) -> Any:
         self.keys.catch_up()  # may drop the cache (ServiceApplication._drop_cached_aggregates)
-        return super().get(aggregate_id, **kwargs)
+        plain = kind is not None and self.snapshot_store is not None and not issubclass(kind, self.snapshotting)
+        self._reading.without_snapshots = plain
+        try:
+            return super().get(aggregate_id, **kwargs)
+        finally:
+            self._reading.without_snapshots = False
+
+    def _reconstruct_aggregate(self, aggregate_id: uuid.UUID, version: int | None, projector_func: Any) -> Any:
+        if not getattr(self._reading, "without_snapshots", False):
+            return super()._reconstruct_aggregate(aggregate_id, version, projector_func)
+        aggregate = projector_func(None, self.event_store.get(originator_id=aggregate_id, lte=version))
+        if aggregate is None:
+            raise AggregateNotFoundError(f"Aggregate {aggregate_id!r} version {version!r} not found.")
+        return aggregate
 
 
 class ServiceApplication(Application[uuid.UUID]):
@@ -161,6 +182,7 @@ class ServiceApplication(Application[uuid.UUID]):
         self.clock.set_offset(self._recorded_clock_offset())
 
     recorder: ProcessRecorder
+    repository: ShreddingAwareRepository
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()
@@ -195,7 +217,8 @@ class ServiceApplication(Application[uuid.UUID]):
 
     def construct_repository(self) -> ShreddingAwareRepository:
         stock = super().construct_repository()
-        return ShreddingAwareRepository(self.keys, event_store=stock.event_store, snapshot_store=stock.snapshot_store,
+        return ShreddingAwareRepository(self.keys, tuple(self.snapshotting_intervals or ()),
+                                        event_store=stock.event_store, snapshot_store=stock.snapshot_store,
                                         cache_maxsize=AGGREGATE_CACHE_SIZE if stock.cache is not None else None,
                                         fastforward=stock.fastforward, fastforward_skipping=stock.fastforward_skipping,
                                         deepcopy_from_cache=stock.deepcopy_from_cache)
@@ -212,13 +235,14 @@ class ServiceApplication(Application[uuid.UUID]):
     # -- the platform clock (every service obeys ClockAdvanced) --------------------------
     def _recorded_clock_offset(self) -> int:
         try:
-            return self.repository.get(CLOCK_ID).offset_seconds
+            offset: ClockOffset = self.repository.get(CLOCK_ID, kind=ClockOffset)
         except AggregateNotFoundError:  # no advance recorded yet
             return 0
+        return offset.offset_seconds
 
     def advance_clock(self, seconds: int, cause: Cause) -> None:
         try:
-            offset: ClockOffset = self.repository.get(CLOCK_ID)
+            offset: ClockOffset = self.repository.get(CLOCK_ID, kind=ClockOffset)
         except AggregateNotFoundError:
             offset = ClockOffset()
         offset.advance(seconds)
