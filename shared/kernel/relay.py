@@ -31,6 +31,7 @@ import psycopg
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import InterfaceError as StoreInterfaceError
 from eventsourcing.persistence import OperationalError as StoreOperationalError
+from psycopg import sql
 
 from shared.events.base import Envelope, IntegrationEvent, event_id_for
 from shared.kernel import metrics
@@ -45,6 +46,8 @@ from shared.kernel.tracing import TRACING
 
 Translate = Callable[[DomainEventProtocol[Any]], IntegrationEvent | None]
 CHECKPOINT_SECONDS = 0.5
+# Listening, the relay still reads once in a while unwoken: a safety net, not its way of learning.
+LISTENING_POLL_SECONDS = 1.0
 # The store or the checkpoint's connection failed: worth waiting for, not worth dying of.
 STORE_UNAVAILABLE = (psycopg.OperationalError, psycopg.InterfaceError, StoreOperationalError, StoreInterfaceError,
                      sqlite3.OperationalError)
@@ -54,6 +57,8 @@ class Checkpoint(Protocol):
     def load(self) -> int: ...
     def save(self, position: int) -> None: ...
     def acquire_leadership(self) -> bool: ...
+    def listen(self, channel: str) -> bool: ...
+    def wait_for_commits(self, seconds: float) -> bool: ...
     def reconnect(self) -> None: ...
     def close(self) -> None: ...
 
@@ -85,6 +90,12 @@ class SQLiteCheckpoint:
         except BlockingIOError:
             return False
 
+    def listen(self, channel: str) -> bool:
+        return False  # SQLite announces nothing: the relay polls (one process writes a SQLite store)
+
+    def wait_for_commits(self, seconds: float) -> bool:
+        raise NotImplementedError("SQLite announces no commits")
+
     def reconnect(self) -> None:
         pass  # a local file: nothing to lose but a lock this process still holds
 
@@ -95,12 +106,15 @@ class SQLiteCheckpoint:
 
 
 class PostgresCheckpoint:
-    """One connection of its own: the advisory lock lives as long as this session."""
+    """One connection of its own: the advisory lock lives as long as this session, and so does
+    its LISTEN on the store's channel (the store NOTIFYs it with every commit of events, from any
+    replica), so the relay sleeps until there is something to read instead of polling."""
 
     def __init__(self, settings: Settings, name: str = "relay") -> None:
         self._name = name
         self._dsn = postgres_dsn(settings, settings.postgres_dbname)
         self._conn = self._connect()
+        self._channel: str | None = None
 
     def _connect(self) -> psycopg.Connection[Any]:
         conn = psycopg.connect(self._dsn, autocommit=True)
@@ -113,6 +127,8 @@ class PostgresCheckpoint:
         with contextlib.suppress(psycopg.Error):
             self._conn.close()
         self._conn = self._connect()
+        if self._channel is not None:
+            self.listen(self._channel)  # what was announced meanwhile is read when the relay leads again
 
     def load(self) -> int:
         row = self._conn.execute("SELECT position FROM relay_checkpoint WHERE name=%s", (self._name,)).fetchone()
@@ -126,6 +142,20 @@ class PostgresCheckpoint:
     def acquire_leadership(self) -> bool:
         row = self._conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (f"relay:{self._name}",)).fetchone()
         return bool(row and row[0])
+
+    def listen(self, channel: str) -> bool:
+        self._conn.execute(sql.SQL("LISTEN {0}").format(sql.Identifier(channel)))
+        self._channel = channel
+        return True
+
+    def wait_for_commits(self, seconds: float) -> bool:
+        """True as soon as a commit is announced, False after ``seconds`` of none. Announcements
+        already waiting are taken with it: the one read that follows sees all their events."""
+        woken = any(True for _ in self._conn.notifies(timeout=seconds, stop_after=1))
+        if woken:
+            for _ in self._conn.notifies(timeout=0):
+                pass
+        return woken
 
     def close(self) -> None:
         self._conn.close()
@@ -168,6 +198,7 @@ class Relay:
         self._saved_position, self._saved_at = self.position, time.monotonic()
         self.published_total = 0
         self._wake = threading.Event()
+        self._listening = False  # the checkpoint's connection hears the store's commits
         self._stopping = threading.Event()
         self._log = get_logger(component="relay")
         self._last_lag_log = 0.0
@@ -226,6 +257,8 @@ class Relay:
         while not self._stopping.is_set():
             try:
                 if self.checkpoint.acquire_leadership():
+                    channel = getattr(self.app.recorder, "channel_name", None)  # PostgreSQL's store has one
+                    self._listening = channel is not None and self.checkpoint.listen(channel)
                     self.position = self._saved_position = self.checkpoint.load()
                     self._log.info("relay.started", position=self.position)
                     return True
@@ -256,7 +289,7 @@ class Relay:
                 DEGRADATION.recovered("relay")
                 backoff = 0.1
                 self._report_lag()
-                quiet = not self._wake.wait(self.settings.relay_poll_seconds)
+                quiet = not self._wait()
                 # Busy, at most every CHECKPOINT_SECONDS; quiet, at once.
                 if self._checkpoint_behind() and (quiet or time.monotonic() - self._saved_at >= CHECKPOINT_SECONDS):
                     self._save_checkpoint()
@@ -271,6 +304,15 @@ class Relay:
                 self._store_unavailable(exc)
                 return
         self._checkpoint_on_stop()
+
+    def _wait(self) -> bool:
+        """Until something may have been saved (True), or a quiet interval passed (False): the
+        store's announcement when listening, else this process's saves and a short poll."""
+        if not self._listening:
+            return self._wake.wait(self.settings.relay_poll_seconds)
+        behind = self._checkpoint_behind()  # then a short quiet interval checkpoints soon
+        seconds = self.settings.relay_poll_seconds if behind else LISTENING_POLL_SECONDS
+        return self.checkpoint.wait_for_commits(seconds) or self._wake.is_set()
 
     def _checkpoint_on_stop(self) -> None:
         if not self._checkpoint_behind():

@@ -128,3 +128,37 @@ def test_a_relay_whose_database_connections_are_terminated_reconnects_and_goes_o
         relay.stop()
         thread.wait()
         relay.close()
+
+
+@pytest.mark.parametrize("store", ["postgres"], indirect=True)
+def test_a_relay_on_postgres_sleeps_until_the_store_announces_a_commit(settings_for: SettingsFor,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #16: the relay listens on the store's channel instead of reading its log 20 times a
+    second. Another replica's save (another process: nothing wakes this relay but the store's
+    announcement) is published at once, and an idle relay reads its log only once a poll."""
+    import eventlet
+
+    from shared.kernel import relay as relay_module
+
+    monkeypatch.setattr(relay_module, "LISTENING_POLL_SECONDS", 5.0)  # no polling to hide behind
+    settings = settings_for("identity")
+    topology.declare(settings)
+    app, other_replica = identity(settings), identity(settings)
+    relay = Relay(app, translate, settings)
+    reads: list[int] = []
+    select = app.recorder.select_notifications
+    app.recorder.select_notifications = lambda *a, **k: reads.append(1) or select(*a, **k)  # type: ignore[method-assign]
+    thread = eventlet.spawn(relay.run)
+    try:
+        wait_until(lambda: reads, what="the relay's first read")
+        eventlet.sleep(1.0)
+        assert len(reads) == 1  # idle: no read at all (polling at 50 ms would have read ~20 times)
+        other_replica.register("09120000003", "Str0ng!pass", Cause("r3"))
+        wait_until(lambda: relay.position == 2, timeout=3, interval=0.05, what="the other replica's events published")
+        wait_until(lambda: checkpoint_for(settings).load() == 2, timeout=3, what="the checkpoint once quiet")
+        assert [m["producer_position"] for m in drain(settings, "notifications")] == [1, 2]
+    finally:
+        relay.stop()
+        thread.wait()
+        relay.close()
+        other_replica.close()

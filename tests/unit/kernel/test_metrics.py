@@ -169,6 +169,12 @@ class MemoryCheckpoint:
     def acquire_leadership(self) -> bool:
         return True
 
+    def listen(self, channel: str) -> bool:
+        return False
+
+    def wait_for_commits(self, seconds: float) -> bool:
+        raise NotImplementedError
+
     def reconnect(self) -> None:
         pass
 
