@@ -343,6 +343,8 @@ const STRINGS = {
   reason_late_success: ["پاسخ بانک پس از پایان مهلت پرداخت رسید.", "The bank answered after the payment had timed out."],
   reason_business_purged: ["اطلاعات این کسب‌وکار پیش از پایان پرداخت حذف شد؛ برای ادامه، نخست بازگردانی از پشتیبان را سفارش دهید.",
                            "The business's data was deleted before the payment completed; order a restore first."],
+  reason_limits_ceiling: ["سقف سازمان‌ها یا کاربران هم‌زمان این کسب‌وکار پیش از پایان پرداخت بالا رفت و این سفارش از بیشترین حد مجاز سامانه می‌گذشت؛ پرداخت تأیید نشد.",
+                          "The business's limits were raised before the payment completed and this order would pass the platform's hard cap; the payment was not confirmed."],
   try_again: ["بازگشت به فاکتور", "Back to the invoice"],
   buyer_title: ["خریدار در صورت‌حساب رسمی", "Buyer on the official invoice"],
   buyer_help: ["برای کسر مالیات بر ارزش افزوده، کسب‌وکار خریدار را با شناسهٔ ملی معرفی کنید؛ برای خرید شخصی، نیازی نیست.",
