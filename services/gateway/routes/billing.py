@@ -80,8 +80,8 @@ class BillingRoutes(GatewayBase):
     @route("POST", "/billing/orders/<order_id>/payments",
            "Pay the current invoice online (Idempotency-Key honoured): 201 {payment_id, redirect_url}", answers=201,
            errors=("unauthorized", "not_found", "invoice_outdated", "order_already_paid", "nothing_to_pay",
-                   "offer_withdrawn", "limits_ceiling", "idempotency_key_reused", "invalid_idempotency_key", "gateway_unavailable",
-                   "service_unavailable"))
+                   "offer_withdrawn", "limits_ceiling", "idempotency_key_reused", "invalid_idempotency_key",
+                   "gateway_unavailable", "service_unavailable"))
     def start_payment(self, request: Request, order_id: str) -> Any:
         user = self.claims(request)["sub"]
         return call(self.billing, "start_payment", user, order_id, request.headers.get("Idempotency-Key"))
