@@ -585,6 +585,8 @@ const STRINGS = {
   offer_state_open: ["در انتظار پرداخت", "Waiting for payment"],
   offer_state_paid: ["پرداخت‌شده", "Paid"],
   offer_state_withdrawn: ["پس‌گرفته", "Withdrawn"],
+  offer_capped: ["سقف سامانه پیش از اعمال پر شده بود: {orgs} سازمان و {users} کاربر هم‌زمانِ پرداخت‌شده اعمال نشد؛ دربارهٔ بازپرداخت با مشتری تصمیم بگیرید.",
+                 "The platform's cap was reached before it was applied: {orgs} organization(s) and {users} concurrent user(s) paid for were not granted; decide the refund with the customer."],
   offer_line: ["{orgs} سازمان و {users} کاربر هم‌زمان اضافه — {total}", "{orgs} organizations and {users} concurrent users extra — {total}"],
   offer_unavailable: ["فهرست پیشنهادها در دسترس نیست.", "The list of offers is unavailable."],
   offer_by_support: ["این سفارش پیشنهاد پشتیبانی است؛ همان‌گونه که پیشنهاد شده پرداخت می‌شود.", "This order is support's offer; it is paid as offered."],
