@@ -58,17 +58,17 @@ class OfferNotes:
 
     def answer_offer(self, offered: LimitsOfferedV1, cause: Cause) -> None:
         self._write(offered.ticket_id, offered.customer_user_id, offered.offered_by_user_id,
-                    lambda locale: offer_text(offered, locale), f"#/orders/{offered.order_id}", cause, answers=True)
+                    lambda locale: offer_text(offered, locale), f"#/orders/{offered.order_id}", cause, about="offer")
 
     def note_withdrawal(self, withdrawn: LimitsOfferWithdrawnV1, cause: Cause) -> None:
         self._write(withdrawn.ticket_id, withdrawn.customer_user_id, withdrawn.withdrawn_by_user_id,
                     lambda locale: withdrawal_text(withdrawn, locale), f"#/orders/{withdrawn.order_id}", cause,
-                    answers=False)
+                    about="offer_withdrawn")
 
     def _write(self, ticket_id: uuid.UUID, customer: uuid.UUID, agent: uuid.UUID, text: Any, link: str,
-               cause: Cause, *, answers: bool) -> None:
-        """``answers``: an open ticket is answered (it waits for the customer); otherwise, and on a
-        closed ticket, support's words are noted in the thread without changing its state."""
+               cause: Cause, *, about: str) -> None:
+        """An offer answers an open ticket (it waits for the customer); a withdrawal, and anything on
+        a closed ticket, is noted in the thread without changing its state."""
         def attempt() -> None:
             try:
                 ticket = self._ticket(ticket_id, customer)
@@ -76,13 +76,13 @@ class OfferNotes:
                 self.store.save_caused(cause=cause)  # not this customer's ticket: nothing to write
                 return
             words = Personal(f"user:{ticket.customer_id}", text(self._locale_of(ticket.customer_id)))
-            if answers and ticket.state != "closed":
+            if about == "offer" and ticket.state != "closed":
                 ticket.answer(agent, words, self.store.clock.now(), link=link)
                 queue = self._queue()
                 queue.follow(ticket)
                 self.store.save_caused(ticket, queue, cause=cause)
                 return
-            ticket.note(agent, words, self.store.clock.now(), link=link)
+            ticket.note(agent, words, self.store.clock.now(), link=link, about=about)
             self.store.save_caused(ticket, cause=cause)
 
         retry_on_conflict(attempt)

@@ -59,7 +59,7 @@ def ticket_view(ticket: Ticket, for_support: bool) -> dict[str, Any]:
     """What either side reads. The customer sees "support" answered, never which agent."""
     def message(m: dict[str, Any]) -> dict[str, Any]:
         shown = {"by": m["by"], "text": m["text"].reveal(), "at": when(m["at"])} | (
-            {"link": m["link"]} if m.get("link") else {})
+            {k: m[k] for k in ("link", "about") if m.get(k)})
         if for_support and m["by"] == "support":
             shown["agent_id"] = str(m["agent_id"])
         return shown

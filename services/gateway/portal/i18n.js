@@ -592,6 +592,7 @@ const STRINGS = {
   offer_by_support: ["این سفارش پیشنهاد پشتیبانی است؛ همان‌گونه که پیشنهاد شده پرداخت می‌شود.", "This order is support's offer; it is paid as offered."],
   offer_withdrawn_note: ["پشتیبانی این پیشنهاد را پس گرفته است؛ پرداخت آن ممکن نیست.", "Support has withdrawn this offer; it cannot be paid."],
   offer_open_link: ["مشاهده و پرداخت پیشنهاد", "See and pay the offer"],
+  offer_withdrawn_link: ["مشاهدهٔ سفارش پس‌گرفته", "See the withdrawn order"],
   extras: ["سقف‌های اضافه", "Extra limits"],
   extras_value: ["{orgs} سازمان، {users} کاربر هم‌زمان", "{orgs} organizations, {users} concurrent users"],
   desk_sms_unavailable: ["وضعیت پیامک‌ها اکنون در دسترس نیست.", "The SMS states are not available now."],

@@ -58,9 +58,11 @@ function thread(ticket, forSupport) {
       h("p", { class: "meta" }, m.by === "support" ? t("support_by_support") : t(forSupport ? "support_by_customer"
         : "support_by_you"), " — ", jalali(m.at, true)),
       h("p", { class: "text" }, h("bdi", {}, m.text)),
-      // support's priced offer (TE-2): the order page, where the customer sees the invoice and pays
+      // support's priced offer (TE-2): the order page, where the customer sees the invoice and pays —
+      // or, under a withdrawal's note, sees it withdrawn
       /^#\/orders\/[\w-]+$/.test(m.link || "")
-        ? h("p", {}, h("a", { href: m.link, dataset: { role: "offer-link" } }, t("offer_open_link"))) : null)));
+        ? h("p", {}, h("a", { href: m.link, dataset: { role: "offer-link" } },
+          t(m.about === "offer_withdrawn" ? "offer_withdrawn_link" : "offer_open_link"))) : null)));
 }
 
 function stateBadge(state) {

@@ -240,6 +240,7 @@ def test_a_withdrawal_is_noted_on_the_offers_ticket_without_a_second_answer(
     seen = app.desk.ticket(customer, tid, support=False)
     notes = [m for m in seen["messages"] if "پس گرفت" in m["text"]]
     assert notes and notes[0]["by"] == "support" and notes[0]["link"] == f"#/orders/{offer.order_id}"
+    assert notes[0]["about"] == "offer_withdrawn"  # the portal's link says what it shows
     assert "کافه نارنج" in notes[0]["text"] and "ریال" not in notes[0]["text"]
     assert seen["state"] == "open"  # the customer's reply still waits for support: a note answers nothing
     published = [translate(e) for e in app.repository.event_store.get(uuid.UUID(tid))]
