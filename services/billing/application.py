@@ -17,6 +17,7 @@ from services.billing.educational import Educational
 from services.billing.einvoicing import EInvoicing
 from services.billing.gateway import GatewayUnavailable, PaymentGateway
 from services.billing.licence_documents import DocumentFiles
+from services.billing.limits import Limits
 from services.billing.moadian import TaxSystem
 from services.billing.offers import LimitsOffers
 from services.billing.purchases import (
@@ -55,11 +56,12 @@ class BillingApplication(ServiceApplication):
         self.public_base_url = public_base_url.rstrip("/")
         super().__init__(*args, **kwargs)
         self.records = Records(self)
-        self.settlement = Settlement(self.records, gateway, inquiry_after=inquiry_after,
+        self.limits = Limits(self.records)
+        self.settlement = Settlement(self.records, gateway, self.limits, inquiry_after=inquiry_after,
                                      give_up_after=give_up_after, refund_retry_base=refund_retry_base)
         self.educational = Educational(self.records, catalog, DocumentFiles(
             documents_dir or self.settings.var_dir / "licence-documents"), virus_scanner)
-        self.offers = LimitsOffers(self.records, catalog)
+        self.offers = LimitsOffers(self.records, catalog, self.limits)
         self.einvoicing = EInvoicing(self.records, tax_system, vendor, retry_base=einvoice_retry_base,
                                      ask_after=einvoice_ask_after)
 
@@ -72,6 +74,7 @@ class BillingApplication(ServiceApplication):
         request = parsed(OrderRequest, body)
         purchase = self._purchase_for(customer, request)
         tenant_id = uuid.uuid4() if purchase["kind"] == "new" else tenant_named(request)
+        self.limits.check(purchase, tenant_id)  # TE-2's hard caps, before anyone pays (issue #19)
         purchase = sealed_name(purchase, tenant_id)
         key = idempotency_key(key)
         order_id = keyed_id("order", customer, key) if key else uuid.uuid4()
@@ -122,7 +125,9 @@ class BillingApplication(ServiceApplication):
             if order.offer is not None:
                 raise DomainError("offer_fixed")  # support's offer is paid as offered (issue #19)
             request = changed_order(order.kind, order.tenant_id, body)
-            order.change(sealed_name(self._purchase_for(order.customer_user_id, request), order.tenant_id))
+            purchase = self._purchase_for(order.customer_user_id, request)
+            self.limits.check(purchase, order.tenant_id)
+            order.change(sealed_name(purchase, order.tenant_id))
             self.save_caused(order, cause=cause)
             return order_view(order)
 
@@ -170,6 +175,7 @@ class BillingApplication(ServiceApplication):
         invoice = order.check_payable()
         if storable(order.purchase) is not order.purchase:
             raise DomainError("business_purged")  # its name went with its data (AR-1): nothing to pay for
+        self.limits.check(order.purchase, order.tenant_id)  # raised another way since it was placed?
         key = idempotency_key(key)
         payment_id = keyed_id("payment", order.customer_user_id, key) if key else uuid.uuid4()
         print_ = fingerprint(str(order.id), invoice["invoice_id"])

@@ -105,17 +105,32 @@ class Order(Aggregate):
         self.offer = offer
 
     def withdraw(self, agent_id: uuid.UUID) -> None:
-        """Support takes an unpaid offer back; withdrawing twice is no error (a double click)."""
+        """Support takes an unpaid offer back; withdrawing twice is no error (a double click). The
+        event names whom to tell, so the relay publishes LimitsOfferWithdrawn from it alone."""
         if self.offer is None:
             raise DomainError("not_an_offer")
         if self.paid_by is not None:
             raise DomainError("order_already_paid")
         if not self.withdrawn:
-            self._withdrawn(agent_id=str(agent_id))
+            self._withdrawn(agent_id=str(agent_id), ticket_id=self.offer["ticket_id"], tenant_id=self.tenant_id,
+                            customer_user_id=self.customer_user_id, business_name=self.purchase["business_name"])
 
-    @event("Withdrawn")
-    def _withdrawn(self, agent_id: str) -> None:
+    @event("Withdrawn")  # before issue #19's loose ends it carried agent_id only (and was not published)
+    def _withdrawn(self, agent_id: str, ticket_id: str | None = None, tenant_id: uuid.UUID | None = None,
+                   customer_user_id: uuid.UUID | None = None, business_name: Personal | str | None = None) -> None:
         self.withdrawn = True
+
+    # What tenancy could not grant of this paid limits order (a race past the hard caps, issue #19).
+    capped_short: dict[str, Any] | None = None
+
+    def capped(self, payment_id: uuid.UUID, short_organizations: int, short_concurrent_users: int) -> None:
+        if self.capped_short is None:
+            self._capped(payment_id=str(payment_id), short={"organizations": short_organizations,
+                                                            "concurrent_users": short_concurrent_users})
+
+    @event("Capped")
+    def _capped(self, payment_id: str, short: dict[str, int]) -> None:
+        self.capped_short = short
 
     def change(self, purchase: dict[str, Any]) -> None:
         self.check_open()

@@ -5,9 +5,10 @@ customer's own limits order, marked with who offered it on which ticket. The adm
 the normal payment flow (tenancy raises the limits on its PaymentSucceeded); support may withdraw it
 while it is unpaid.
 
-The business's limits today are read from tenancy by the gateway and passed in: billing refuses an
-offer that would take them past the contract's hard caps (shared/events/tenancy.py) before it is
-made, rather than take money tenancy would then refuse to grant."""
+The business's limits today are read from tenancy by the gateway and passed in; billing takes the
+higher of those and what it followed from tenancy's events (limits.py) and refuses an offer that
+would take them past the contract's hard caps before it is made. The caps are checked again when
+the customer pays and before the payment is verified (limits.py)."""
 
 from __future__ import annotations
 
@@ -17,24 +18,20 @@ from typing import Any
 
 from services.billing.catalog import Catalog
 from services.billing.domain import BusinessAccount, Order, keyed_id, sealed_name
+from services.billing.limits import Limits
 from services.billing.purchases import fingerprint, idempotency_key, parsed, purchase_from
 from services.billing.records import Records
 from services.billing.views import order_view
-from shared.events.tenancy import CONCURRENT_USERS_CEILING, ORGANIZATIONS_CEILING
 from shared.http.billing import LimitsOfferRequest, OrderRequest
 from shared.kernel.errors import DomainError
 from shared.kernel.ids import parse_id
 from shared.kernel.store import Cause
 from shared.kernel.subject_keys import Personal
 
-# field offered → (the limit it adds to, as tenancy's business page names it; the hard cap)
-CEILINGS = {"extra_organizations": ("max_organizations", ORGANIZATIONS_CEILING),
-            "extra_concurrent_users": ("max_concurrent_users", CONCURRENT_USERS_CEILING)}
-
 
 class LimitsOffers:
-    def __init__(self, records: Records, catalog: Catalog) -> None:
-        self.records, self.catalog = records, catalog
+    def __init__(self, records: Records, catalog: Catalog, limits: Limits) -> None:
+        self.records, self.catalog, self.limits = records, catalog, limits
 
     def offer(self, agent_id: object, ticket_id: object, customer_id: object, body: Mapping[str, Any],
               current_limits: Mapping[str, Any], key: object, cause: Cause) -> dict[str, Any]:
@@ -47,8 +44,8 @@ class LimitsOffers:
         purchase = purchase_from(OrderRequest(kind="limits", tenant_id=request.tenant_id,
                                               extra_organizations=request.extra_organizations,
                                               extra_concurrent_users=request.extra_concurrent_users), self.catalog)
-        _within_ceilings(purchase, current_limits)
         account = self._account(request.tenant_id, customer)
+        self.limits.check(purchase, account.id, reported=current_limits)
         purchase |= {"business_name": account.business_name, "business_type": account.business_type}
         key = idempotency_key(key)
         order_id = keyed_id("limits-offer", agent, key) if key else uuid.uuid4()
@@ -96,16 +93,6 @@ class LimitsOffers:
             if isinstance(account, BusinessAccount):
                 offers += [offer_view(self.records.one(Order, order_id)) for order_id in account.offers]
         return offers
-
-
-def _within_ceilings(purchase: Mapping[str, Any], current: Mapping[str, Any]) -> None:
-    for field, (limit, ceiling) in CEILINGS.items():
-        today = current.get(limit)
-        if type(today) is not int:
-            raise DomainError("service_unavailable")  # tenancy's page did not say: never guess a limit
-        if today + purchase[field] > ceiling:
-            raise DomainError("limits_ceiling", field=field, ceiling=ceiling, current=today,
-                              most=max(ceiling - today, 0))
 
 
 def offer_view(order: Order) -> dict[str, Any]:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from services.billing.limits import Limits
 from services.billing.settlement import Settlement
 from shared.events.archival import RestoreRequestedV1, TenantDataPurgedV1
 from shared.events.billing import RefundBlockedV1
+from shared.events.tenancy import BusinessActivatedV1, LimitsCappedV1, LimitsRaisedV1
 from shared.kernel.inbox import Inbound
 from shared.kernel.policies import handle_platform_event, skip_if_handled
 from shared.kernel.store import Cause, ServiceApplication
@@ -17,6 +19,9 @@ class UseCases(Protocol):
 
     @property
     def settlement(self) -> Settlement: ...
+
+    @property
+    def limits(self) -> Limits: ...
 
     def open_restore_order(self, event: RestoreRequestedV1, cause: Cause) -> None: ...
 
@@ -31,5 +36,10 @@ def handle(store: ServiceApplication, use_cases: UseCases, inbound: Inbound) -> 
         use_cases.open_restore_order(inbound.event, inbound.cause)
     elif isinstance(inbound.event, TenantDataPurgedV1):
         use_cases.forget_business(inbound.event, inbound.cause)
+    elif isinstance(inbound.event, BusinessActivatedV1 | LimitsRaisedV1):  # TE-2's caps (issue #19)
+        use_cases.limits.learn(inbound.event.tenant_id, inbound.event.max_organizations,
+                               inbound.event.max_concurrent_users, inbound.cause)
+    elif isinstance(inbound.event, LimitsCappedV1):
+        use_cases.limits.flag_capped(inbound.event, inbound.cause)
     elif isinstance(inbound.event, RefundBlockedV1):  # only ever a dead letter an operator replayed
         use_cases.settlement.unblock_refund(inbound.event.payment_id, inbound.cause)

@@ -25,6 +25,7 @@ from services.billing.gateway import (
     RefundRefused,
     Verdict,
 )
+from services.billing.limits import Limits
 from services.billing.records import Records
 from services.billing.translations import refund_blocked
 from services.billing.views import payment_view
@@ -39,9 +40,9 @@ INQUIRY_LONGEST_GAP = timedelta(minutes=10)
 
 
 class Settlement:
-    def __init__(self, records: Records, gateway: PaymentGateway, *, inquiry_after: timedelta,
+    def __init__(self, records: Records, gateway: PaymentGateway, limits: Limits, *, inquiry_after: timedelta,
                  give_up_after: timedelta, refund_retry_base: timedelta) -> None:
-        self.records, self.gateway = records, gateway
+        self.records, self.gateway, self.limits = records, gateway, limits
         self.inquiry_after, self.give_up_after = inquiry_after, give_up_after
         self.refund_retry_base = refund_retry_base
         self._open_payments: set[uuid.UUID] = set()
@@ -94,8 +95,12 @@ class Settlement:
         self.records.retrying(attempt)
 
     def _refusal(self, payment: Payment) -> str | None:
+        """Why the order would not take this money now; for a limits order also TE-2's hard caps as
+        billing last heard of the business's limits (raised another way since it was placed)."""
         order = self.records.one(Order, payment.order_id)
-        return order.refusal_of(payment.id, payment.invoice_id)
+        if (refused := order.refusal_of(payment.id, payment.invoice_id)) is not None or order.paid_by is not None:
+            return refused
+        return self.limits.refusal(order.purchase, order.tenant_id)
 
     def _record_verdict(self, payment: Payment, verdict: Verdict, late: bool,
                         cause: Cause) -> None:

@@ -37,6 +37,13 @@ def translate(domain_event: Any) -> IntegrationEvent | None:
             offered_by_user_id=domain_event.offer["agent_id"], business_name=name_of(domain_event.business_name),
             extra_organizations=domain_event.extra_organizations,
             extra_concurrent_users=domain_event.extra_concurrent_users)
+    if isinstance(domain_event, Order.Withdrawn):  # type: ignore[attr-defined]
+        if getattr(domain_event, "ticket_id", None) is None:
+            return None  # withdrawn before withdrawals were published: nobody was told then
+        return contracts.LimitsOfferWithdrawnV1(
+            order_id=domain_event.originator_id, tenant_id=domain_event.tenant_id,
+            customer_user_id=domain_event.customer_user_id, ticket_id=domain_event.ticket_id,
+            withdrawn_by_user_id=domain_event.agent_id, business_name=name_of(domain_event.business_name))
     if isinstance(domain_event, Order.InvoiceIssued):  # type: ignore[attr-defined]
         invoice = domain_event.invoice
         return contracts.InvoiceIssuedV1(

@@ -25,7 +25,9 @@ def order_view(order: Order) -> dict[str, Any]:
             "paid": order.paid_by is not None, "paid_by_payment_id": str(order.paid_by) if order.paid_by else None,
             # Support's offer (issue #19): on which ticket; which agent is support's to know, not the customer's.
             "offer": {"ticket_id": order.offer["ticket_id"]} if order.offer else None,
-            "withdrawn": order.withdrawn}
+            "withdrawn": order.withdrawn,
+            # Paid but not all granted: the caps were reached meanwhile; support settles it (issue #19).
+            "capped_short": order.capped_short}
 
 
 def payment_view(payment: Payment, now: datetime) -> dict[str, Any]:

@@ -19,9 +19,12 @@ BUSINESS_EVENTS = (
 
 
 class OfferAnswers(Protocol):
-    """The desk's answer to a ticket support made a priced offer on (SupportDesk.answer_offer)."""
+    """The desk's answer to a ticket support made a priced offer on, and its note of the offer's
+    withdrawal (SupportDesk, offer_notes.py)."""
 
     def answer_offer(self, offered: billing.LimitsOfferedV1, cause: Cause) -> None: ...
+
+    def note_withdrawal(self, withdrawn: billing.LimitsOfferWithdrawnV1, cause: Cause) -> None: ...
 
 
 def handle(store: ServiceApplication, businesses: Businesses, desk: OfferAnswers, inbound: Inbound) -> None:
@@ -30,6 +33,9 @@ def handle(store: ServiceApplication, businesses: Businesses, desk: OfferAnswers
         return
     if isinstance(inbound.event, billing.LimitsOfferedV1):
         desk.answer_offer(inbound.event, inbound.cause)
+        return
+    if isinstance(inbound.event, billing.LimitsOfferWithdrawnV1):
+        desk.note_withdrawal(inbound.event, inbound.cause)
         return
     if isinstance(inbound.event, BUSINESS_EVENTS):
         businesses.record_business_event(inbound.event, inbound.envelope.occurred_at, inbound.cause)

@@ -16,13 +16,13 @@ from eventsourcing.domain import Aggregate
 from pydantic import BaseModel, ValidationError
 
 from services.identity.businesses import Businesses
+from services.identity.offer_notes import OfferNotes
 from services.identity.tickets import CODE_PURPOSES, QUEUE_ID, CustomerTickets, Ticket, TicketQueue, customer_tickets_id
-from shared.events.billing import LimitsOfferedV1
 from shared.http.support import TicketMessage, TicketRequest
 from shared.http.text import HIDDEN_TEXT
 from shared.kernel.conflicts import retry_on_conflict
 from shared.kernel.errors import DomainError
-from shared.kernel.i18n import persian_digits, when
+from shared.kernel.i18n import when
 from shared.kernel.ids import parse_id
 from shared.kernel.store import Cause, ServiceApplication
 from shared.kernel.subject_keys import Personal
@@ -49,20 +49,6 @@ def parsed(model: type[M], body: object) -> M:
                                                       "problem": e["type"]} for e in exc.errors()]) from None
 
 
-def offer_text(offered: LimitsOfferedV1, locale: str) -> str:
-    """The answer an offer writes on its ticket: what is offered, never an amount (the order shows it)."""
-    orgs, users = offered.extra_organizations, offered.extra_concurrent_users
-    if locale == "en":
-        parts = [f"{orgs} more organization(s)" if orgs else "", f"{users} more concurrent user(s) per organization"
-                 if users else ""]
-        return (f"Support has made you an offer for {offered.business_name}: {' and '.join(p for p in parts if p)}. "
-                "Open the order to see its invoice and pay it online.")
-    parts = [f"{orgs} سازمان اضافه" if orgs else "", f"{users} کاربر هم‌زمان اضافه در هر سازمان" if users else ""]
-    return persian_digits(f"پشتیبانی برای کسب‌وکار «{offered.business_name}» پیشنهادی آماده کرده است: "
-                          f"{' و '.join(p for p in parts if p)}. "
-                          "فاکتور آن را در صفحهٔ سفارش ببینید و آنلاین پرداخت کنید.")
-
-
 class CodeSender(Protocol):
     """Sends a user's code with the number's own throttles (IdentityApplication.send_code_to)."""
 
@@ -73,7 +59,7 @@ def ticket_view(ticket: Ticket, for_support: bool) -> dict[str, Any]:
     """What either side reads. The customer sees "support" answered, never which agent."""
     def message(m: dict[str, Any]) -> dict[str, Any]:
         shown = {"by": m["by"], "text": m["text"].reveal(), "at": when(m["at"])} | (
-            {"link": m["link"]} if m.get("link") else {})
+            {k: m[k] for k in ("link", "about") if m.get(k)})
         if for_support and m["by"] == "support":
             shown["agent_id"] = str(m["agent_id"])
         return shown
@@ -87,7 +73,7 @@ def ticket_view(ticket: Ticket, for_support: bool) -> dict[str, Any]:
     return shown
 
 
-class SupportDesk:
+class SupportDesk(OfferNotes):
     def __init__(self, store: ServiceApplication, businesses: Businesses, send_code: CodeSender) -> None:
         self.store, self.businesses, self.send_code = store, businesses, send_code
 
@@ -210,33 +196,6 @@ class SupportDesk:
             return ticket_view(ticket, for_support=True)
 
         return retry_on_conflict(attempt)
-
-    def answer_offer(self, offered: LimitsOfferedV1, cause: Cause) -> None:
-        """Support's priced offer (issue #19) answers its ticket with the order's page, in the
-        customer's language. A ticket closed meanwhile keeps its thread: the SMS still tells."""
-        def attempt() -> None:
-            try:
-                ticket = self._ticket(offered.ticket_id, offered.customer_user_id)
-            except DomainError:
-                self.store.save_caused(cause=cause)  # not this customer's ticket: nothing to answer
-                return
-            if ticket.state == "closed":
-                self.store.save_caused(cause=cause)
-                return
-            text = offer_text(offered, self._locale_of(ticket.customer_id))
-            ticket.answer(offered.offered_by_user_id, Personal(f"user:{ticket.customer_id}", text),
-                          self.store.clock.now(), link=f"#/orders/{offered.order_id}")
-            queue = self._queue()
-            queue.follow(ticket)
-            self.store.save_caused(ticket, queue, cause=cause)
-
-        retry_on_conflict(attempt)
-
-    def _locale_of(self, user_id: uuid.UUID) -> str:
-        try:
-            return str(getattr(self.store.repository.get(user_id), "locale", "fa"))
-        except AggregateNotFoundError:
-            return "fa"
 
     def resend_code(self, agent_id: object, ticket_id: object, purpose: object, cause: Cause) -> dict[str, Any]:
         """ID-2 from the desk: the ticket's customer gets a new code (of the kind support chose).

@@ -67,6 +67,19 @@ class Ticket(Aggregate):
         self.messages.append({"by": "support", "agent_id": agent_id, "text": text, "at": at}
                              | ({"link": link} if link else {}))
 
+    def note(self, agent_id: uuid.UUID, text: Personal, at: datetime, link: str | None = None,
+             about: str | None = None) -> None:
+        """Support's words that answer nothing (a withdrawn offer), or follow an offer onto a ticket the
+        customer closed meanwhile (issue #19): kept in the thread, the state left as it is. ``about``
+        names what the link shows ("offer_withdrawn"), for the portal's words."""
+        self._noted(agent_id=agent_id, text=text, at=at, link=link, about=about)
+
+    @event("Noted")
+    def _noted(self, agent_id: uuid.UUID, text: Personal, at: datetime, link: str | None = None,
+               about: str | None = None) -> None:
+        self.messages.append({"by": "support", "agent_id": agent_id, "text": text, "at": at}
+                             | ({"link": link} if link else {}) | ({"about": about} if about else {}))
+
     def reply(self, text: Personal, at: datetime) -> None:
         self._check_writable()
         self._replied(text=text, at=at)

@@ -17,6 +17,8 @@ from eventsourcing.domain import Aggregate, event
 
 from services.tenancy.invitations import MAX_PENDING_INVITATIONS, Invitation
 from shared.events.tenancy import (
+    BASE_CONCURRENT_USERS,
+    BASE_ORGANIZATIONS,
     CONCURRENT_USERS_CEILING,
     MODULES_OF_PRODUCT,
     ORGANIZATIONS_CEILING,
@@ -27,8 +29,6 @@ from shared.kernel.subject_keys import Personal
 from shared.kernel.text import plain_line
 
 BASE_MEMBERS = 3  # PR-3: the admin and two more users
-BASE_ORGANIZATIONS = 3  # TE-2
-BASE_CONCURRENT_USERS = 10  # TE-2, per organization
 LIMIT_CEILINGS = {"organizations": ORGANIZATIONS_CEILING, "concurrent_users": CONCURRENT_USERS_CEILING,
                   "members": 10_000}  # the contract's bounds
 ORGANIZATION_KINDS = ("office", "branch", "warehouse")  # TE-1
@@ -308,6 +308,31 @@ class Business(Aggregate):
         self._limits_raised(limits=new, previous=current, source=source,
                             order_id=str(order_id) if order_id else None, agent=str(agent) if agent else None,
                             business_name=self.name, admin_user_id=self.admin_user_id)
+
+    def raise_paid_limits(self, *, order_id: uuid.UUID, payment_id: uuid.UUID, extra_organizations: int,
+                          extra_concurrent_users: int) -> None:
+        """A paid limits order (TE-2): its extras on top of today's limits, up to the hard caps. Billing
+        checks the caps before it verifies the payment; a raise it had not heard of yet (a race) must not
+        make the paid order fail here after the money was taken: what fits is granted and the rest is
+        told (LimitsCapped), for support to settle with the customer (issue #19)."""
+        today = self.limits
+        wanted = (today.organizations + extra_organizations, today.concurrent_users + extra_concurrent_users)
+        granted = (min(wanted[0], ORGANIZATIONS_CEILING), min(wanted[1], CONCURRENT_USERS_CEILING))
+        if granted != (self.limits.organizations, self.limits.concurrent_users):
+            self.raise_limits(organizations=granted[0], concurrent_users=granted[1], members=None, source="purchase",
+                              order_id=order_id, agent=None)
+        if granted != wanted:
+            self._limits_capped(order_id=str(order_id), payment_id=str(payment_id),
+                                short={"organizations": wanted[0] - granted[0],
+                                       "concurrent_users": wanted[1] - granted[1]},
+                                limits=self.limits.as_dict(), admin_user_id=self.admin_user_id,
+                                business_name=self.name)
+
+    @event("LimitsCapped")
+    def _limits_capped(self, order_id: str, payment_id: str, short: dict[str, int], limits: dict[str, int],
+                       admin_user_id: str, business_name: Personal) -> None:
+        if order_id not in self.sources_seen:  # nothing was raised: the order is still applied once
+            self.sources_seen.append(order_id)
 
     @event("LimitsRaised")
     def _limits_raised(self, limits: dict[str, int], previous: dict[str, int], source: str, order_id: str | None,

@@ -68,11 +68,10 @@ class SubscriptionUseCases:
                 calendar.watch(business.tenant_id, business.ends_at)
             elif paid.kind == "add_on":
                 business.add_products(paid.payment_id, tuple(paid.products))
-            else:  # limits bought (TE-2): extra organizations and concurrent users on top of today's
-                business.raise_limits(
-                    organizations=business.limits.organizations + paid.extra_organizations,
-                    concurrent_users=business.limits.concurrent_users + paid.extra_concurrent_users,
-                    members=None, source="purchase", order_id=paid.order_id, agent=None)
+            else:  # limits bought (TE-2): extra organizations and concurrent users on top of today's, capped
+                business.raise_paid_limits(order_id=paid.order_id, payment_id=paid.payment_id,
+                                           extra_organizations=paid.extra_organizations,
+                                           extra_concurrent_users=paid.extra_concurrent_users)
             self.store.save_caused(business, calendar, cause=cause)
 
         retrying(attempt)

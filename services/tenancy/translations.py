@@ -56,6 +56,11 @@ def translate(e: Any) -> IntegrationEvent | None:
             previous_max_concurrent_users=old["concurrent_users"], previous_max_members=old["members"],
             source=e.source, order_id=e.order_id, raised_by_user_id=e.agent, admin_user_id=e.admin_user_id,
             business_name=name.value)
+    if isinstance(e, Business.LimitsCapped):  # type: ignore[attr-defined]
+        return contracts.LimitsCappedV1(
+            tenant_id=tenant, order_id=e.order_id, payment_id=e.payment_id, admin_user_id=e.admin_user_id,
+            short_organizations=e.short["organizations"], short_concurrent_users=e.short["concurrent_users"],
+            max_organizations=e.limits["organizations"], max_concurrent_users=e.limits["concurrent_users"])
     if isinstance(e, Business.SubscriptionExtended):  # type: ignore[attr-defined]
         return contracts.SubscriptionExtendedV1(
             tenant_id=tenant, business_name=name.value, payment_id=e.payment_id, products=tuple(e.products),

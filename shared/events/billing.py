@@ -183,10 +183,11 @@ class PaymentFailedV1(_Billing):
     gateway_reference: GatewayReference | None = None
     # order_already_paid: a second payment of a paid order; order_changed: the order changed while the
     # customer was at the bank (BI-1); late_success: captured after we gave up; business_purged: the
-    # business the order renews was deleted while the customer was at the bank (AR-1).
+    # business the order renews was deleted while the customer was at the bank (AR-1); limits_ceiling: a
+    # limits order would take the business past TE-2's hard caps, raised another way meanwhile (issue #19).
     reason: Literal["declined", "cancelled_by_customer", "timeout", "verification_failed",
                     "amount_mismatch", "gateway_error", "order_already_paid", "order_changed", "late_success",
-                    "business_purged"]
+                    "business_purged", "limits_ceiling"]
     money_taken: bool
 
 
@@ -296,3 +297,16 @@ class LimitsOfferedV1(_Billing):
     def _consistent(self) -> Self:
         check_purchase("limits", (), self.extra_organizations, self.extra_concurrent_users)
         return self
+
+
+class LimitsOfferWithdrawnV1(_Billing):
+    """Support took back an unpaid priced offer (TE-2, issue #19): identity notes it on the offer's
+    ticket, notifications tells the admin (no amounts). The order can no longer be paid."""
+
+    type: ClassVar[str] = "LimitsOfferWithdrawn"
+    order_id: uuid.UUID
+    tenant_id: uuid.UUID
+    customer_user_id: uuid.UUID
+    ticket_id: uuid.UUID
+    withdrawn_by_user_id: uuid.UUID  # the support agent
+    business_name: BusinessName

@@ -85,13 +85,16 @@ _SPECS: list[EventSpec] = [
     _spec(billing.EducationalApplicationRejectedV1, consumers=("notifications",)),
     # support's priced offer of more limits (TE-2): the ticket answered with its link, the admin told
     _spec(billing.LimitsOfferedV1, consumers=("identity", "notifications")),
+    # its withdrawal: a note on the ticket, the admin told (no amounts)
+    _spec(billing.LimitsOfferWithdrawnV1, consumers=("identity", "notifications")),
     # provisioning: tenancy takes the seat count (PR-3) and modules; archival keeps the backups (AR-3).
     _spec(provisioning.TenantProvisionedV1, consumers=("tenancy", "notifications")),
     _spec(provisioning.ModulesActivatedV1, consumers=("tenancy",)),
     _spec(provisioning.BackupTakenV1, consumers=("archival",)),
     # tenancy: identity serves the personal page (ID-5, TE-3); archival follows lapses (AR-1)
     # and each organization's separate books, which exports and purges must cover (TE-1, AR-4).
-    _spec(tenancy.BusinessActivatedV1, consumers=("identity", "archival")),
+    # billing follows each business's TE-2 limits to keep paid limits within the hard caps (issue #19)
+    _spec(tenancy.BusinessActivatedV1, consumers=("identity", "archival", "billing")),
     # provisioning: each organization becomes a branch detail in the books (TE-1, PR-2)
     _spec(tenancy.OrganizationAddedV1, consumers=("archival", "provisioning")),
     # archival: who may take a business's exports (its members; AR-2, AR-4)
@@ -99,7 +102,9 @@ _SPECS: list[EventSpec] = [
     # notifications texts the invited number its link (the invitee may have no account yet)
     _spec(tenancy.MemberInvitedV1, consumers=("notifications",)),
     _spec(tenancy.MemberRemovedV1, consumers=("identity", "archival")),
-    _spec(tenancy.LimitsRaisedV1, consumers=("notifications",)),
+    _spec(tenancy.LimitsRaisedV1, consumers=("notifications", "billing")),
+    # a paid raise cut at the hard caps (a race): billing flags the order for support
+    _spec(tenancy.LimitsCappedV1, consumers=("billing",)),
     _spec(tenancy.SubscriptionExtendedV1, consumers=("identity", "notifications")),
     _spec(tenancy.TenantLapsedV1, consumers=("archival", "notifications", "identity")),
     _spec(tenancy.TenantReactivatedV1, consumers=("archival", "notifications", "identity")),

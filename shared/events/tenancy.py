@@ -23,7 +23,10 @@ Role = Literal["admin", "member"]  # TE-3: each business's admin decides the oth
 # "<module>.<area>[.<action>]", e.g. accounting.vouchers.write
 Permission = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$")]
 Permissions = Annotated[tuple[Permission, ...], Field(max_length=200)]
-# The hard caps of TE-2's limits, however raised (by support, a purchase or support's priced offer).
+# TE-2's limits of a new business, and their hard caps however raised (by support, a purchase or
+# support's priced offer). Billing keeps paid limits within the caps (issue #19).
+BASE_ORGANIZATIONS = 3
+BASE_CONCURRENT_USERS = 10  # per organization
 ORGANIZATIONS_CEILING = 1000
 CONCURRENT_USERS_CEILING = 10_000
 MaxOrganizations = Annotated[int, Field(ge=1, le=ORGANIZATIONS_CEILING, strict=True)]  # TE-2: 3 unless raised
@@ -213,6 +216,29 @@ class LimitsRaisedV1(_Tenancy):
             raise ValueError("a purchased raise names its order")
         if self.source == "support" and self.raised_by_user_id is None:
             raise ValueError("a support raise names the agent")
+        return self
+
+
+class LimitsCappedV1(_Tenancy):
+    """A paid limits order could not be granted in full: it would have taken the business past
+    TE-2's hard caps (a race billing's checks did not see, issue #19). Tenancy raised what it could
+    (a LimitsRaised, unless nothing was left) and tells what was not granted; billing flags the
+    order for support, who decides the money with the customer (docs/decisions.md)."""
+
+    type: ClassVar[str] = "LimitsCapped"
+    tenant_id: uuid.UUID
+    order_id: uuid.UUID
+    payment_id: uuid.UUID
+    admin_user_id: uuid.UUID
+    short_organizations: int = Field(ge=0, le=ORGANIZATIONS_CEILING, strict=True)  # paid for, not granted
+    short_concurrent_users: int = Field(ge=0, le=CONCURRENT_USERS_CEILING, strict=True)
+    max_organizations: MaxOrganizations  # the limits now
+    max_concurrent_users: MaxConcurrentUsers
+
+    @model_validator(mode="after")
+    def _short(self) -> Self:
+        if not (self.short_organizations or self.short_concurrent_users):
+            raise ValueError("a capped order lacks something")
         return self
 
 

@@ -153,9 +153,9 @@ class LimitsOfferRequest(_Body):
 ERRORS: dict[str, tuple[int, str, str]] = {
     "nothing_offered": (422, "دست‌کم یک سازمان یا یک کاربر هم‌زمان اضافه پیشنهاد دهید.",
                         "Offer at least one extra organization or concurrent user."),
-    "limits_ceiling": (422, "با این پیشنهاد سقف کسب‌وکار از بیشترین حد مجاز سامانه (۱۰۰۰ سازمان، ۱۰۰۰۰ کاربر "
+    "limits_ceiling": (422, "با این سفارش سقف کسب‌وکار از بیشترین حد مجاز سامانه (۱۰۰۰ سازمان، ۱۰۰۰۰ کاربر "
                             "هم‌زمان در هر سازمان) بیشتر می‌شود؛ عدد کوچک‌تری وارد کنید.",
-                       "This offer would take the business past the platform's hard cap (1000 organizations, "
+                       "This order would take the business past the platform's hard cap (1000 organizations, "
                        "10000 concurrent users per organization); enter a smaller number."),
     "offer_withdrawn": (409, "پشتیبانی این پیشنهاد را پس گرفته است؛ برای پیشنهاد تازه با پشتیبانی تماس بگیرید.",
                         "Support has withdrawn this offer; contact support for a new one."),

@@ -3,7 +3,10 @@ the real broker, SQLite and PostgreSQL: a customer buys a business and opens a t
 offers two more organizations from the case; the ticket is answered with the order's link and the
 customer told by SMS (no amount); the customer pays the offer in the payment sandbox and tenancy
 raises the limit. Only support offers (403), hostile bodies and the hard caps are refused (422)
-and change nothing, a key repeats, and a withdrawn offer cannot be paid."""
+and change nothing, a key repeats, and a withdrawn offer cannot be paid; its withdrawal is noted on
+the ticket and texted. No offer on a closed ticket (409). The caps hold on the customer's own limits
+order with the limits billing learned from tenancy, and a raise while the customer is at the bank
+sends the money back unverified."""
 
 from __future__ import annotations
 
@@ -110,6 +113,53 @@ def test_support_offers_more_organizations_the_admin_pays_and_tenancy_raises_the
     refused = customer.send("POST", f"/billing/orders/{second}/payments")
     assert refused.status_code == 409 and refused.json()["error"] == "offer_withdrawn"
     assert customer.send("GET", business).json()["limits"]["max_concurrent_users"] == 10
+    # The withdrawal is told: a note on the ticket with the order's link, an SMS with no amount.
+    wait_until(lambda: "support.limits_offer_withdrawn" in customer.sms_templates(), what="the withdrawal's SMS")
+    notes = wait_until(lambda: [m for m in customer.send("GET", f"/support/tickets/{ticket}").json()["messages"]
+                                if m.get("link") == f"#/orders/{second}"], what="the withdrawal noted on the ticket")
+    assert "ریال" not in notes[-1]["text"]
+
+    # A closed ticket takes no offer.
+    assert customer.send("POST", f"/support/tickets/{ticket}/close").status_code == 200
+    closed = agent.send("POST", offers, {"tenant_id": tenant, "extra_organizations": 1})
+    assert closed.status_code == 409 and closed.json()["error"] == "ticket_closed"
+    assert len(agent.send("GET", f"/support/cases/{ticket}").json()["offers"]) == 2
+
+
+def test_the_caps_hold_on_the_customers_own_order_and_while_at_the_bank(gateway: str, platform: Platform) -> None:
+    customer, agent = Client(gateway, platform), Client(gateway, platform, roles=("support",))
+    placed = customer.send("POST", "/billing/orders", {"business_name": "پخش زاگرس", "business_type": "trading",
+                                                       "products": ["accounting"], "period_months": 12})
+    tenant = placed.json()["tenant_id"]
+    pay(customer, gateway, placed.json()["order_id"])
+    business = f"/tenancy/businesses/{tenant}"
+    wait_until(lambda: customer.send("GET", business).status_code == 200, what="tenancy to activate the business")
+    raised = agent.send("POST", f"{business}/limits", {"max_organizations": 10})
+    assert raised.status_code == 200, raised.text
+
+    def own(organizations: int) -> requests.Response:
+        return customer.send("POST", "/billing/orders", {"kind": "limits", "tenant_id": tenant,
+                                                         "extra_organizations": organizations})
+
+    # 10 + 991 is past the cap only if billing heard of support's raise (from tenancy's LimitsRaised).
+    wait_until(lambda: own(991).status_code == 422, what="billing to learn the raised limits")
+    refused = own(991)
+    assert refused.json()["error"] == "limits_ceiling" and refused.json()["message"]["fa"]
+    order = own(990)
+    assert order.status_code == 201, order.text
+    started = customer.send("POST", f"/billing/orders/{order.json()['order_id']}/payments")
+    assert started.status_code == 201, started.text
+    # Support raises the limit another way while the customer is at the bank: the order no longer fits.
+    assert agent.send("POST", f"{business}/limits", {"max_organizations": 11}).status_code == 200
+    wait_until(lambda: own(990).status_code == 422, what="billing to learn the second raise")
+    back = pay_at_sandbox(started.json()["redirect_url"], "success")
+    assert back is not None
+    payment_id = started.json()["payment_id"]
+    requests.get(f"{gateway}/billing/payments/{payment_id}/callback", params={"Authority": back[0], "Status": back[1]},
+                 allow_redirects=False, timeout=30)
+    settled = customer.payment(payment_id)
+    assert settled["state"] in ("refund_scheduled", "refunded") and settled["reason"] == "limits_ceiling"
+    assert customer.send("GET", business).json()["limits"]["max_organizations"] == 11  # nothing granted
 
 
 def customer_sms(customer: Client) -> list[dict[str, Any]]:

@@ -32,8 +32,8 @@ export function forgetTokens() { sessionStorage.removeItem(TOKENS); }
 
 export function loggedIn() { return Boolean(tokens()?.access_token); }
 
-async function send(method, path, body, auth) {
-  const headers = { Accept: "application/json" };
+async function send(method, path, body, auth, extra = {}) {
+  const headers = { ...extra, Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const held = tokens();
   if (auth && held?.access_token) headers.Authorization = `Bearer ${held.access_token}`;
@@ -72,10 +72,18 @@ async function refresh() {
   return refreshing;
 }
 
-/** One API call; resolves to the JSON body of a 2xx answer, or throws ApiError. */
-export async function api(method, path, body = undefined, { auth = false } = {}) {
-  let answer = await send(method, path, body, auth);
-  if (answer.status === 401 && auth && (await refresh())) answer = await send(method, path, body, auth);
+/** A fresh Idempotency-Key: made once per form, sent with each of its submits, so that a double
+ *  submit or a retry after a lost answer creates one thing (the gateway honours the header). */
+export function idempotencyKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** One API call; resolves to the JSON body of a 2xx answer, or throws ApiError. ``headers``: more
+ *  request headers (an Idempotency-Key); Accept, Content-Type and Authorization stay the portal's. */
+export async function api(method, path, body = undefined, { auth = false, headers = {} } = {}) {
+  let answer = await send(method, path, body, auth, headers);
+  if (answer.status === 401 && auth && (await refresh())) answer = await send(method, path, body, auth, headers);
   if (answer.status >= 200 && answer.status < 300) return answer.body ?? {};
   if (answer.status === 401 && auth) {
     forgetTokens();

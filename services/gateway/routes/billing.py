@@ -33,7 +33,7 @@ _ORDER_ERRORS = ("invalid_json", "invalid_request", "unauthorized", "invalid_ord
                  "accounting_required", "educational_requires_application", "invalid_period", "invalid_number",
                  "invalid_business_type", "invalid_business_name", "business_not_found", "invalid_buyer",
                  "invalid_national_code", "invalid_legal_id", "invalid_economic_code", "invalid_postal_code",
-                 "not_a_returning_customer",
+                 "not_a_returning_customer", "limits_ceiling",
                  "service_unavailable")
 _SIGNED_IN = ("unauthorized", "not_found", "service_unavailable")
 _CALLBACK = ("The payment gateway sends the browser back here (Authority, Status); verified server to server, "
@@ -80,8 +80,8 @@ class BillingRoutes(GatewayBase):
     @route("POST", "/billing/orders/<order_id>/payments",
            "Pay the current invoice online (Idempotency-Key honoured): 201 {payment_id, redirect_url}", answers=201,
            errors=("unauthorized", "not_found", "invoice_outdated", "order_already_paid", "nothing_to_pay",
-                   "idempotency_key_reused", "invalid_idempotency_key", "gateway_unavailable",
-                   "service_unavailable"))
+                   "offer_withdrawn", "limits_ceiling", "idempotency_key_reused", "invalid_idempotency_key",
+                   "gateway_unavailable", "service_unavailable"))
     def start_payment(self, request: Request, order_id: str) -> Any:
         user = self.claims(request)["sub"]
         return call(self.billing, "start_payment", user, order_id, request.headers.get("Idempotency-Key"))

@@ -5,7 +5,7 @@ module rather than identity.py or billing.py: the desk's decisions, whoever keep
 from __future__ import annotations
 
 from services.notifications.notices import NoticeTemplate, Templates
-from shared.events.billing import EducationalApplicationRejectedV1, LimitsOfferedV1
+from shared.events.billing import EducationalApplicationRejectedV1, LimitsOfferedV1, LimitsOfferWithdrawnV1
 from shared.events.identity import TicketAnsweredV1
 
 NOTICES: Templates = {
@@ -21,6 +21,13 @@ NOTICES: Templates = {
            "آن را در پاسخ درخواست پشتیبانی در صفحهٔ شخصی ببینید و پرداخت کنید.",
         en="Support's offer of more organizations or concurrent users for {business_name} is waiting. "
            "Open it from the answer to your support request on your personal page and pay it there."),),
+    # Its withdrawal (issue #19): the order can no longer be paid; again no amount.
+    LimitsOfferWithdrawnV1: (NoticeTemplate(
+        "support.limits_offer_withdrawn", to="customer_user_id",
+        fa="پشتیبانی پیشنهاد افزایش سازمان‌ها یا کاربران هم‌زمان «{business_name}» را پس گرفت و پرداخت آن دیگر "
+           "ممکن نیست. یادداشت پشتیبانی را در درخواست پشتیبانی خود در صفحهٔ شخصی ببینید.",
+        en="Support has withdrawn its offer of more organizations or concurrent users for {business_name}; it can "
+           "no longer be paid. Read support's note under your support request on your personal page."),),
     # BI-4: the reason is support's own words, written for the applicant.
     EducationalApplicationRejectedV1: (
         NoticeTemplate(

@@ -13,7 +13,7 @@ import pytest
 
 from services.billing.application import BillingApplication
 from services.billing.domain import BusinessAccount, business_subject
-from shared.events.billing import LimitsOfferedV1, PaymentSucceededV1
+from shared.events.billing import LimitsOfferedV1, LimitsOfferWithdrawnV1, PaymentSucceededV1
 from shared.kernel.subject_keys import Personal
 from tests.support.billing import CAUSE, callback, memory_app, published
 from tests.support.rules import refused
@@ -79,9 +79,15 @@ def test_the_customer_cannot_change_an_offer_and_support_can_withdraw_it(app: Bi
     made = offer(app, admin, {"tenant_id": str(tenant), "extra_organizations": 1})
     change = {"extra_organizations": 50}
     refused("offer_fixed", lambda: app.change_order(admin, made["order_id"], change, CAUSE))
-    withdrawn = app.offers.withdraw(uuid.uuid4(), made["order_id"], CAUSE)
+    agent = uuid.uuid4()
+    withdrawn = app.offers.withdraw(agent, made["order_id"], CAUSE)
     assert withdrawn["offer_state"] == "withdrawn" and withdrawn["withdrawn"]
     assert app.offers.withdraw(uuid.uuid4(), made["order_id"], CAUSE)["offer_state"] == "withdrawn"  # twice: once
+    # Told once: identity notes it on the ticket, notifications texts the admin (no amounts).
+    [told] = [e for e in published(app, made["order_id"]) if isinstance(e, LimitsOfferWithdrawnV1)]
+    assert (told.customer_user_id, told.withdrawn_by_user_id, told.tenant_id) == (admin, agent, tenant)
+    assert str(told.ticket_id) == app.order(admin, made["order_id"])["offer"]["ticket_id"]
+    assert told.business_name == "کافه نارنج" and not [f for f in LimitsOfferWithdrawnV1.model_fields if "amount" in f]
     refused("offer_withdrawn", lambda: app.start_payment(admin, made["order_id"], None, CAUSE))
     refused("offer_withdrawn", lambda: app.calculate_invoice(admin, made["order_id"], CAUSE))
     # The customer's own orders are not support's to withdraw.

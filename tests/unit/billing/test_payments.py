@@ -347,7 +347,7 @@ def test_open_payments_are_found_again_from_the_log_after_a_restart(bank: FakeGa
     _, _, started = start(app)
     bank.pay(started["redirect_url"], "success")
     # A fresh Settlement on the same store (a restarted process) knows nothing in memory.
-    restarted = type(app.settlement)(app.records, bank, inquiry_after=timedelta(0),
+    restarted = type(app.settlement)(app.records, bank, app.limits, inquiry_after=timedelta(0),
                                      give_up_after=timedelta(hours=1), refund_retry_base=timedelta(seconds=30))
     assert restarted.reconcile(CAUSE)["settled"] == 1
     assert app.payment(None, started["payment_id"])["state"] == "succeeded"

@@ -12,7 +12,7 @@ import pytest
 from services.identity.application import IdentityApplication
 from services.identity.tickets import Ticket
 from services.identity.translations import translate
-from shared.events.billing import LimitsOfferedV1
+from shared.events.billing import LimitsOfferedV1, LimitsOfferWithdrawnV1
 from shared.events.identity import TicketAnsweredV1
 from tests.support.identity import CAUSE, T0, activated, deliver, identity_in_memory, later, member, verified_user
 from tests.support.rules import refused
@@ -214,11 +214,46 @@ def test_supports_offer_answers_its_ticket_with_the_orders_link_and_no_second_sm
     assert not [e for e in published if isinstance(e, TicketAnsweredV1)]
 
 
-def test_an_offer_never_answers_another_customers_or_a_closed_ticket(
-        app: IdentityApplication, customer: uuid.UUID) -> None:
+def test_an_offer_never_answers_another_customers_ticket(app: IdentityApplication, customer: uuid.UUID) -> None:
     tid = app.desk.open(customer, body("more_organizations", "سازمان چهارم"), None, CAUSE)["ticket_id"]
     deliver(app, offered(tid, uuid.uuid4()), T0)  # names someone else as the customer
-    assert app.desk.ticket(customer, tid, support=False)["state"] == "open"
+    deliver(app, withdrawn_offer(offered(tid, uuid.uuid4())), T0)
+    seen = app.desk.ticket(customer, tid, support=False)
+    assert seen["state"] == "open" and len(seen["messages"]) == 1
+
+
+def withdrawn_offer(offer: LimitsOfferedV1) -> LimitsOfferWithdrawnV1:
+    return LimitsOfferWithdrawnV1(order_id=offer.order_id, tenant_id=offer.tenant_id,
+                                  customer_user_id=offer.customer_user_id, ticket_id=offer.ticket_id,
+                                  withdrawn_by_user_id=offer.offered_by_user_id, business_name=offer.business_name)
+
+
+def test_a_withdrawal_is_noted_on_the_offers_ticket_without_a_second_answer(
+        app: IdentityApplication, customer: uuid.UUID) -> None:
+    tid = app.desk.open(customer, body("more_organizations", "سازمان چهارم"), None, CAUSE)["ticket_id"]
+    offer = offered(tid, customer)
+    deliver(app, offer, T0)
+    app.desk.reply(customer, tid, {"text": "ممنون، بررسی می‌کنم"}, CAUSE)
+    withdrawal = withdrawn_offer(offer)
+    deliver(app, withdrawal, T0)
+    deliver(app, withdrawal, T0, event_id=uuid.uuid4())  # a second copy: the inbox skips only its own id
+    seen = app.desk.ticket(customer, tid, support=False)
+    notes = [m for m in seen["messages"] if "پس گرفت" in m["text"]]
+    assert notes and notes[0]["by"] == "support" and notes[0]["link"] == f"#/orders/{offer.order_id}"
+    assert notes[0]["about"] == "offer_withdrawn"  # the portal's link says what it shows
+    assert "کافه نارنج" in notes[0]["text"] and "ریال" not in notes[0]["text"]
+    assert seen["state"] == "open"  # the customer's reply still waits for support: a note answers nothing
+    published = [translate(e) for e in app.repository.event_store.get(uuid.UUID(tid))]
+    assert not [e for e in published if isinstance(e, TicketAnsweredV1)]  # notifications tells of it, once
+
+
+def test_an_offer_and_its_withdrawal_still_land_on_a_ticket_closed_meanwhile(
+        app: IdentityApplication, customer: uuid.UUID) -> None:
+    tid = app.desk.open(customer, body("more_organizations", "سازمان چهارم"), None, CAUSE)["ticket_id"]
     app.desk.close(customer, tid, False, CAUSE)
-    deliver(app, offered(tid, customer), T0)
-    assert len(app.desk.ticket(customer, tid, support=False)["messages"]) == 1
+    offer = offered(tid, customer)
+    deliver(app, offer, T0)  # the SMS points to this answer: it is there, the ticket stays closed
+    deliver(app, withdrawn_offer(offer), T0)
+    seen = app.desk.ticket(customer, tid, support=False)
+    assert seen["state"] == "closed" and [m["link"] for m in seen["messages"][1:]] == [f"#/orders/{offer.order_id}"] * 2
+    refused("ticket_closed", lambda: app.desk.reply(customer, tid, {"text": "باز هم"}, CAUSE))

@@ -16,7 +16,7 @@ from services.notifications.notices import NOTICES, notices_for
 from services.notifications.templates import SupportLine, latin_digits, verification_code
 from shared.events import billing
 from shared.events.base import IntegrationEvent
-from shared.events.billing import LimitsOfferedV1
+from shared.events.billing import LimitsOfferedV1, LimitsOfferWithdrawnV1
 
 GOLDEN = Path(__file__).parents[2] / "contract" / "golden"
 LATIN_LETTERS = re.compile(r"[A-Za-z]")
@@ -95,3 +95,12 @@ def test_supports_limits_offer_is_told_to_the_admin_without_an_amount() -> None:
     assert "پیشنهاد پشتیبانی" in persian and "کاربران هم‌زمان" in persian and "شرکت بازرگانی آفتاب پارس" in persian
     assert "offer" in english and "concurrent users" in english
     assert not re.search(r"ریال|[0-9۰-۹]", persian) and "rial" not in english.lower()  # nothing they could not check
+
+
+def test_a_withdrawn_offer_is_told_to_the_admin_without_an_amount() -> None:
+    withdrawn = sample(LimitsOfferWithdrawnV1)
+    [notice] = notices_for(withdrawn)
+    assert notice.template == "support.limits_offer_withdrawn" and notice.user_id == withdrawn.customer_user_id
+    persian, english = notice.text("fa"), notice.text("en")
+    assert "پس گرفت" in persian and "شرکت بازرگانی آفتاب پارس" in persian and "withdrawn" in english
+    assert not re.search(r"ریال|[0-9۰-۹]", persian) and "rial" not in english.lower()
