@@ -529,7 +529,8 @@ def dashboard_panels() -> list[tuple[str, list[dict[str, Any]]]]:
             panel("Work queues: ready messages", "What KEDA scales the pure consumers on (RabbitMQ's plugin)",
                   {"{{queue}}": "sum by (queue) (rabbitmq_queue_messages_ready"
                                 f'{{queue=~"{AMQP_NAMESPACE}\\\\.[a-z]+\\\\.events"}})'}),
-            panel("Provider calls per outcome", "SMS (kavenegar) and payment gateway (zarinpal) calls",
+            panel("Provider calls per outcome",
+                  "SMS (kavenegar), payment gateway (zarinpal) and virus scanner (clamd) calls",
                   {"{{provider}} {{operation}} {{outcome}}": "sum by (provider, operation, outcome) "
                    f"(rate(provider_calls_total{{{NS}}}{RATE}))"}, "ops"),
             panel("Provider latency p95", "Outside parties' answer time",

@@ -709,3 +709,18 @@ def test_dev_runs_the_stand_in_from_the_platform_image_on_clamds_port() -> None:
     assert mounted <= {v["name"] for v in spec["volumes"]}
     dockerfile = (K8S_ROOT.parent / "docker" / "Dockerfile").read_text()
     assert re.search(r"^COPY .*tools/clamd_standin\.py", dockerfile, re.MULTILINE)  # the image holds it
+
+
+def test_uploads_refused_without_a_verdict_alert_once_and_an_infected_one_does_not() -> None:
+    from services.billing.virus_scan import OPERATION, OUTCOMES, PROVIDER
+
+    rules = alert_rules(rendered("prod"))
+    expr = rules["VirusScannerUnavailable"]["expr"]
+    assert f'provider="{PROVIDER}"' in expr and "increase(provider_calls_total" in expr and expr.endswith("> 0")
+    (outcomes,) = re.findall(r'outcome=~"([^"]*)"', expr)
+    assert set(outcomes.split("|")) == {"timeout", "failed"} and set(outcomes.split("|")) < set(OUTCOMES)
+    assert (PROVIDER, OPERATION) == ("clamd", "scan")  # what docs/operations.md names
+    assert rules["VirusScannerUnavailable"]["labels"]["severity"] == "warning"
+    # one cause, one alert: the providers' failure share leaves clamd out, numerator and denominator
+    failing = rules["ProviderCallsFailing"]["expr"]
+    assert failing.count(f'provider!="{PROVIDER}"') == failing.count("provider_calls_total") == 2
