@@ -356,8 +356,9 @@ def clamd() -> list[dict[str, Any]]:
     check = {"exec": {"command": ["clamdcheck.sh"]}}  # the image's own: PING on 3310 answered PONG
     hardened = {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}}
     seed = {"name": "signatures", "image": CLAMD_IMAGE,
-            # Only into an empty directory: a restarted pod keeps what freshclam fetched since.
-            "command": ["/bin/sh", "-c", f'[ -n "$(ls -A /seed)" ] || cp -a {SIGNATURES_DIR}/. /seed/'],
+            # Only into an empty directory: a restarted pod keeps what freshclam fetched since. -R, not
+            # -a: a non-root copy cannot keep the image's group, and clamd does not need it.
+            "command": ["/bin/sh", "-c", f'[ -n "$(ls -A /seed)" ] || cp -R {SIGNATURES_DIR}/. /seed/'],
             "resources": {"requests": {"cpu": "50m", "memory": "32Mi"}, "limits": {"cpu": "500m", "memory": "128Mi"}},
             "volumeMounts": [{"name": "signatures", "mountPath": "/seed"}], "securityContext": hardened}
     scanner = {
