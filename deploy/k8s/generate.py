@@ -70,6 +70,7 @@ class Workload:
     provider_egress: bool = False  # calls an outside provider over HTTPS
     tenant_data: bool = False  # opens the businesses' books, backups or exports (shared volume)
     secret_files: SecretFiles | None = None
+    scans_uploads: bool = False  # streams uploaded documents to clamd (CLAMD_HOST in the ConfigMap)
 
 
 SUBJECT_IDS = {"platform-subject-ids": ("SUBJECT_ID_SECRET",)}
@@ -84,7 +85,7 @@ WORKLOADS = (
     Workload("identity", SUBJECT_IDS | {"platform-jwt": ("JWT_PRIVATE_KEY", "JWT_PUBLIC_KEY"),
                                         "platform-sealing": ("SEALING_PUBLIC_KEY",)}),
     Workload("billing", SUBJECT_IDS | {"platform-payment": ("PAYMENT_MERCHANT_ID", "PAYMENT_ACCESS_TOKEN")},
-             provider_egress=True, secret_files=MOADIAN_FILES),
+             provider_egress=True, secret_files=MOADIAN_FILES, scans_uploads=True),
     Workload("provisioning", SUBJECT_IDS | BACKUP_KEYS, autoscaled=True, tenant_data=True),
     Workload("tenancy", SUBJECT_IDS),
     Workload("notifications", SUBJECT_IDS | {"platform-sealing": ("SEALING_PUBLIC_KEY", "SEALING_PRIVATE_KEY"),
@@ -277,6 +278,9 @@ def network_policy(w: Workload) -> dict[str, Any]:
         egress.append(database("backup-keys"))
     if w.provider_egress:
         egress.append(PUBLIC_HTTPS)
+    if w.scans_uploads:
+        egress.append({"to": [{"podSelector": {"matchLabels": selector(CLAMD)}}],
+                       "ports": [{"protocol": "TCP", "port": CLAMD_PORT}]})
     spec: dict[str, Any] = {"podSelector": {"matchLabels": selector(w.name)},
                             "policyTypes": ["Ingress", "Egress"], "egress": egress}
     if w.name == "gateway":
@@ -332,6 +336,79 @@ def opsctl() -> list[dict[str, Any]]:
               "spec": {"podSelector": {"matchLabels": selector(name)}, "policyTypes": ["Ingress", "Egress"],
                        "ingress": [], "egress": [DNS, BROKER, *[database(s) for s in SERVICES]]}}
     return [deployment, policy]
+
+
+# -- clamd: the virus scanner billing streams uploads to (issue #19) -----------------------------
+CLAMD = "clamd"
+# ClamAV's official image, its 1.4 long-term series, with the signatures of its build day inside
+# (the `_base` tags have none). Pinned: change it deliberately (docs/operations.md "Virus scanning").
+CLAMD_IMAGE = "clamav/clamav:1.4.5"
+CLAMD_PORT = 3310
+CLAMD_UID, CLAMD_GID = 100, 101  # the image's `clamav` user and group
+SIGNATURES_DIR = "/var/lib/clamav"
+
+
+def clamd() -> list[dict[str, Any]]:
+    """clamd and freshclam in one pod, as the image runs them, unprivileged. The signatures live in
+    an emptyDir seeded from the image (a few MB of updates at start, not the whole set from
+    ClamAV's CDN, which throttles repeated full downloads); freshclam keeps them current and tells
+    clamd, which reloads without refusing scans meanwhile (hence twice the memory while it does)."""
+    check = {"exec": {"command": ["clamdcheck.sh"]}}  # the image's own: PING on 3310 answered PONG
+    hardened = {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}}
+    seed = {"name": "signatures", "image": CLAMD_IMAGE,
+            # Only into an empty directory: a restarted pod keeps what freshclam fetched since. -R, not
+            # -a: a non-root copy cannot keep the image's group, and clamd does not need it.
+            "command": ["/bin/sh", "-c", f'[ -n "$(ls -A /seed)" ] || cp -R {SIGNATURES_DIR}/. /seed/'],
+            "resources": {"requests": {"cpu": "50m", "memory": "32Mi"}, "limits": {"cpu": "500m", "memory": "128Mi"}},
+            "volumeMounts": [{"name": "signatures", "mountPath": "/seed"}], "securityContext": hardened}
+    scanner = {
+        "name": CLAMD, "image": CLAMD_IMAGE,
+        # The image's entrypoint for a non-root user: its configuration goes to /tmp, never /etc.
+        "command": ["/init-unprivileged"],
+        "env": [{"name": "FRESHCLAM_CHECKS", "value": "12"}],  # every 2 h (the image's default: once a day)
+        "ports": [{"name": CLAMD, "containerPort": CLAMD_PORT, "protocol": "TCP"}],
+        # About 1.3 GB with the signatures loaded, twice that while a reload holds both sets.
+        "resources": {"requests": {"cpu": "250m", "memory": "1536Mi"}, "limits": {"cpu": "2", "memory": "3Gi"}},
+        "volumeMounts": [{"name": "signatures", "mountPath": SIGNATURES_DIR},
+                         # its socket, configuration and scan files (a path inside the pod, not a temp file)
+                         {"name": "tmp", "mountPath": "/tmp"},  # noqa: S108
+                         {"name": "logs", "mountPath": "/var/log/clamav"}],
+        "securityContext": hardened,
+        # Loading the signatures takes a minute or more; clamd listens only once they are loaded.
+        "startupProbe": {**check, "periodSeconds": 10, "timeoutSeconds": 5, "failureThreshold": 60},
+        "livenessProbe": {**check, "periodSeconds": 30, "timeoutSeconds": 5, "failureThreshold": 3},
+        "readinessProbe": {**check, "periodSeconds": 10, "timeoutSeconds": 5, "failureThreshold": 2},
+    }
+    deployment = {"apiVersion": "apps/v1", "kind": "Deployment",
+                  "metadata": {"name": CLAMD, "labels": labels(CLAMD, "scanner")},
+                  "spec": {"replicas": 1, "revisionHistoryLimit": 5, "selector": {"matchLabels": selector(CLAMD)},
+                           "strategy": {"type": "RollingUpdate",
+                                        "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
+                           "template": {"metadata": {"labels": labels(CLAMD, "scanner")}, "spec": {
+                               "terminationGracePeriodSeconds": 30, "automountServiceAccountToken": False,
+                               "securityContext": {"runAsNonRoot": True, "runAsUser": CLAMD_UID,
+                                                   "runAsGroup": CLAMD_GID, "fsGroup": CLAMD_GID,
+                                                   "seccompProfile": {"type": "RuntimeDefault"}},
+                               "initContainers": [seed], "containers": [scanner],
+                               "volumes": [{"name": "signatures", "emptyDir": {"sizeLimit": "2Gi"}},
+                                           {"name": "tmp", "emptyDir": {"sizeLimit": "1Gi"}},
+                                           {"name": "logs", "emptyDir": {"sizeLimit": "64Mi"}}]}}}}
+    service = {"apiVersion": "v1", "kind": "Service",
+               "metadata": {"name": CLAMD, "labels": labels(CLAMD, "scanner")},
+               "spec": {"selector": selector(CLAMD), "ports": [
+                   {"name": CLAMD, "port": CLAMD_PORT, "targetPort": CLAMD, "protocol": "TCP"}]}}
+    budget = {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+              "metadata": {"name": CLAMD, "labels": labels(CLAMD, "scanner")},
+              "spec": {"maxUnavailable": 1, "selector": {"matchLabels": selector(CLAMD)}}}
+    # Only the workloads that scan uploads may call it (clamd has no authentication of its own);
+    # it calls nothing but DNS and freshclam's mirror (database.clamav.net, HTTPS).
+    clients = [{"podSelector": {"matchLabels": selector(w.name)}} for w in WORKLOADS if w.scans_uploads]
+    policy = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+              "metadata": {"name": CLAMD, "labels": labels(CLAMD, "scanner")},
+              "spec": {"podSelector": {"matchLabels": selector(CLAMD)}, "policyTypes": ["Ingress", "Egress"],
+                       "ingress": [{"from": clients, "ports": [{"protocol": "TCP", "port": CLAMD_PORT}]}],
+                       "egress": [DNS, PUBLIC_HTTPS]}}
+    return [deployment, service, budget, policy]
 
 
 def default_deny() -> dict[str, Any]:
@@ -453,7 +530,8 @@ def dashboard_panels() -> list[tuple[str, list[dict[str, Any]]]]:
             panel("Work queues: ready messages", "What KEDA scales the pure consumers on (RabbitMQ's plugin)",
                   {"{{queue}}": "sum by (queue) (rabbitmq_queue_messages_ready"
                                 f'{{queue=~"{AMQP_NAMESPACE}\\\\.[a-z]+\\\\.events"}})'}),
-            panel("Provider calls per outcome", "SMS (kavenegar) and payment gateway (zarinpal) calls",
+            panel("Provider calls per outcome",
+                  "SMS (kavenegar), payment gateway (zarinpal) and virus scanner (clamd) calls",
                   {"{{provider}} {{operation}} {{outcome}}": "sum by (provider, operation, outcome) "
                    f"(rate(provider_calls_total{{{NS}}}{RATE}))"}, "ops"),
             panel("Provider latency p95", "Outside parties' answer time",
@@ -507,6 +585,7 @@ def documents() -> dict[str, list[dict[str, Any]]]:
         files[f"{w.name}.yaml"] = docs
     files["migrate-job.yaml"] = migrate_job()
     files["opsctl.yaml"] = opsctl()
+    files["clamd.yaml"] = clamd()
     files["network-default-deny.yaml"] = [default_deny()]
     files["tenant-data.yaml"] = [tenant_data_claim()]
     return files

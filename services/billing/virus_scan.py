@@ -2,7 +2,11 @@
 clamd over TCP, as its manual documents INSTREAM: ``zINSTREAM\\0``, the content in chunks each
 led by its length (4 bytes, big-endian), a zero-length chunk, then one reply ending in ``\\0``:
 ``stream: OK`` or ``stream: <signature> FOUND`` (anything else, e.g. ``INSTREAM size limit
-exceeded. ERROR``, is no verdict). Sockets only; a real clamd is configuration (host, port)."""
+exceeded. ERROR``, is no verdict). Sockets only; a real clamd is configuration (host, port).
+
+Each scan is counted as provider_calls_total{provider="clamd", operation="scan"}: ``ok`` (clean),
+``infected``, or without a verdict ``timeout`` / ``failed`` — what the VirusScannerUnavailable alert
+watches (docs/operations.md)."""
 
 from __future__ import annotations
 
@@ -10,8 +14,12 @@ import socket
 import struct
 from typing import Protocol
 
+from shared.kernel import metrics
+
 CHUNK_BYTES = 64 * 1024  # well under clamd's StreamMaxLength (25 MB by default) per chunk
 MAX_REPLY_BYTES = 4096
+PROVIDER, OPERATION = "clamd", "scan"
+OUTCOMES = ("ok", "infected", "timeout", "failed")
 
 
 class ScannerUnavailable(Exception):
@@ -33,19 +41,25 @@ class NoScanning:
 class ClamdClient:
     def __init__(self, host: str, port: int, *, timeout: float = 10.0, chunk_bytes: int = CHUNK_BYTES) -> None:
         self.host, self.port, self.timeout, self.chunk_bytes = host, port, timeout, chunk_bytes
+        metrics.provider_series(PROVIDER, OPERATION, OUTCOMES)  # uploads are rare: alert on the first failure
 
     def scan(self, content: bytes) -> str | None:
-        try:
-            with socket.create_connection((self.host, self.port), timeout=self.timeout) as connection:
-                connection.sendall(b"zINSTREAM\0")
-                for start in range(0, len(content), self.chunk_bytes):
-                    chunk = content[start:start + self.chunk_bytes]
-                    connection.sendall(struct.pack(">I", len(chunk)) + chunk)
-                connection.sendall(struct.pack(">I", 0))
-                reply = _reply(connection)
-        except OSError as exc:  # refused, reset, timed out (socket.timeout is an OSError)
-            raise ScannerUnavailable(f"clamd {self.host}:{self.port}: {exc}") from exc
-        return verdict(reply)
+        # ScannerUnavailable counts "timeout" when a socket timeout caused it, else "failed".
+        with metrics.provider_call(PROVIDER, OPERATION) as call:
+            try:
+                with socket.create_connection((self.host, self.port), timeout=self.timeout) as connection:
+                    connection.sendall(b"zINSTREAM\0")
+                    for start in range(0, len(content), self.chunk_bytes):
+                        chunk = content[start:start + self.chunk_bytes]
+                        connection.sendall(struct.pack(">I", len(chunk)) + chunk)
+                    connection.sendall(struct.pack(">I", 0))
+                    reply = _reply(connection)
+            except OSError as exc:  # refused, reset, timed out (socket.timeout is an OSError)
+                raise ScannerUnavailable(f"clamd {self.host}:{self.port}: {exc}") from exc
+            found = verdict(reply)
+            if found is not None:
+                call.outcome = "infected"
+            return found
 
     def ping(self) -> bool:
         try:

@@ -32,7 +32,8 @@ SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 LAG_SECONDS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 1800.0)
 
 INBOX_OUTCOMES = ("handled", "duplicate", "retried", "dead_lettered", "invalid")
-PROVIDER_OUTCOMES = ("ok", "failed", "timeout", "credit_exhausted", "rejected")
+# "infected": clamd answered, and found a virus (an answer, not a failure of the scanner).
+PROVIDER_OUTCOMES = ("ok", "failed", "timeout", "credit_exhausted", "rejected", "infected")
 
 INBOX_MESSAGES = Counter("inbox_messages", "Deliveries settled by the inbox, by outcome",
                          ("service", "event_type", "outcome"), registry=REGISTRY)
@@ -142,10 +143,18 @@ def provider_call(provider: str, operation: str,
         PROVIDER_SECONDS.labels(service, provider, operation).observe(time.perf_counter() - started)
 
 
+def provider_series(provider: str, operation: str, outcomes: Iterable[str]) -> None:
+    """Creates these series at zero for the process's service. A labelled counter otherwise
+    appears only at its first increment, which ``increase()`` in an alert cannot see: for a
+    party called rarely (clamd, per upload) the first failure after a start would go unalerted."""
+    for outcome in outcomes:
+        PROVIDER_CALLS.labels(_process["service"], provider, operation, outcome)
+
+
 def _timed_out(exc: BaseException | None) -> bool:
     seen = 0
     while exc is not None and seen < 5:
-        if isinstance(exc, requests.Timeout):
+        if isinstance(exc, (requests.Timeout, TimeoutError)):  # TimeoutError: a plain socket's
             return True
         exc, seen = exc.__cause__ or exc.__context__, seen + 1
     return False

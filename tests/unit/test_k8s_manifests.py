@@ -182,6 +182,13 @@ spec:
     ("base/monitoring/pod-monitor.yaml", "- port: metrics", "- port: metric", "has no port metric"),
     ("base/config.yaml", 'METRICS_PORT: "9100"', 'METRICS_PORT: "9200"', "METRICS_PORT"),
     ("base/monitoring/pod-monitor.yaml", "values: [service, gateway]", "values: [services]", "selects no"),
+    # a NetworkPolicy whose pods or same-namespace peer no longer match labels: it allows nothing
+    ("base/clamd.yaml", "          app.kubernetes.io/name: billing\n", "          app.kubernetes.io/name: biling\n",
+     "ingress peer"),
+    ("base/billing.yaml", "          app.kubernetes.io/name: clamd\n", "          app.kubernetes.io/name: clamav\n",
+     "egress peer"),
+    ("base/clamd.yaml", "  podSelector:\n    matchLabels:\n      app.kubernetes.io/name: clamd",
+     "  podSelector:\n    matchLabels:\n      app.kubernetes.io/name: clamav", "podSelector selects no pod"),
 ])
 def test_a_broken_manifest_fails_validation(tmp_path: Path, file: str, old: str, new: str, expected: str) -> None:
     copy_dir = broken_copy(tmp_path, file, old, new)
@@ -235,7 +242,8 @@ def test_the_custom_resource_checks_accept_a_well_formed_one_and_leave_other_kin
 # -- what the platform relies on --------------------------------------------------------
 def test_a_deployment_per_service_and_the_gateway_all_from_one_image_and_runner() -> None:
     deployments = of_kind(rendered("prod"), "Deployment")
-    assert set(deployments) == WORKERS | {"gateway", "opsctl"}
+    assert set(deployments) == WORKERS | {"gateway", "opsctl", "clamd"}
+    deployments.pop("clamd")  # ClamAV's own image (test_clamd_…)
     images = {c["image"] for d in deployments.values() for c in pod(d)["containers"]}
     assert images == {"registry.example.ir/platform/platform:1.0.0"}
     assert deployments.pop("opsctl")["spec"]["replicas"] == 0  # parked until an operator needs it
@@ -287,7 +295,7 @@ def test_the_pure_consumers_scale_on_their_work_queue_and_a_budget_for_every_wor
         assert queue["mode"] == "QueueLength" and queue["hostFromEnv"] == "AMQP_URI"
         assert {t["type"] for t in doc["spec"]["triggers"]} == {"rabbitmq", "cpu"}
     budgets = of_kind(docs, "PodDisruptionBudget")
-    assert set(budgets) == WORKERS | {"gateway"}
+    assert set(budgets) == WORKERS | {"gateway", "clamd"}
 
 
 def _egress_peers(policy: dict[str, Any]) -> set[str]:
@@ -318,6 +326,8 @@ def test_network_policies_let_each_service_reach_only_the_broker_its_database_an
             expected.add("internet:443")
         if name in ("provisioning", "archival"):
             expected.add("postgresql:backup-keys")  # the backups' key vault they share
+        if name == "billing":
+            expected.add("clamd")  # uploads scanned (test_only_billing_reaches_clamd_…)
         assert _egress_peers(policies[name]) == expected, name
         assert _ingress_peers(policies[name]) == {"monitoring:9100"}  # Prometheus, and nothing else
     assert _egress_peers(policies["gateway"]) == {"kube-dns", "rabbitmq"}
@@ -413,7 +423,8 @@ def test_the_documented_pre_rollout_selector_picks_the_job_and_what_it_needs() -
 
 # -- scraping, alerts, dashboard -------------------------------------------------------------
 def _processes(docs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    return {n: d for n, d in of_kind(docs, "Deployment").items() if n != "opsctl"}  # opsctl only sleeps
+    # opsctl only sleeps; clamd is ClamAV's, with no metrics of ours
+    return {n: d for n, d in of_kind(docs, "Deployment").items() if n not in ("opsctl", "clamd")}
 
 
 def test_every_process_is_scraped_on_the_configured_metrics_port() -> None:
@@ -604,3 +615,112 @@ def test_billing_reads_the_taxpayer_systems_keys_from_a_secret_as_files_and_dev_
     assert not any("secret" in v for v in dev["volumes"]) and "platform-moadian" not in str(dev)
     assert [m["name"] for m in container["volumeMounts"]] == ["var"]  # VAR_DIR/keys holds the development pair
     assert {e["name"]: e.get("value") for e in container["env"] if e["name"] in files} == dict.fromkeys(files, "")
+
+
+# -- clamd, the virus scanner billing streams uploads to (issue #19) -------------------------------
+def _container_port(deployment: dict[str, Any], name: str) -> int:
+    (container,) = pod(deployment)["containers"]
+    (port,) = [p["containerPort"] for p in container["ports"] if p["name"] == name]
+    return int(port)
+
+
+@pytest.mark.parametrize("target", ["base", "prod"])
+def test_clamd_runs_clamavs_pinned_image_unprivileged_with_its_signatures_on_a_volume(target: str) -> None:
+    docs = rendered(target)
+    clamd = of_kind(docs, "Deployment")["clamd"]
+    spec = pod(clamd)
+    (container,) = spec["containers"]
+    assert re.fullmatch(r"clamav/clamav:\d+\.\d+\.\d+", container["image"]), "a released version, not latest/stable"
+    assert container["command"] == ["/init-unprivileged"]  # the image's entrypoint for a non-root user
+    assert spec["securityContext"]["runAsNonRoot"] and spec["securityContext"]["runAsUser"] != 0
+    assert container["securityContext"]["readOnlyRootFilesystem"] and not spec["automountServiceAccountToken"]
+    env = {e["name"]: e.get("value") for e in container.get("env", [])}
+    assert env.get("CLAMAV_NO_FRESHCLAMD", "false") != "true" and env.get("CLAMAV_NO_CLAMD", "false") != "true"
+    # Signatures on a volume freshclam writes, seeded from the same image (not downloaded whole each start)
+    mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    assert "emptyDir" in volumes[mounts["/var/lib/clamav"]]
+    (seed,) = spec["initContainers"]
+    assert seed["image"] == container["image"]
+    assert {m["name"] for m in seed["volumeMounts"]} == {mounts["/var/lib/clamav"]}
+    for mounted in container["volumeMounts"]:  # a read-only root: every path clamd writes is a volume
+        assert mounted["name"] in volumes
+    # Probes ask clamd itself (PING → PONG, the image's clamdcheck.sh); loading may take minutes
+    for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+        assert container[probe]["exec"]["command"] == ["clamdcheck.sh"], probe
+    startup = container["startupProbe"]
+    assert startup["periodSeconds"] * startup["failureThreshold"] >= 300
+    assert container["resources"]["requests"]["memory"] and container["resources"]["limits"]["memory"] == "3Gi"
+    assert clamd["spec"]["replicas"] >= (2 if target == "prod" else 1)
+    assert clamd["metadata"]["labels"]["app.kubernetes.io/part-of"] == "platform"
+    assert of_kind(docs, "PodDisruptionBudget")["clamd"]["spec"]["maxUnavailable"] == 1
+
+
+@pytest.mark.parametrize("target", sorted(TARGETS))
+def test_billing_finds_clamd_by_the_config_maps_host_and_port(target: str) -> None:
+    docs = rendered(target)
+    config = of_kind(docs, "ConfigMap")["platform-config"]["data"]
+    service = of_kind(docs, "Service")[config["CLAMD_HOST"]]
+    (port,) = service["spec"]["ports"]
+    assert port["port"] == int(config["CLAMD_PORT"])
+    clamd = of_kind(docs, "Deployment")["clamd"]
+    assert k8s._selects({"matchLabels": service["spec"]["selector"]}, clamd["spec"]["template"]["metadata"]["labels"])
+    assert _container_port(clamd, port["targetPort"]) == int(config["CLAMD_PORT"])
+    (billing,) = pod(of_kind(docs, "Deployment")["billing"])["containers"]
+    env = config | {e["name"]: e.get("value") for e in billing["env"]}
+    assert env.get("VIRUS_SCAN", "on") == "on"  # scanning stays on: every target has a clamd to ask
+
+
+@pytest.mark.parametrize("target", sorted(TARGETS))
+def test_only_billing_reaches_clamd_and_clamd_reaches_only_freshclams_mirror(target: str) -> None:
+    docs = rendered(target)
+    policies, deployments = of_kind(docs, "NetworkPolicy"), of_kind(docs, "Deployment")
+    labels = {name: d["spec"]["template"]["metadata"]["labels"] for name, d in deployments.items()}
+    config = of_kind(docs, "ConfigMap")["platform-config"]["data"]
+    clamd_port = int(config["CLAMD_PORT"])
+    policy = policies["clamd"]["spec"]
+    assert {n for n in labels if k8s._selects(policy["podSelector"], labels[n])} == {"clamd"}
+    (rule,) = policy["ingress"]
+    admitted = {n for peer in rule["from"] for n in labels if k8s._selects(peer["podSelector"], labels[n])}
+    assert admitted == {"billing"} and not any("namespaceSelector" in peer for peer in rule["from"])
+    assert [p["port"] for p in rule["ports"]] == [clamd_port]
+    # Egress to clamd: billing's policy, and nobody else's
+    reaching = {name for name, p in policies.items() for r in p["spec"].get("egress") or [] for peer in r["to"]
+                if "podSelector" in peer and "namespaceSelector" not in peer
+                and k8s._selects(peer["podSelector"], labels["clamd"])
+                and [port["port"] for port in r["ports"]] == [clamd_port]}
+    assert reaching == {"billing"}
+    # freshclam: DNS and HTTPS to the internet (database.clamav.net); the dev stand-in fetches nothing
+    assert _egress_peers(policies["clamd"]) == (set() if target == "dev" else {"kube-dns", "internet:443"})
+
+
+def test_dev_runs_the_stand_in_from_the_platform_image_on_clamds_port() -> None:
+    docs = rendered("dev")
+    clamd = of_kind(docs, "Deployment")["clamd"]
+    spec = pod(clamd)
+    (container,) = spec["containers"]
+    port = of_kind(docs, "ConfigMap")["platform-config"]["data"]["CLAMD_PORT"]
+    assert container["image"] == "platform:dev"
+    assert container["command"] == ["python", "-m", "tools.clamd_standin", f"0.0.0.0:{port}"]
+    assert not spec.get("initContainers") and spec["securityContext"]["runAsUser"] == 10001
+    for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+        assert container[probe].get("exec") is None and container[probe]["tcpSocket"]["port"] == "clamd", probe
+    mounted = {m["name"] for m in container["volumeMounts"]}
+    assert mounted <= {v["name"] for v in spec["volumes"]}
+    dockerfile = (K8S_ROOT.parent / "docker" / "Dockerfile").read_text()
+    assert re.search(r"^COPY .*tools/clamd_standin\.py", dockerfile, re.MULTILINE)  # the image holds it
+
+
+def test_uploads_refused_without_a_verdict_alert_once_and_an_infected_one_does_not() -> None:
+    from services.billing.virus_scan import OPERATION, OUTCOMES, PROVIDER
+
+    rules = alert_rules(rendered("prod"))
+    expr = rules["VirusScannerUnavailable"]["expr"]
+    assert f'provider="{PROVIDER}"' in expr and "increase(provider_calls_total" in expr and expr.endswith("> 0")
+    (outcomes,) = re.findall(r'outcome=~"([^"]*)"', expr)
+    assert set(outcomes.split("|")) == {"timeout", "failed"} and set(outcomes.split("|")) < set(OUTCOMES)
+    assert (PROVIDER, OPERATION) == ("clamd", "scan")  # what docs/operations.md names
+    assert rules["VirusScannerUnavailable"]["labels"]["severity"] == "warning"
+    # one cause, one alert: the providers' failure share leaves clamd out, numerator and denominator
+    failing = rules["ProviderCallsFailing"]["expr"]
+    assert failing.count(f'provider!="{PROVIDER}"') == failing.count("provider_calls_total") == 2

@@ -149,6 +149,25 @@ def consistency_problems(docs: list[Doc]) -> list[str]:
         if not any(_selects(selector, d["spec"]["template"]["metadata"].get("labels", {}))
                    for d in deployments.values()):
             problems.append(f"Service/{name}: selects no Deployment's pods")
+    for name, doc in by_kind.get("NetworkPolicy", {}).items():
+        problems += _network_policy_problems(name, doc, by_kind)
+    return problems
+
+
+def _network_policy_problems(name: str, doc: Doc, by_kind: dict[str, dict[str, Doc]]) -> list[str]:
+    """A policy for pods that do not exist, or a peer of this namespace that no pod is, allows
+    nothing it meant to: a label changed on one side only (other namespaces' pods are not here)."""
+    pods = [d["spec"]["template"]["metadata"].get("labels", {})
+            for kind in ("Deployment", "Job") for d in by_kind.get(kind, {}).values()]
+    problems = []
+    if doc["spec"]["podSelector"] and not any(_selects(doc["spec"]["podSelector"], p) for p in pods):
+        problems.append(f"NetworkPolicy/{name}: podSelector selects no pod")
+    for direction, side in (("ingress", "from"), ("egress", "to")):
+        for rule in doc["spec"].get(direction) or []:
+            for peer in rule.get(side) or []:
+                if "podSelector" in peer and "namespaceSelector" not in peer and not any(
+                        _selects(peer["podSelector"], p) for p in pods):
+                    problems.append(f"NetworkPolicy/{name}: {direction} peer {peer['podSelector']} is no pod")
     return problems
 
 

@@ -1,7 +1,8 @@
 """Uploads scanned for viruses (issue #19): billing's clamd client against tools/clamd_standin.py
 over loopback (clean, EICAR, a stream in many chunks, a dropped connection, a scanner that never
-answers, one that is not there), and the licence document refused when infected (422) or when no
-verdict can be had (503), nothing kept either way, unless scanning is switched off."""
+answers, one that is not there), each scan counted by its outcome (what the VirusScannerUnavailable
+alert reads), and the licence document refused when infected (422) or when no verdict can be had
+(503), nothing kept either way, unless scanning is switched off."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from services.billing.settings import BillingSettings
-from services.billing.virus_scan import ClamdClient, NoScanning, ScannerUnavailable, verdict
+from services.billing.virus_scan import OUTCOMES, ClamdClient, NoScanning, ScannerUnavailable, verdict
+from shared.kernel import metrics
 from tests.support.billing import CAUSE, memory_app
 from tests.support.network import free_port
 from tests.support.rules import refused
@@ -88,6 +90,44 @@ def test_a_dropped_connection_a_silent_scanner_and_none_at_all_give_no_verdict(
     with pytest.raises(ScannerUnavailable):
         ClamdClient("127.0.0.1", free_port(), timeout=1).scan(PDF)  # nothing listens
     assert not ClamdClient("127.0.0.1", free_port(), timeout=1).ping()
+
+
+def clamd_scans() -> dict[str, float]:
+    """provider_calls_total{provider="clamd", operation="scan"} per outcome, over every service label."""
+    counted = dict.fromkeys(OUTCOMES, 0.0)
+    for family in metrics.REGISTRY.collect():
+        for sample in family.samples:
+            if sample.name == "provider_calls_total" and sample.labels["provider"] == "clamd":
+                assert sample.labels["operation"] == "scan"
+                counted[sample.labels["outcome"]] += sample.value
+    return counted
+
+
+def test_each_scan_is_counted_clean_infected_or_without_a_verdict(standin: clamd_standin.Server) -> None:
+    scanner = client(standin, timeout=0.3)
+    before = clamd_scans()
+    assert scanner.scan(PDF) is None and scanner.scan(INFECTED_PDF) == "Eicar-Test-Signature"
+    standin.behaviour = "silent"
+    with pytest.raises(ScannerUnavailable):
+        scanner.scan(PDF)
+    standin.behaviour = "drop"
+    with pytest.raises(ScannerUnavailable):
+        scanner.scan(PDF)
+    with pytest.raises(ScannerUnavailable):
+        ClamdClient("127.0.0.1", free_port(), timeout=1).scan(PDF)  # refused: nothing listens
+    after = clamd_scans()
+    assert {outcome: after[outcome] - before[outcome] for outcome in OUTCOMES} == {
+        "ok": 1, "infected": 1, "timeout": 1, "failed": 2}
+
+
+def test_the_scan_series_exist_at_zero_before_the_first_scan() -> None:
+    # increase() in the alert cannot see a series' first sample: a counter that appeared only at
+    # billing's first refused upload after a start would leave that refusal unalerted.
+    ClamdClient("127.0.0.1", free_port())
+    lines = [line for line in metrics.exposition().splitlines()
+             if line.startswith("provider_calls_total{") and 'provider="clamd"' in line]
+    for outcome in OUTCOMES:
+        assert any(f'outcome="{outcome}"' in line for line in lines), outcome
 
 
 def test_replies_other_than_ok_or_found_are_no_verdict() -> None:

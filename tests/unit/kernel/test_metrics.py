@@ -290,7 +290,7 @@ def test_zarinpal_calls_count_ok_refused_and_timed_out() -> None:
     with pytest.raises(GatewayUnavailable):
         client.verify("A3", 10_000)
     assert {each: zarinpal(each, "verify") - before[each] for each in metrics.PROVIDER_OUTCOMES} == {
-        "ok": 1, "rejected": 1, "timeout": 1, "failed": 0, "credit_exhausted": 0}
+        "ok": 1, "rejected": 1, "timeout": 1, "failed": 0, "credit_exhausted": 0, "infected": 0}
 
 
 # -- the promises, on scrape --------------------------------------------------------------------
