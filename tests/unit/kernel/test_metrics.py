@@ -31,6 +31,7 @@ from shared.kernel.publisher import Outgoing, PublishFailed
 from shared.kernel.relay import Relay
 from shared.kernel.store import AlreadyHandled, Cause
 from tests.support.identity import identity_in_memory
+from tests.support.relay import MemoryCheckpoint
 
 
 def value(name: str, **labels: str) -> float:
@@ -156,32 +157,6 @@ def test_a_failure_that_could_not_be_settled_counts_nothing(inbox: Inbox) -> Non
 
 
 # -- the relay ------------------------------------------------------------------------------------
-class MemoryCheckpoint:
-    def __init__(self) -> None:
-        self.position = 0
-
-    def load(self) -> int:
-        return self.position
-
-    def save(self, position: int) -> None:
-        self.position = position
-
-    def acquire_leadership(self) -> bool:
-        return True
-
-    def listen(self, channel: str) -> bool:
-        return False
-
-    def wait_for_commits(self, seconds: float) -> bool:
-        raise NotImplementedError
-
-    def reconnect(self) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
 def test_the_relay_counts_what_the_broker_confirmed_and_its_lag() -> None:
     app = identity_in_memory()
     publisher = FakePublisher()

@@ -21,32 +21,7 @@ from shared.kernel.relay import Relay
 from shared.kernel.store import Cause
 from tests.support.identity import identity_in_memory
 from tests.support.processes import wait_until
-
-
-class Checkpoint:
-    def __init__(self) -> None:
-        self.position, self.saves = 0, 0
-
-    def load(self) -> int:
-        return self.position
-
-    def save(self, position: int) -> None:
-        self.position, self.saves = position, self.saves + 1
-
-    def acquire_leadership(self) -> bool:
-        return True
-
-    def listen(self, channel: str) -> bool:
-        return False
-
-    def wait_for_commits(self, seconds: float) -> bool:
-        raise NotImplementedError
-
-    def reconnect(self) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
+from tests.support.relay import MemoryCheckpoint
 
 
 class Broker:
@@ -68,7 +43,7 @@ class Broker:
 class Running:
     def __init__(self, app: IdentityApplication, poll_seconds: float, broker: Broker) -> None:
         settings = dataclasses.replace(app.settings, relay_poll_seconds=poll_seconds)
-        self.checkpoint, self.broker = Checkpoint(), broker
+        self.checkpoint, self.broker = MemoryCheckpoint(), broker
         self.relay = Relay(app, translate, settings, checkpoint=self.checkpoint, publisher=broker)  # type: ignore[arg-type]
         self.reads: list[int] = []  # notifications each read of the log returned
         select = app.recorder.select_notifications
