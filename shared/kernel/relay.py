@@ -48,6 +48,7 @@ Translate = Callable[[DomainEventProtocol[Any]], IntegrationEvent | None]
 CHECKPOINT_SECONDS = 0.5
 # Listening, the relay still reads once in a while unwoken: a safety net, not its way of learning.
 LISTENING_POLL_SECONDS = 1.0
+STOP_SLICE_SECONDS = 0.1
 # The store or the checkpoint's connection failed: worth waiting for, not worth dying of.
 STORE_UNAVAILABLE = (psycopg.OperationalError, psycopg.InterfaceError, StoreOperationalError, StoreInterfaceError,
                      sqlite3.OperationalError)
@@ -311,8 +312,13 @@ class Relay:
         if not self._listening:
             return self._wake.wait(self.settings.relay_poll_seconds)
         behind = self._checkpoint_behind()  # then a short quiet interval checkpoints soon
-        seconds = self.settings.relay_poll_seconds if behind else LISTENING_POLL_SECONDS
-        return self.checkpoint.wait_for_commits(seconds) or self._wake.is_set()
+        deadline = time.monotonic() + (self.settings.relay_poll_seconds if behind else LISTENING_POLL_SECONDS)
+        while (left := deadline - time.monotonic()) > 0:
+            # In slices, so that stop() (it sets the wake) is heard within one: a stopping service
+            # must not wait out the safety poll.
+            if self.checkpoint.wait_for_commits(min(left, STOP_SLICE_SECONDS)) or self._wake.is_set():
+                return True
+        return False
 
     def _checkpoint_on_stop(self) -> None:
         if not self._checkpoint_behind():

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
 from shared.kernel.config import REPO_ROOT, Settings
 from tests.support.infrastructure import (
@@ -27,7 +26,7 @@ from tests.support.infrastructure import (
     require_infrastructure,
 )
 from tests.support.network import free_port
-from tests.support.processes import Platform, wait_until
+from tests.support.processes import Platform, answers, wait_until
 
 SCREENS = REPO_ROOT / "docs" / "screens"
 PHONE = (412, 915)  # CSS pixels of a common phone; every page must read well at this size
@@ -67,7 +66,7 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         address = f"127.0.0.1:{free_port()}"
         platform.start("gateway", WEB_SERVER_ADDRESS=address)
         url = f"http://{address}"
-        wait_until(lambda: _answers(f"{url}/"), timeout=30, what="the gateway to serve the portal")
+        wait_until(lambda: answers(f"{url}/"), timeout=30, what="the gateway to serve the portal")
         yield {"url": url, "platform": platform}
     finally:
         platform.stop_all()
@@ -85,12 +84,6 @@ def shop(portal: dict[str, Any]) -> dict[str, Any]:
         platform.start(service)
     return portal | {"sandbox": platform.payment_sandbox_url}
 
-
-def _answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
 
 
 @pytest.fixture(scope="package")

@@ -4,6 +4,7 @@ confirmed, one leader at a time."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 
 import pytest
@@ -135,7 +136,8 @@ def test_a_relay_on_postgres_sleeps_until_the_store_announces_a_commit(settings_
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """Issue #16: the relay listens on the store's channel instead of reading its log 20 times a
     second. Another replica's save (another process: nothing wakes this relay but the store's
-    announcement) is published at once, and an idle relay reads its log only once a poll."""
+    announcement) is published at once, an idle relay reads its log only once a poll, and a stop
+    is heard at once."""
     import eventlet
 
     from shared.kernel import relay as relay_module
@@ -157,6 +159,10 @@ def test_a_relay_on_postgres_sleeps_until_the_store_announces_a_commit(settings_
         wait_until(lambda: relay.position == 2, timeout=3, interval=0.05, what="the other replica's events published")
         wait_until(lambda: checkpoint_for(settings).load() == 2, timeout=3, what="the checkpoint once quiet")
         assert [m["producer_position"] for m in drain(settings, "notifications")] == [1, 2]
+        asked = time.monotonic()
+        relay.stop()
+        thread.wait()
+        assert time.monotonic() - asked < 1.0  # a stop is heard within a slice, not after the 5-s poll
     finally:
         relay.stop()
         thread.wait()

@@ -82,7 +82,7 @@ class Platform:
         proc = subprocess.Popen([sys.executable, "-m", f"tools.{module}", f"127.0.0.1:{port}"],
                                 cwd=REPO_ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
-        wait_until(lambda: _answers(f"{url}/health"), timeout=20, what=f"tools.{module}")
+        wait_until(lambda: answers(f"{url}/health"), timeout=20, what=f"tools.{module}")
         return proc, url
 
     def start_sms_provider(self) -> str:
@@ -221,7 +221,8 @@ class Platform:
             yield proxy
 
 
-def _answers(url: str) -> bool:
+def answers(url: str) -> bool:
+    """The URL answers 2xx (a stand-in's /health)."""
     try:
         return requests.get(url, timeout=2).ok
     except requests.RequestException:
