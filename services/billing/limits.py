@@ -87,10 +87,13 @@ class Limits:
 
     def learn(self, tenant_id: uuid.UUID, max_organizations: int, max_concurrent_users: int, cause: Cause) -> None:
         def attempt() -> None:
-            known = self.records.get(known_limits_id(tenant_id))
-            if isinstance(known, KnownLimits):
+            found = self.records.get(known_limits_id(tenant_id))
+            known = found if isinstance(found, KnownLimits) else None
+            if known is not None:
                 known.learn(max_organizations, max_concurrent_users)
-            else:
+            elif {"max_organizations": max_organizations, "max_concurrent_users": max_concurrent_users} != BASE:
+                # (The base limits, as every new business's activation brings, are what ``of`` assumes
+                # without a record: nothing is written for them but the delivery's tracking.)
                 known = KnownLimits(tenant_id=tenant_id, max_organizations=max_organizations,
                                     max_concurrent_users=max_concurrent_users)
             self.records.save(known, cause=cause)

@@ -109,10 +109,8 @@ class SubjectKeys:
 
         def run() -> list[tuple[Any, ...]]:
             conn = self._pg_connection()
-            if len(statements) == 1:  # atomic alone (autocommit): no BEGIN and COMMIT round trips
-                cur = conn.execute(statements[0][0].replace("?", "%s"), statements[0][1])
-                return cur.fetchall() if cur.description else []
-            with conn.transaction():
+            # One statement is atomic alone (autocommit): no BEGIN and COMMIT round trips for it.
+            with conn.transaction() if len(statements) > 1 else contextlib.nullcontext():
                 for sql, params in statements:
                     cur = conn.execute(sql.replace("?", "%s"), params)
             return cur.fetchall() if cur.description else []

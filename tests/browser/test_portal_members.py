@@ -16,6 +16,7 @@ from selenium.webdriver.remote.webelement import WebElement
 
 from tests.browser.conftest import screenshot
 from tests.browser.steps import (
+    as_user,
     bearer,
     bought_through_the_api,
     check_page_is_accessible_on_a_phone,
@@ -31,13 +32,6 @@ from tests.browser.steps import (
 pytestmark = pytest.mark.browser
 SLOW = 60  # seconds: a change crosses tenancy, the broker and identity before /me shows it
 ADMIN, MEMBER, OTHER = "09121239101", "09121239102", "09121239103"
-
-
-def as_user(driver: Any, url: str, mobile: str) -> None:
-    """A fresh session (the tab's tokens dropped) logged in as `mobile`."""
-    driver.get(f"{url}/")
-    driver.execute_script("sessionStorage.clear();")
-    log_in(driver, url, mobile)
 
 
 def personal_page_once(driver: Any, url: str, ready: Any, what: str) -> Any:
