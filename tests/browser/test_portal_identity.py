@@ -249,3 +249,26 @@ def test_sign_up_works_from_the_keyboard_alone(page: Any) -> None:
     page.switch_to.active_element.send_keys(PASSWORD, Keys.ENTER)
     heading(page, "تأیید شمارهٔ موبایل")
     assert page.execute_script("return document.activeElement.tagName") == "H1"
+
+
+def test_a_session_refused_late_sends_to_log_in_only_from_a_page_that_needs_one(page: Any) -> None:
+    """A request of a page already left can be answered 401 after the visitor moved on; it must not
+    pull them off the sign-up form, but a page that needs a session asks them to log in."""
+    heading(page, "ثبت‌نام")
+    refused = """
+        const done = arguments[arguments.length - 1];
+        sessionStorage.setItem('portal.tokens', JSON.stringify({access_token: 'x.y.z', refresh_token: 'spent'}));
+        import('/portal/api.js').then(({ api }) => api('GET', '/me', undefined, { auth: true }))
+          .then(() => done('answered'), (error) => done(error.status));
+    """
+    assert page.execute_async_script(refused) == 401
+    assert page.execute_script("return sessionStorage.getItem('portal.tokens')") is None  # the dead session forgotten
+    time.sleep(0.5)  # a redirect, were there one, is a hash change away
+    assert page.execute_script("return location.hash") == "#/signup"
+    heading(page, "ثبت‌نام")
+
+    # A page that needs a session, holding a dead one: its own request is refused, and it asks to log in.
+    page.execute_script("sessionStorage.setItem('portal.tokens', JSON.stringify({access_token: 'x.y.z', "
+                        "refresh_token: 'spent'})); location.hash = '#/me'")
+    heading(page, "ورود")
+    assert page.execute_script("return location.hash") == "#/login?next=%23%2Fme"

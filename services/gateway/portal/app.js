@@ -36,6 +36,11 @@ const ROUTES = [
   [/^\/desk\/([\w-]+)$/, deskCase, { auth: true }],
 ];
 
+function needsSession(hash) {
+  const path = hash.replace(/^#/, "").split("?")[0];
+  return ROUTES.some(([pattern, , options]) => options?.auth && pattern.test(path));
+}
+
 function go(hash) {
   if (location.hash === hash) render();
   else location.hash = hash;
@@ -114,8 +119,10 @@ document.querySelector("#skip").addEventListener("click", (event) => {
   document.querySelector("#main").focus();
 });
 window.addEventListener("hashchange", render);
+// A 401 answered late (to a page the visitor has already left) must not pull them off a public
+// page such as the sign-up form: only a page that needs a session sends them to log in.
 window.addEventListener("portal:logged-out", () => {
-  if (!location.hash.startsWith("#/login")) go(`#/login?next=${encodeURIComponent(location.hash)}`);
+  if (needsSession(location.hash)) go(`#/login?next=${encodeURIComponent(location.hash)}`);
 });
 setLang(lang());
 render();
