@@ -46,6 +46,10 @@ RELAY_PUBLISHED = Counter("relay_published", "Events the relay published (confir
 RELAY_LAG = Histogram("relay_lag_seconds", "From the append to published", ("service",),
                       buckets=LAG_SECONDS, registry=REGISTRY)
 RELAY_BACKLOG = Gauge("relay_backlog_events", "Recorded events not yet published", ("service",), registry=REGISTRY)
+STORE_COMMITS = Counter("store_commits", "Event-store transactions written for saves (PostgreSQL's group commit): "
+                        "alone, together (several saves in one), split (a group that failed, each save then alone)",
+                        ("service", "kind"), registry=REGISTRY)
+STORE_SAVES = Counter("store_saves", "Saves those transactions carried", ("service",), registry=REGISTRY)
 RPC_SECONDS = Histogram("rpc_seconds", "RPC handling time (its _count is the call count)", ("service", "method"),
                         buckets=SECONDS, registry=REGISTRY)
 GATEWAY_REQUESTS = Counter("gateway_requests", "HTTP requests by route template and status",
@@ -97,6 +101,12 @@ def inbox_settled(service: str, event_type: str, outcome: str, lag_seconds: floa
     INBOX_MESSAGES.labels(service, event_type, outcome).inc()
     if lag_seconds is not None:
         INBOX_LAG.labels(service, event_type).observe(max(0.0, lag_seconds))
+
+
+def store_committed(kind: str, saves: int) -> None:
+    """A transaction for ``saves`` saves: kind alone, together, or split (and then alone once for each)."""
+    STORE_COMMITS.labels(_process["service"], kind).inc()
+    STORE_SAVES.labels(_process["service"]).inc(saves if kind != "split" else 0)
 
 
 def relay_published(service: str, appended_at: list[datetime]) -> None:

@@ -85,6 +85,8 @@ def store_environment(settings: Settings) -> dict[str, str]:
             "POSTGRES_POOL_SIZE": str(settings.postgres_pool_size),
             "POSTGRES_MAX_OVERFLOW": str(settings.postgres_max_overflow),
             "POSTGRES_PRE_PING": "n",
+            # Saves queued behind one another share a transaction (shared/kernel/group_commit.py).
+            "PROCESS_RECORDER_TOPIC": "shared.kernel.group_commit:GroupCommittingRecorder",
         }
     if settings.event_store != "sqlite":
         raise ValueError(f"EVENT_STORE must be sqlite or postgres, not {settings.event_store!r}")
