@@ -83,6 +83,10 @@ def url() -> str | None:
     return _process["url"] or None
 
 
+def service() -> str:
+    return _process["service"]
+
+
 def wsgi_app() -> Callable[..., Any]:
     return prometheus_client.make_wsgi_app(REGISTRY)
 
@@ -106,7 +110,8 @@ def inbox_settled(service: str, event_type: str, outcome: str, lag_seconds: floa
 def store_committed(kind: str, saves: int) -> None:
     """A transaction for ``saves`` saves: kind alone, together, or split (and then alone once for each)."""
     STORE_COMMITS.labels(_process["service"], kind).inc()
-    STORE_SAVES.labels(_process["service"]).inc(saves if kind != "split" else 0)
+    if kind != "split":  # a split group's saves are counted as each is then committed alone
+        STORE_SAVES.labels(_process["service"]).inc(saves)
 
 
 def relay_published(service: str, appended_at: list[datetime]) -> None:

@@ -255,9 +255,10 @@ def test_a_session_refused_late_sends_to_log_in_only_from_a_page_that_needs_one(
     """A request of a page already left can be answered 401 after the visitor moved on; it must not
     pull them off the sign-up form, but a page that needs a session asks them to log in."""
     heading(page, "ثبت‌نام")
-    refused = """
+    dead_session = ("sessionStorage.setItem('portal.tokens', "
+                    "JSON.stringify({access_token: 'x.y.z', refresh_token: 'spent'}));")
+    refused = dead_session + """
         const done = arguments[arguments.length - 1];
-        sessionStorage.setItem('portal.tokens', JSON.stringify({access_token: 'x.y.z', refresh_token: 'spent'}));
         import('/portal/api.js').then(({ api }) => api('GET', '/me', undefined, { auth: true }))
           .then(() => done('answered'), (error) => done(error.status));
     """
@@ -268,7 +269,6 @@ def test_a_session_refused_late_sends_to_log_in_only_from_a_page_that_needs_one(
     heading(page, "ثبت‌نام")
 
     # A page that needs a session, holding a dead one: its own request is refused, and it asks to log in.
-    page.execute_script("sessionStorage.setItem('portal.tokens', JSON.stringify({access_token: 'x.y.z', "
-                        "refresh_token: 'spent'})); location.hash = '#/me'")
+    page.execute_script(dead_session + "location.hash = '#/me'")
     heading(page, "ورود")
     assert page.execute_script("return location.hash") == "#/login?next=%23%2Fme"

@@ -39,7 +39,7 @@ class TallyApplication(ServiceApplication):
 def commits(kind: str) -> float:
     """The group commit's own count (store_commits_total) of transactions of that kind."""
     return metrics.REGISTRY.get_sample_value("store_commits_total",
-                                             {"service": metrics._process["service"], "kind": kind}) or 0.0
+                                             {"service": metrics.service(), "kind": kind}) or 0.0
 
 
 def saving(app: TallyApplication, tally: Tally, handled: uuid.UUID | None = None) -> Callable[[], None]:
@@ -47,7 +47,7 @@ def saving(app: TallyApplication, tally: Tally, handled: uuid.UUID | None = None
     return lambda: app.save_caused(tally, cause=Cause("c", inbox_event_id=handled))
 
 
-def saves_at_once(app: TallyApplication, saves: list[Callable[[], Any]]) -> list[Any]:
+def saves_at_once(saves: list[Callable[[], Any]]) -> list[Any]:
     """Every save in its own green thread, all of them queued while a first commit holds the turn."""
     outcomes: list[Any] = [None] * len(saves)
 
@@ -76,7 +76,7 @@ def test_saves_queued_together_share_transactions_and_each_is_stored_once(settin
     recordings: list[Any] = []
     app.on_saved.append(recordings.extend)  # as the relay is told of each save
     before = commits("alone") + commits("together")
-    assert saves_at_once(app, saved) == [None] * 40
+    assert saves_at_once(saved) == [None] * 40
     assert commits("alone") + commits("together") - before < 40  # fewer transactions than saves: shared
     assert all(app.has_handled(h) for h in handled)
     for tally in tallies:
@@ -107,7 +107,7 @@ def test_a_duplicate_and_a_conflict_in_a_batch_fail_alone_and_their_neighbours_a
     saves += [saving(app, Tally(name="again"), seen), saving(app, fresh), saving(app, stale)]
     saves += [saving(app, t) for t in others[5:]]
     split = commits("split")
-    outcomes = saves_at_once(app, saves)
+    outcomes = saves_at_once(saves)
     assert commits("split") > split  # the batch with the duplicate and the conflict was split
     assert isinstance(outcomes[5], AlreadyHandled)
     assert [type(o) for o in outcomes[6:8]].count(IntegrityError) == 1 and outcomes[6:8].count(None) == 1

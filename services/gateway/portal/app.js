@@ -36,9 +36,12 @@ const ROUTES = [
   [/^\/desk\/([\w-]+)$/, deskCase, { auth: true }],
 ];
 
-function needsSession(hash) {
-  const path = hash.replace(/^#/, "").split("?")[0];
-  return ROUTES.some(([pattern, , options]) => options?.auth && pattern.test(path));
+/** The route a hash names: its path, query and [match, page, options] (undefined when none matches). */
+function routeOf(hash) {
+  const [path, search = ""] = (hash.replace(/^#/, "") || "/").split("?");
+  const found = ROUTES.map(([pattern, page, options]) => [path.match(pattern), page, options || {}])
+    .find(([match]) => match);
+  return { path, search, found };
 }
 
 function go(hash) {
@@ -78,15 +81,13 @@ let rendering = 0;
 
 async function render() {
   const turn = ++rendering;
-  const [path, search = ""] = (location.hash.replace(/^#/, "") || "/").split("?");
+  const { path, search, found } = routeOf(location.hash);
   const main = document.querySelector("#main");
   header();
   if (path === "/" || path === "") {
     go(loggedIn() ? "#/me" : "#/signup");
     return;
   }
-  const found = ROUTES.map(([pattern, page, options]) => [path.match(pattern), page, options || {}])
-    .find(([match]) => match);
   document.title = t("title");
   if (!found) {
     main.replaceChildren(h("h1", { tabindex: "-1" }, t("not_found_title")), h("p", {}, t("not_found_text")));
@@ -122,7 +123,7 @@ window.addEventListener("hashchange", render);
 // A 401 answered late (to a page the visitor has already left) must not pull them off a public
 // page such as the sign-up form: only a page that needs a session sends them to log in.
 window.addEventListener("portal:logged-out", () => {
-  if (needsSession(location.hash)) go(`#/login?next=${encodeURIComponent(location.hash)}`);
+  if (routeOf(location.hash).found?.[2].auth) go(`#/login?next=${encodeURIComponent(location.hash)}`);
 });
 setLang(lang());
 render();
