@@ -46,8 +46,9 @@ import threading
 import time
 from typing import Any
 
-from werkzeug.serving import run_simple
 from werkzeug.wrappers import Request, Response
+
+from tools.standin_http import serve
 
 LOCAL_ID_WINDOW_SECONDS = 12 * 3600
 STATUS_IDS_PER_CALL = 500
@@ -286,7 +287,7 @@ def application(environ: dict[str, Any], start_response: Any) -> Any:
 def main(argv: list[str]) -> int:
     host, _, port = (argv[1] if len(argv) > 1 else "127.0.0.1:8025").partition(":")
     print(f"dev SMS provider (Kavenegar API) on http://{host}:{port}", flush=True)
-    run_simple(host, int(port), application, threaded=True)
+    serve(host, int(port), application)
     return 0
 
 

@@ -32,8 +32,9 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
-from werkzeug.serving import run_simple
 from werkzeug.wrappers import Request, Response
+
+from tools.standin_http import serve
 
 _lock = threading.Lock()
 _received: list[dict[str, Any]] = []
@@ -284,7 +285,7 @@ def application(environ: dict[str, Any], start_response: Any) -> Any:
 def main(argv: list[str]) -> int:
     host, _, port = (argv[1] if len(argv) > 1 else "127.0.0.1:8030").partition(":")
     print(f"payment sandbox (Zarinpal v4 API) on http://{host}:{port}", flush=True)
-    run_simple(host, int(port), application, threaded=True)
+    serve(host, int(port), application)
     return 0
 
 

@@ -36,11 +36,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
-from werkzeug.serving import run_simple
 from werkzeug.wrappers import Request, Response
 
 from services.billing import jose
 from services.billing.tax_invoice_rules import CANCELLING, days_since_epoch, tax_id_valid
+from tools.standin_http import serve
 
 PREFIX = "/requestsmanager/api/v2/"
 KEY_ID = "6a2bcd88-a871-4245-a393-2843eafe6e02"
@@ -229,7 +229,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     _future_allowance_ms = int(args.future_allowance_seconds * 1000)
     host, _, port = args.address.rpartition(":")
-    run_simple(host or "127.0.0.1", int(port), application, threaded=True)
+    serve(host or "127.0.0.1", int(port), application)
     return 0
 
 

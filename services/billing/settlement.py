@@ -46,6 +46,8 @@ class Settlement:
         self.inquiry_after, self.give_up_after = inquiry_after, give_up_after
         self.refund_retry_base = refund_retry_base
         self._open_payments: set[uuid.UUID] = set()
+        self._newest_event: dict[uuid.UUID, str] = {}  # each open payment's, by name, as the log last said
+        self._started_at: dict[uuid.UUID, datetime] = {}  # never changes: learnt at a payment's first read
         self._log_position: int = 0
         self._last_inquiry: dict[uuid.UUID, datetime] = {}  # the reconciler's pace per unknown payment
         self.blocked_refunds: list[uuid.UUID] = []  # blocked in this process, for the edge to dead-letter
@@ -152,7 +154,12 @@ class Settlement:
 
     def _reconcile_one(self, payment_id: uuid.UUID, now: datetime, done: dict[str, int],
                        cause: Cause) -> None:
+        if self._still_at_the_bank(payment_id, now):
+            return
         payment = self.records.payment(payment_id)
+        self._started_at[payment_id] = payment.started_at
+        if payment.state == "pending" and now - payment.started_at < self.inquiry_after:
+            return  # at the bank: nothing to ask yet, no refund, still open
         if not self._inquiry_due(payment, now):
             pass
         elif payment.state == "pending" and now - payment.started_at >= self.inquiry_after:
@@ -170,8 +177,22 @@ class Settlement:
             done["refunded" if self._refund(payment_id, cause) else "refund_failures"] += 1
         if not self.records.payment(payment_id).open or (payment.state == "failed" and now - payment.started_at
                                               >= REFUND_WINDOW):
-            self._open_payments.discard(payment_id)
-            self._last_inquiry.pop(payment_id, None)
+            self._forget(payment_id)
+
+    def _still_at_the_bank(self, payment_id: uuid.UUID, now: datetime) -> bool:
+        """Started, nothing since, and too young to ask about: the pass has nothing to do and
+        reads nothing. At 20 payments a second hundreds are at the bank at once, and every pass
+        read each of them three times (issue #16). The log was read at the start of this pass,
+        so an outcome recorded since is seen by the next one."""
+        started_at = self._started_at.get(payment_id)
+        return (self._newest_event.get(payment_id) == "Started" and started_at is not None
+                and now - started_at < self.inquiry_after)
+
+    def _forget(self, payment_id: uuid.UUID) -> None:
+        self._open_payments.discard(payment_id)
+        self._last_inquiry.pop(payment_id, None)
+        self._newest_event.pop(payment_id, None)
+        self._started_at.pop(payment_id, None)
 
     def _inquiry_due(self, payment: Payment, now: datetime) -> bool:
         """Ask about an unknown payment less often as it ages (a tenth of its age, at most every
@@ -288,7 +309,9 @@ class Settlement:
                 "billing_refund_oldest_age_seconds": (now - oldest).total_seconds() if oldest else 0.0}
 
     def _open_refunds(self) -> list[Refund]:
-        return [p.refund for p in (self.records.get(i) for i in sorted(self._open_payments))
+        # A payment with nothing recorded since it started has no refund: it is not read.
+        maybe = sorted(i for i in self._open_payments if self._newest_event.get(i) != "Started")
+        return [p.refund for p in (self.records.get(i) for i in maybe)
                 if isinstance(p, Payment) and p.refund is not None and p.state in ("refund_scheduled",
                                                                                     "refund_blocked")]
 
@@ -302,6 +325,8 @@ class Settlement:
         in memory and rebuilt from the log at start)."""
         for notification in self.records.log_after(self._log_position):
             if ":Payment." in notification.topic:
-                self._open_payments.add(uuid.UUID(str(notification.originator_id)))
+                payment_id = uuid.UUID(str(notification.originator_id))
+                self._open_payments.add(payment_id)
+                self._newest_event[payment_id] = notification.topic.rpartition(".")[2]
             self._log_position = notification.id
         return set(self._open_payments)

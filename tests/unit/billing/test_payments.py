@@ -6,6 +6,7 @@ reconciler settling what the bank answered late."""
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -363,3 +364,33 @@ def test_the_refund_promise_gauges_count_open_refunds_and_the_oldest_ones_age(ap
     assert 7200 <= figures["billing_refund_oldest_age_seconds"] < 7200 + 60  # against the 259200 s deadline
     assert app.settlement.reconcile(CAUSE)["refunded"] == 1
     assert app.settlement.refund_figures() == {"billing_refunds_pending": 0, "billing_refund_oldest_age_seconds": 0}
+
+
+def test_payments_still_at_the_bank_are_read_once_and_asked_about_when_due(bank: FakeGateway,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #16: at 20 payments a second hundreds are at the bank at once, and the reconciler runs
+    every 10 s. A pass reads a payment only until it knows it is too young to ask about; its next
+    event in the log (an outcome) or its age brings it back."""
+    app = memory_app(bank, inquiry_after=timedelta(minutes=10))
+    paid, *busy = [start(app)[2] for _ in range(3)]
+    for started in busy:
+        assert bank.pay(started["redirect_url"], "timeout") is None
+        bank.settle(authority_of(app, started["payment_id"]))  # captured; its callback never comes
+    reads: Counter[uuid.UUID] = Counter()
+    read = app.repository.get
+    monkeypatch.setattr(app.repository, "get", lambda aggregate_id, **kw: reads.update([aggregate_id]) or read(
+        aggregate_id, **kw))
+    for _ in range(3):
+        assert app.settlement.reconcile(CAUSE)["settled"] == 0
+        later(app, timedelta(seconds=10))
+    payment_ids = [uuid.UUID(s["payment_id"]) for s in (paid, *busy)]
+    assert [reads[i] for i in payment_ids] == [1, 1, 1]
+    assert [bank.asked("inquiry", authority_of(app, str(i))) for i in payment_ids] == [0, 0, 0]
+
+    callback(app, paid["payment_id"], paid["redirect_url"], "success")  # its outcome: in the log
+    app.settlement.reconcile(CAUSE)
+    assert app.settlement.refund_figures()["billing_refunds_pending"] == 0
+    later(app, timedelta(minutes=10))
+    assert app.settlement.reconcile(CAUSE)["settled"] == 2  # due now: each asked once and settled
+    assert [app.payment(None, s["payment_id"])["state"] for s in busy] == ["succeeded", "succeeded"]
+    assert bank.asked("inquiry", authority_of(app, paid["payment_id"])) == 1  # its callback's, not the reconciler's
