@@ -8,7 +8,6 @@ A rejected original put right by support (``self.corrections``) is followed to i
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -124,6 +123,7 @@ class EInvoicing:
         now = self.records.now()
         if invoice.state == "accepted" and invoice.cancel_requested and invoice.cancelled_by is None:
             self._issue_cancellation(invoice.id, cause)
+            invoice = self._invoice(invoice_id)  # changed by it
         elif invoice.due(now):
             was_sent = invoice.state == "sent"
             tried_before = invoice.attempts > 0
@@ -138,9 +138,11 @@ class EInvoicing:
                 get_logger().error("billing.tax_system_refused", tax_id=invoice.tax_id, error=str(exc)[:300])
             except TaxSystemUnavailable as exc:
                 get_logger().warning("billing.tax_system_unavailable", tax_id=invoice.tax_id, error=str(exc)[:200])
-            with contextlib.suppress(*CONFLICTS):
+            try:
                 self.records.save(invoice, cause=cause)
-        invoice = self._invoice(invoice_id)
+            except CONFLICTS:
+                invoice = self._invoice(invoice_id)  # another replica recorded first: its state decides
+        # Otherwise the invoice as read or as saved here is current: no second read (issue #16).
         if invoice is not None and invoice.final and (not invoice.cancel_requested or invoice.cancelled_by
                                                       or invoice.state == "rejected"):
             self._open.discard(invoice_id)

@@ -63,38 +63,44 @@ class Settlement:
         if authority != payment.authority:
             # Someone's callback names another transaction: ignored, we ask about our own.
             get_logger().warning("billing.callback_authority_mismatch", payment_id=str(pid))
-        self.settle(pid, cause, hint="NOK" if status == "NOK" else "OK")
-        return payment_view(self.records.payment(pid), self.records.now())
+        settled = self.settle(pid, cause, hint="NOK" if status == "NOK" else "OK", read=payment)
+        return payment_view(settled or self.records.payment(pid), self.records.now())
 
-    def settle(self, payment_id: uuid.UUID, cause: Cause, hint: str = "OK") -> None:
-        """Ask the gateway and record the outcome once; an unknown outcome stays pending."""
-        def attempt() -> None:
-            payment = self.records.payment(payment_id)
+    def settle(self, payment_id: uuid.UUID, cause: Cause, hint: str = "OK", read: Payment | None = None
+               ) -> Payment | None:
+        """Ask the gateway and record the outcome once; an unknown outcome stays pending. The
+        payment as it stands after, when this knows it (None: read it). ``read``: the payment
+        just read by the caller, used by the first try instead of reading it again (issue #16)."""
+        first = [read] if read is not None else []
+
+        def attempt() -> Payment | None:
+            payment = first.pop() if first else self.records.payment(payment_id)
             late = payment.state == "failed" and payment.reason == "timeout" and payment.refund is None
             if payment.state != "pending" and not late:
-                return
+                return payment
             try:
                 status = self.gateway.inquiry(payment.authority)
                 if status in NOT_CAPTURED and not late:
                     payment.fail("cancelled_by_customer" if hint == "NOK" else "declined", self.records.now())
                     self.records.save(payment, cause=cause)
-                    return
+                    return payment
                 if status not in CAPTURED:
-                    return  # the bank has not answered yet: the reconciler asks again
+                    return payment  # the bank has not answered yet: the reconciler asks again
                 if status == "PAID" and not late and (refused := self._refusal(payment)) is not None:
                     # Money the order no longer takes is not verified first: it is reversed.
                     payment.fail(refused, self.records.now(), captured=True)
                     self.records.save(payment, cause=cause)
                     self._log_outcome(payment)
                     self._refund(payment.id, cause)
-                    return
+                    return None  # the refund changed it since
                 verdict = self.gateway.verify(payment.authority, payment.amount_rials)
             except GatewayUnavailable as exc:
                 get_logger().warning("billing.gateway_unavailable", payment_id=str(payment_id), error=str(exc)[:200])
-                return
+                return payment
             self._record_verdict(payment, verdict, late, cause)
+            return payment
 
-        self.records.retrying(attempt)
+        return self.records.retrying(attempt)
 
     def _refusal(self, payment: Payment) -> str | None:
         """Why the order would not take this money now; for a limits order also TE-2's hard caps as
@@ -163,7 +169,7 @@ class Settlement:
         if not self._inquiry_due(payment, now):
             pass
         elif payment.state == "pending" and now - payment.started_at >= self.inquiry_after:
-            self.settle(payment_id, cause)
+            self.settle(payment_id, cause, read=payment)
             payment = self.records.payment(payment_id)
             if payment.state != "pending":
                 done["settled"] += 1
@@ -171,7 +177,7 @@ class Settlement:
                 self._give_up(payment_id, cause)
                 done["gave_up"] += 1
         elif payment.state == "failed" and now - payment.started_at < REFUND_WINDOW:
-            self.settle(payment_id, cause)  # a timed-out payment whose money may still arrive
+            self.settle(payment_id, cause, read=payment)  # a timed-out payment whose money may still arrive
         payment = self.records.payment(payment_id)
         if payment.refund_due(self.records.now()):  # a refund scheduled just above is due at once
             done["refunded" if self._refund(payment_id, cause) else "refund_failures"] += 1

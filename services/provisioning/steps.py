@@ -41,18 +41,23 @@ class Steps:
         """Do every remaining step of the tenant's orders; the number of steps recorded here."""
         recorded = 0
         cause = cause.untracked()  # steps are not the inbound event's handling
+        # The aggregate as this worker last saved it: the next round goes on from it instead of
+        # reading it again (four reads an order before, one now: issue #16). A round that loses a
+        # race keeps nothing, so the retry reads what the other worker recorded.
+        saved: list[Provisioning] = []
         with self.records.locks[tenant_id]:  # one worker per tenant in this process; others are fenced by the store
             # Each save records at least one step, so this ends; a conflict reads again (the helper).
-            while done := retry_on_conflict(partial(self._next_steps, tenant_id, cause), tries=CONFLICT_TRIES):
+            while done := retry_on_conflict(partial(self._next_steps, tenant_id, saved, cause), tries=CONFLICT_TRIES):
                 recorded += len(done)
                 if (hook := self.after_step) is not None:
                     for step in done:
                         hook(step)
         return recorded
 
-    def _next_steps(self, tenant_id: uuid.UUID, cause: Cause) -> list[str]:
-        """Read; do the first pending order's next steps (or complete it); save. [] when none remain."""
-        provisioning = self.records.find(tenant_id)
+    def _next_steps(self, tenant_id: uuid.UUID, saved: list[Provisioning], cause: Cause) -> list[str]:
+        """Do the first pending order's next steps (or complete it) on the last saved aggregate,
+        else on a fresh read; save. [] when none remain."""
+        provisioning = saved.pop() if saved else self.records.find(tenant_id)
         pending = provisioning.pending_orders() if provisioning else []
         if provisioning is None or not pending:
             return []
@@ -63,6 +68,7 @@ class Steps:
             provisioning.complete(order.source_id)
             done = ["completed"]
         self.records.save(provisioning, cause=cause)
+        saved.append(provisioning)
         get_logger().info("provisioning.steps", tenant_id=str(tenant_id), steps=done, source_id=str(order.source_id))
         return done
 

@@ -6,6 +6,7 @@ only when the system does not know it, and cancelled (ابطال) once a refund 
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from datetime import timedelta
 from typing import Any
 
@@ -168,3 +169,23 @@ def test_a_reference_the_system_forgot_is_asked_about_again_not_resent(app: Bill
     tax.invoices.clear()  # the system answers nothing about the reference it gave
     run(app, 2)
     assert invoice(app, payment_id).state == "sent" and tax.sends == 1
+
+
+def test_a_pass_reads_each_open_invoice_once(app: BillingApplication, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #16: the invoice as read, or as saved by the pass, decides whether it stays followed;
+    only a save that lost a race reads it again."""
+    payment_id = paid(app, LEGAL)
+    app.einvoicing.follow(CAUSE)  # issued and sent
+    invoice_id = invoice(app, payment_id).id
+    reads: Counter[uuid.UUID] = Counter()
+    read = app.repository.get
+    monkeypatch.setattr(app.repository, "get", lambda aggregate_id, **kw: reads.update([aggregate_id]) or read(
+        aggregate_id, **kw))
+    app.einvoicing.follow(CAUSE)  # not due yet: nothing asked
+    later(app, timedelta(seconds=10))
+    app.einvoicing.follow(CAUSE)  # due: asked, still undecided
+    run(app, 2)  # decided, then no longer followed
+    assert invoice(app, payment_id).state == "accepted"
+    # One per pass: the four above (the last one finds its own Decided in the log and lets it go),
+    # and the check above; two per pass before.
+    assert reads[invoice_id] == 5

@@ -394,3 +394,18 @@ def test_payments_still_at_the_bank_are_read_once_and_asked_about_when_due(bank:
     assert app.settlement.reconcile(CAUSE)["settled"] == 2  # due now: each asked once and settled
     assert [app.payment(None, s["payment_id"])["state"] for s in busy] == ["succeeded", "succeeded"]
     assert bank.asked("inquiry", authority_of(app, paid["payment_id"])) == 1  # its callback's, not the reconciler's
+
+
+def test_a_callback_reads_its_payment_once(app: BillingApplication, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #16: the payment read to check the callback is the one its settlement starts from, and
+    the answer shows it as saved; only a lost race reads it again."""
+    _, _, started = start(app)
+    payment_id = uuid.UUID(started["payment_id"])
+    reads: Counter[uuid.UUID] = Counter()
+    read = app.repository.get
+    monkeypatch.setattr(app.repository, "get", lambda aggregate_id, **kw: reads.update([aggregate_id]) or read(
+        aggregate_id, **kw))
+    answer = callback(app, started["payment_id"], started["redirect_url"], "success")
+    assert reads[payment_id] == 1
+    stored = app.payment(None, started["payment_id"])  # (its view also says where its official invoice is)
+    assert answer["state"] == "succeeded" and answer == {key: stored[key] for key in answer}

@@ -16,6 +16,7 @@ from services.provisioning.catalogue import chart_for
 from services.provisioning.domain import FULL_PLAN
 from shared.events import provisioning as contracts
 from shared.events.ops import ClockAdvancedV1
+from shared.events.tenancy import OrganizationAddedV1
 from shared.kernel.errors import DomainError
 from shared.kernel.store import AlreadyHandled, Cause
 from tests.support.provisioning import Hook, MemoryBooks, provisioning_app, published, steps_recorded
@@ -263,3 +264,40 @@ def test_the_view_speaks_the_readers_locale(app: ProvisioningApplication) -> Non
     view = app.tenant(paid.tenant_id, paid.payer_user_id, [], locale="en")
     assert view["support"]["until"]["jalali"] == "1406/09/07"
     assert view["modules"][0]["active_until"]["utc"] == END.isoformat()
+
+
+def test_an_orders_steps_read_the_business_once(app: ProvisioningApplication,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #16: each round of steps goes on from the aggregate it saved, not from a new read
+    (four reads an order before: one per round and one to find nothing left)."""
+    paid = payment(products=("accounting", "payroll"))
+    app.accept_payment(paid, inbound(paid).cause)
+    reads: list[object] = []
+    read = app.repository.get
+    monkeypatch.setattr(app.repository, "get", lambda aggregate_id, **kw: reads.append(aggregate_id) or read(
+        aggregate_id, **kw))
+    assert app.steps.finish_pending(paid.tenant_id, Cause("worker")) == 10  # nine steps and the completion
+    assert len(reads) == 1
+    assert len(published(app, contracts.TenantProvisionedV1)) == 1
+
+
+def test_a_change_saved_by_another_worker_between_two_rounds_is_kept() -> None:
+    """The round after it is refused by the store (its aggregate is one version behind), reads
+    again and goes on: the branch the other worker recorded is in the aggregate and the books."""
+    paid = payment()
+    branch = OrganizationAddedV1(organization_id=uuid.uuid4(), tenant_id=paid.tenant_id, name="شعبهٔ شیراز",
+                                 kind="branch", added_by_user_id=uuid.uuid4(), organizations_count=1,
+                                 max_organizations=3)
+    app: ProvisioningApplication
+
+    def another_worker(step: str) -> None:
+        if step == "chart_seeded":
+            policies.handle(app, inbound(branch))
+
+    app = provisioning_app(after_step=another_worker)
+    policies.handle(app, inbound(paid))
+    assert steps_recorded(app) == [s for s in FULL_PLAN if s not in ("payroll_seeded", "asset_categories_seeded")]
+    view = app.tenant(paid.tenant_id, paid.payer_user_id, [])
+    assert len(published(app, contracts.TenantProvisionedV1)) == 1
+    assert str(branch.organization_id) in str(view)
+    assert books(app).rows(paid.tenant_id, "SELECT count(*) FROM details WHERE name_fa = 'شعبهٔ شیراز'") == [(1,)]
