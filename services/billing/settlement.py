@@ -169,20 +169,21 @@ class Settlement:
         if not self._inquiry_due(payment, now):
             pass
         elif payment.state == "pending" and now - payment.started_at >= self.inquiry_after:
-            self.settle(payment_id, cause, read=payment)
-            payment = self.records.payment(payment_id)
+            payment = self.settle(payment_id, cause, read=payment) or self.records.payment(payment_id)
             if payment.state != "pending":
                 done["settled"] += 1
             elif now - payment.started_at >= self.give_up_after:
                 self._give_up(payment_id, cause)
+                payment = self.records.payment(payment_id)
                 done["gave_up"] += 1
         elif payment.state == "failed" and now - payment.started_at < REFUND_WINDOW:
-            self.settle(payment_id, cause, read=payment)  # a timed-out payment whose money may still arrive
-        payment = self.records.payment(payment_id)
+            # A timed-out payment whose money may still arrive.
+            payment = self.settle(payment_id, cause, read=payment) or self.records.payment(payment_id)
         if payment.refund_due(self.records.now()):  # a refund scheduled just above is due at once
             done["refunded" if self._refund(payment_id, cause) else "refund_failures"] += 1
-        if not self.records.payment(payment_id).open or (payment.state == "failed" and now - payment.started_at
-                                              >= REFUND_WINDOW):
+            payment = self.records.payment(payment_id)
+        # The payment as read, or as changed above: read again only after a change (issue #16).
+        if not payment.open or (payment.state == "failed" and now - payment.started_at >= REFUND_WINDOW):
             self._forget(payment_id)
 
     def _still_at_the_bank(self, payment_id: uuid.UUID, now: datetime) -> bool:

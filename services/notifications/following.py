@@ -84,9 +84,12 @@ class DeliveryFollowing:
         cause = Cause(correlation_id=awaited.correlation_id or f"sms-report:{awaited.message_id}",
                       causation_id=awaited.causation_id)
 
+        known = self.records.existing(awaited.recipient_id)
+        first = [known]  # the first try starts from this read; a retry after a lost race reads again
+
         def attempt() -> int:
             pending = self.records.pending(shard_of(awaited.message_id))
-            recipient = self.records.existing(awaited.recipient_id)
+            recipient = first.pop() if first else self.records.existing(awaited.recipient_id)
             message = recipient.message(awaited.message_id) if recipient is not None else None
             if recipient is None or message is None:
                 # Its sending was never recorded (the handler failed for good, or is still at
@@ -103,7 +106,6 @@ class DeliveryFollowing:
                 _log_outcome(recipient, awaited.message_id)
             return int(outcome)
 
-        known = self.records.existing(awaited.recipient_id)
         # The number's lock, as its handlers take it: a report saved meanwhile would make a
         # handler's save conflict, and its redelivery ask the provider again.
         with self.records.numbers_held([known.mobile.reveal()] if known is not None else []):

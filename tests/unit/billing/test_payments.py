@@ -388,7 +388,9 @@ def test_payments_still_at_the_bank_are_read_once_and_asked_about_when_due(bank:
     assert [bank.asked("inquiry", authority_of(app, str(i))) for i in payment_ids] == [0, 0, 0]
 
     callback(app, paid["payment_id"], paid["redirect_url"], "success")  # its outcome: in the log
+    reads.clear()
     app.settlement.reconcile(CAUSE)
+    assert reads[payment_ids[0]] == 1  # read, found settled, let go: not read again to be sure
     assert app.settlement.refund_figures()["billing_refunds_pending"] == 0
     later(app, timedelta(minutes=10))
     assert app.settlement.reconcile(CAUSE)["settled"] == 2  # due now: each asked once and settled

@@ -229,3 +229,18 @@ def test_an_sms_without_a_delivery_report_five_minutes_after_sending_counts_as_u
     assert app.deliveries.undelivered() == 1
     sms.reports = None  # now it reports every message delivered
     assert app.deliveries.follow() == 1 and app.deliveries.undelivered() == 0
+
+
+def test_a_delivery_report_is_recorded_from_one_read_of_its_recipient(app: NotificationsApplication,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #16: the Recipient read to take its number's lock is the one the report is recorded
+    on (a lost race reads it again); two reads before."""
+    deliver(app, code_issued())
+    recipient_id = app.records.recipient_id(E164)
+    reads: list[uuid.UUID] = []
+    read = app.repository.get
+    monkeypatch.setattr(app.repository, "get", lambda aggregate_id, **kw: reads.append(aggregate_id) or read(
+        aggregate_id, **kw))
+    assert app.deliveries.follow() == 1
+    assert reads.count(recipient_id) == 1
+    assert app.messages_to(MOBILE)[0]["status"] == "delivered"
