@@ -4,8 +4,9 @@ every connection, so each call of ours paid a TCP connect and the stand-in a new
 a tenth of billing's CPU in the lifecycle bench (issue #16), a cost the real providers do not
 impose. eventlet's WSGI server (eventlet is already the services' runtime) keeps them open.
 
-The stand-ins' handlers do no I/O while holding their locks, so they run as they are on green
-threads, without monkey-patching."""
+The handlers run on green threads. ``time.sleep`` (the SMS provider's simulated latency) is made
+green, or one slow answer would hold every other; their locks stay the standard ones, which is
+safe because no handler sleeps or does I/O while holding one."""
 
 from __future__ import annotations
 
@@ -21,5 +22,6 @@ WsgiApp = Callable[..., Any]
 
 def serve(host: str, port: int, application: WsgiApp) -> None:
     """Serve ``application`` until the process is stopped, one access line per request on stdout."""
+    eventlet.monkey_patch(time=True)
     eventlet.wsgi.server(eventlet.listen((host, port)), application, log=sys.stdout, debug=False,
                          keepalive=True)
