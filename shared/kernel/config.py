@@ -42,6 +42,8 @@ class Settings:
     relay_enabled: bool = field(default_factory=lambda: _env("RELAY_ENABLED", "1") not in ("0", "false", "no"))
     relay_batch: int = field(default_factory=lambda: int(_env("RELAY_BATCH", "200")))
     relay_poll_seconds: float = field(default_factory=lambda: float(_env("RELAY_POLL_SECONDS", "0.05")))
+    # Busy, the relay reads at most this often: commits of the interval go in one read and batch.
+    relay_gather_seconds: float = field(default_factory=lambda: float(_env("RELAY_GATHER_SECONDS", "0.02")))
     subject_key_secret: str = field(default_factory=lambda: _env("SUBJECT_ID_SECRET", "dev-only-subject-id-secret"))
     log_level: str = field(default_factory=lambda: _env("LOG_LEVEL", "INFO"))
     # nameko's web server (the gateway's HTTP port); empty: nameko's default.

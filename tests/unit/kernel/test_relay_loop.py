@@ -41,8 +41,11 @@ class Broker:
 
 
 class Running:
-    def __init__(self, app: IdentityApplication, poll_seconds: float, broker: Broker) -> None:
+    def __init__(self, app: IdentityApplication, poll_seconds: float, broker: Broker,
+                 gather_seconds: float | None = None) -> None:
         settings = dataclasses.replace(app.settings, relay_poll_seconds=poll_seconds)
+        if gather_seconds is not None:
+            settings = dataclasses.replace(settings, relay_gather_seconds=gather_seconds)
         self.checkpoint, self.broker = MemoryCheckpoint(), broker
         self.relay = Relay(app, translate, settings, checkpoint=self.checkpoint, publisher=broker)  # type: ignore[arg-type]
         self.reads: list[int] = []  # notifications each read of the log returned
@@ -128,3 +131,35 @@ def test_a_stopping_relay_checkpoints_what_it_published(app: IdentityApplication
     assert running.checkpoint.position < 4  # busy and not yet due
     running.stop()
     assert running.checkpoint.position == 4
+
+
+def test_a_busy_relay_reads_the_commits_of_an_interval_together(app: IdentityApplication) -> None:
+    running = Running(app, poll_seconds=30, broker=Broker(), gather_seconds=0.25)
+    try:
+        wait_until(lambda: running.reads, what="the first read")
+        started = time.monotonic()
+        for n in range(1, 21):  # twenty saves, one after another, as fast as they come
+            register(app, n)
+        wait_until(lambda: running.relay.position == 40, timeout=10, what="every save published")
+        busy = time.monotonic() - started
+        assert len(running.broker.published) == 40
+        reads = [found for found in running.reads[1:] if found]
+        # One read per interval at most (and the first at once): several saves in each read.
+        assert len(reads) <= busy / 0.25 + 2 < 20
+        assert max(reads) > 2
+    finally:
+        running.stop()
+
+
+def test_a_save_after_a_quiet_read_goes_at_once_one_after_a_busy_read_is_gathered(app: IdentityApplication) -> None:
+    running = Running(app, poll_seconds=30, broker=Broker(), gather_seconds=5.0)
+    try:
+        wait_until(lambda: running.reads, what="the first read")  # it found nothing: quiet
+        register(app, 1)
+        wait_until(lambda: running.relay.position == 2, timeout=2, what="published without gathering")
+        register(app, 2)  # right after a read that found something: gathered
+        time.sleep(1.0)
+        assert running.relay.position == 2
+        wait_until(lambda: running.relay.position == 4, timeout=10, what="published after gathering")
+    finally:
+        running.stop()
