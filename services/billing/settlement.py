@@ -31,7 +31,7 @@ from services.billing.translations import refund_blocked
 from services.billing.views import payment_view
 from shared.events.base import Envelope
 from shared.events.billing import REFUND_WINDOW
-from shared.kernel.conflicts import CONFLICTS
+from shared.kernel.conflicts import CONFLICTS, first_then_fresh
 from shared.kernel.ids import parse_id
 from shared.kernel.logging import get_logger
 from shared.kernel.store import Cause
@@ -71,10 +71,13 @@ class Settlement:
         """Ask the gateway and record the outcome once; an unknown outcome stays pending. The
         payment as it stands after, when this knows it (None: read it). ``read``: the payment
         just read by the caller, used by the first try instead of reading it again (issue #16)."""
-        first = [read] if read is not None else []
+        def fresh() -> Payment:
+            return self.records.payment(payment_id)
+
+        current = first_then_fresh(read, fresh) if read is not None else fresh
 
         def attempt() -> Payment | None:
-            payment = first.pop() if first else self.records.payment(payment_id)
+            payment = current()
             late = payment.state == "failed" and payment.reason == "timeout" and payment.refund is None
             if payment.state != "pending" and not late:
                 return payment

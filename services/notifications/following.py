@@ -13,6 +13,7 @@ from services.notifications.delivery import DeliveryReport, ProviderRejected, Pr
 from services.notifications.domain import Recipient
 from services.notifications.pending import SHARDS, Awaited, shard_of
 from services.notifications.records import Records
+from shared.kernel.conflicts import first_then_fresh
 from shared.kernel.logging import get_logger
 from shared.kernel.store import Cause, ServiceApplication
 
@@ -85,11 +86,11 @@ class DeliveryFollowing:
                       causation_id=awaited.causation_id)
 
         known = self.records.existing(awaited.recipient_id)
-        first = [known]  # the first try starts from this read; a retry after a lost race reads again
+        current = first_then_fresh(known, lambda: self.records.existing(awaited.recipient_id))
 
         def attempt() -> int:
             pending = self.records.pending(shard_of(awaited.message_id))
-            recipient = first.pop() if first else self.records.existing(awaited.recipient_id)
+            recipient = current()
             message = recipient.message(awaited.message_id) if recipient is not None else None
             if recipient is None or message is None:
                 # Its sending was never recorded (the handler failed for good, or is still at

@@ -57,6 +57,13 @@ def retry_on_conflict(change: Callable[[], T], *, tries: int = DEFAULT_TRIES,
     raise DomainError("busy_try_again")
 
 
+def first_then_fresh(first: T, read: Callable[[], T]) -> Callable[[], T]:
+    """For a change that ``retry_on_conflict`` runs: its first try starts from ``first`` (what the
+    caller has just read), each retry after a lost race from a fresh ``read()`` (issue #16)."""
+    unused = [first]
+    return lambda: unused.pop() if unused else read()
+
+
 class StripedLocks:
     """One change at a time per key in this process, so the workers of one process stop losing
     races to each other (the store still decides between replicas). Four events of one new

@@ -3,6 +3,7 @@ use case's rules are tested without a broker or a database (tests/unit/<service>
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,3 +23,17 @@ def in_memory(application: type[A], service: str, *, clock: PlatformClock | None
     settings = Settings(service=service, event_store="memory", **({"var_dir": var_dir} if var_dir else {}))
     return application(settings, keys=SubjectKeys.in_memory(),
                        clock=clock or PlatformClock(), env=memory_environment(), **collaborators)
+
+
+def counted_reads(app: ServiceApplication, monkeypatch: Any) -> Counter[Any]:
+    """From now on, how many times each aggregate id is read through ``app``'s repository (issue
+    #16's read-count tests)."""
+    reads: Counter[Any] = Counter()
+    read = app.repository.get
+
+    def counting(aggregate_id: Any, **kwargs: Any) -> Any:
+        reads[aggregate_id] += 1
+        return read(aggregate_id, **kwargs)
+
+    monkeypatch.setattr(app.repository, "get", counting)
+    return reads

@@ -6,7 +6,6 @@ only when the system does not know it, and cancelled (ابطال) once a refund 
 from __future__ import annotations
 
 import uuid
-from collections import Counter
 from datetime import timedelta
 from typing import Any
 
@@ -28,6 +27,7 @@ from tests.support.billing import (
     published,
     start,
 )
+from tests.support.memory import counted_reads
 from tests.support.rules import refused
 
 PERSON = {"kind": "person", "national_code": "۰۴۹۹۳۷۰۸۹۹"}
@@ -177,10 +177,7 @@ def test_a_pass_reads_each_open_invoice_once(app: BillingApplication, monkeypatc
     payment_id = paid(app, LEGAL)
     app.einvoicing.follow(CAUSE)  # issued and sent
     invoice_id = invoice(app, payment_id).id
-    reads: Counter[uuid.UUID] = Counter()
-    read = app.repository.get
-    monkeypatch.setattr(app.repository, "get", lambda aggregate_id, **kw: reads.update([aggregate_id]) or read(
-        aggregate_id, **kw))
+    reads = counted_reads(app, monkeypatch)
     app.einvoicing.follow(CAUSE)  # not due yet: nothing asked
     later(app, timedelta(seconds=10))
     app.einvoicing.follow(CAUSE)  # due: asked, still undecided

@@ -6,7 +6,6 @@ reconciler settling what the bank answered late."""
 from __future__ import annotations
 
 import uuid
-from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -28,6 +27,7 @@ from tests.support.billing import (
     published,
     start,
 )
+from tests.support.memory import counted_reads
 from tests.support.provisioning_orders import inbound, purged
 from tests.support.rules import refused
 
@@ -376,10 +376,7 @@ def test_payments_still_at_the_bank_are_read_once_and_asked_about_when_due(bank:
     for started in busy:
         assert bank.pay(started["redirect_url"], "timeout") is None
         bank.settle(authority_of(app, started["payment_id"]))  # captured; its callback never comes
-    reads: Counter[uuid.UUID] = Counter()
-    read = app.repository.get
-    monkeypatch.setattr(app.repository, "get", lambda aggregate_id, **kw: reads.update([aggregate_id]) or read(
-        aggregate_id, **kw))
+    reads = counted_reads(app, monkeypatch)
     for _ in range(3):
         assert app.settlement.reconcile(CAUSE)["settled"] == 0
         later(app, timedelta(seconds=10))
@@ -403,10 +400,7 @@ def test_a_callback_reads_its_payment_once(app: BillingApplication, monkeypatch:
     the answer shows it as saved; only a lost race reads it again."""
     _, _, started = start(app)
     payment_id = uuid.UUID(started["payment_id"])
-    reads: Counter[uuid.UUID] = Counter()
-    read = app.repository.get
-    monkeypatch.setattr(app.repository, "get", lambda aggregate_id, **kw: reads.update([aggregate_id]) or read(
-        aggregate_id, **kw))
+    reads = counted_reads(app, monkeypatch)
     answer = callback(app, started["payment_id"], started["redirect_url"], "success")
     assert reads[payment_id] == 1
     stored = app.payment(None, started["payment_id"])  # (its view also says where its official invoice is)

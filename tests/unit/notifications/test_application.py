@@ -16,6 +16,7 @@ from services.notifications.domain import MESSAGES_PER_NUMBER_PER_HOUR
 from shared.events.identity import UserRegisteredV1, VerificationCodeIssuedV1
 from shared.kernel.sealing import seal
 from shared.kernel.store import AlreadyHandled
+from tests.support.memory import counted_reads
 from tests.support.notifications import (
     FakeSms,
     deliver,
@@ -237,10 +238,7 @@ def test_a_delivery_report_is_recorded_from_one_read_of_its_recipient(app: Notif
     on (a lost race reads it again); two reads before."""
     deliver(app, code_issued())
     recipient_id = app.records.recipient_id(E164)
-    reads: list[uuid.UUID] = []
-    read = app.repository.get
-    monkeypatch.setattr(app.repository, "get", lambda aggregate_id, **kw: reads.append(aggregate_id) or read(
-        aggregate_id, **kw))
+    reads = counted_reads(app, monkeypatch)
     assert app.deliveries.follow() == 1
-    assert reads.count(recipient_id) == 1
+    assert reads[recipient_id] == 1
     assert app.messages_to(MOBILE)[0]["status"] == "delivered"

@@ -19,6 +19,7 @@ from shared.events.ops import ClockAdvancedV1
 from shared.events.tenancy import OrganizationAddedV1
 from shared.kernel.errors import DomainError
 from shared.kernel.store import AlreadyHandled, Cause
+from tests.support.memory import counted_reads
 from tests.support.provisioning import Hook, MemoryBooks, provisioning_app, published, steps_recorded
 from tests.support.provisioning_orders import END, inbound, licence, payment, purged, restored
 
@@ -272,12 +273,9 @@ def test_an_orders_steps_read_the_business_once(app: ProvisioningApplication,
     (four reads an order before: one per round and one to find nothing left)."""
     paid = payment(products=("accounting", "payroll"))
     app.accept_payment(paid, inbound(paid).cause)
-    reads: list[object] = []
-    read = app.repository.get
-    monkeypatch.setattr(app.repository, "get", lambda aggregate_id, **kw: reads.append(aggregate_id) or read(
-        aggregate_id, **kw))
+    reads = counted_reads(app, monkeypatch)
     assert app.steps.finish_pending(paid.tenant_id, Cause("worker")) == 10  # nine steps and the completion
-    assert len(reads) == 1
+    assert sum(reads.values()) == 1
     assert len(published(app, contracts.TenantProvisionedV1)) == 1
 
 
