@@ -33,7 +33,7 @@ from shared.kernel.i18n import jalali_datetime
 from shared.kernel.logging import get_logger
 from shared.kernel.mobile import normalize_mobile
 from shared.kernel.sealing import unseal
-from shared.kernel.store import Cause, ServiceApplication
+from shared.kernel.store import Cause, ServiceApplication, check_written_once
 from shared.kernel.subject_keys import Personal, SubjectKeys, business_subject
 
 # Kavenegar template names (approved in its panel) for each purpose of a verification code.
@@ -53,6 +53,8 @@ class NotificationsApplication(ServiceApplication):
     name = "notifications"
     # Every send and every report writes to a shard of the index: snapshots keep them quick to load.
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {PendingDeliveries: 100}
+    # A contact is read for every notice to a user; it never changes once learned.
+    written_once = check_written_once(Contact)
 
     def __init__(self, settings: Settings, *, sealing_private_key: str, sms: SmsSender,
                  code_templates: dict[str, str] | None = None, support: SupportLine | None = None,

@@ -21,6 +21,7 @@ from eventsourcing.domain import MutableOrImmutableAggregate
 from eventsourcing.persistence import JSONTranscoder, Transcoder
 
 from services.tenancy.calendar import SubscriptionCalendar
+from services.tenancy.directory import MobileEntry, Person
 from services.tenancy.directory_use_cases import DirectoryUseCases
 from services.tenancy.domain import permission_list
 from services.tenancy.invitation_use_cases import InvitationUseCases
@@ -35,7 +36,7 @@ from shared.kernel.config import Settings
 from shared.kernel.errors import DomainError
 from shared.kernel.ids import parse_id
 from shared.kernel.mobile import normalize_mobile
-from shared.kernel.store import Cause, ServiceApplication
+from shared.kernel.store import Cause, ServiceApplication, check_written_once
 from shared.kernel.subject_keys import Personal, SubjectKeys
 
 
@@ -44,6 +45,8 @@ class TenancyApplication(ServiceApplication):
     # Seat streams grow with every heartbeat: save_caused snapshots them (and the calendar) this often.
     snapshotting_intervals: ClassVar[dict[type[MutableOrImmutableAggregate[Any]], int]] = {
         OrganizationSeats: 100, SubscriptionCalendar: 100}
+    # The directory's entries (a number's owner, a user's number) never change once registered.
+    written_once = check_written_once(Person, MobileEntry)
 
     def __init__(self, settings: Settings, keys: SubjectKeys | None = None, clock: PlatformClock | None = None,
                  env: dict[str, str] | None = None, *, seat_lease: timedelta = LEASE,

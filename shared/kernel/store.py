@@ -7,11 +7,12 @@ from __future__ import annotations
 import contextlib
 import threading
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, ClassVar
 
 from eventsourcing.application import AggregateNotFoundError, Application, LRUCache, ProcessingEvent, Repository
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate, CanInitAggregate, CanMutateAggregate, event
 from eventsourcing.persistence import IntegrityError, OperationalError, ProcessRecorder, Tracking, Transcoder
 
 from shared.kernel.clock import PlatformClock
@@ -140,22 +141,39 @@ class ShreddingAwareRepository(Repository[uuid.UUID]):
     A read that names the aggregate's class (``kind``) of one the application never snapshots
     skips the snapshot table: a read that misses the cache — every new aggregate, every look-up of
     one that does not exist — is then one round trip, not two (issue #16). Without ``kind``, or
-    for a snapshotting class, the stock read."""
+    for a snapshotting class, the stock read.
 
-    def __init__(self, keys: SubjectKeys, snapshotting: tuple[type[Any], ...] = (), **kwargs: Any) -> None:
+    A class the application declares written once (no event but its creation, checked by
+    ``check_written_once``) is served from the cache as it is: nothing stored later can change it, so
+    the stock read's query for newer events would always come back empty."""
+
+    def __init__(self, keys: SubjectKeys, snapshotting: tuple[type[Any], ...] = (),
+                 written_once: tuple[type[Aggregate], ...] = (), **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.keys = keys
         self.snapshotting = snapshotting
+        self.written_once = written_once
         self._reading = threading.local()  # green-local under eventlet: one flag per worker
 
     def get(self, aggregate_id: uuid.UUID, *, kind: type[Any] | None = None, **kwargs: Any) -> Any:
         self.keys.catch_up()  # may drop the cache (ServiceApplication._drop_cached_aggregates)
+        if kind in self.written_once and self.cache is not None and not kwargs:
+            with contextlib.suppress(KeyError):
+                return self.cache.get(aggregate_id)  # no copy either: it has no command to change it
         plain = kind is not None and self.snapshot_store is not None and not issubclass(kind, self.snapshotting)
         self._reading.without_snapshots = plain
         try:
             return super().get(aggregate_id, **kwargs)
         finally:
             self._reading.without_snapshots = False
+
+    def remember_written_once(self, saved: Iterable[Any]) -> None:
+        """A class written once, just stored, is what any later read would build: cached now, its
+        first read costs nothing either (a contact learned at sign-up, read at the first notice)."""
+        if self.cache is not None:
+            for aggregate in saved:
+                if type(aggregate) in self.written_once:
+                    self.cache.put(aggregate.id, aggregate)
 
     def _reconstruct_aggregate(self, aggregate_id: uuid.UUID, version: int | None, projector_func: Any) -> Any:
         if not getattr(self._reading, "without_snapshots", False):
@@ -166,11 +184,29 @@ class ShreddingAwareRepository(Repository[uuid.UUID]):
         return aggregate
 
 
+def check_written_once(*kinds: type[Aggregate]) -> tuple[type[Aggregate], ...]:
+    """Aggregate classes whose only event is their creation, checked: a class that gains a
+    second event can no longer be read from the cache without asking the store for newer
+    events, so declaring it fails at once instead of serving stale copies."""
+    for kind in kinds:
+        changes = [name for name, value in vars(kind).items()
+                   if isinstance(value, type) and issubclass(value, CanMutateAggregate)
+                   and not issubclass(value, CanInitAggregate) and value is not kind.Event]
+        if changes:
+            raise TypeError(f"{kind.__name__} is not written once: it has the events {changes}")
+    return kinds
+
+
 class ServiceApplication(Application[uuid.UUID]):
     """Base of each service's application: one method per use case, each ending in
     `self.save_caused(...)`. Knows nothing of nameko or AMQP."""
 
     name = "service"
+    # Aggregates never changed once created (see ShreddingAwareRepository): read from the cache as they are.
+    written_once: ClassVar[tuple[type[Aggregate], ...]] = ()
+    # Aggregates the application snapshots itself (take_snapshot), beside snapshotting_intervals':
+    # a read naming their class still starts from the snapshot.
+    snapshotted_by_hand: ClassVar[tuple[type[Aggregate], ...]] = ()
     relay: Any = None  # the relay following this application's log, when one runs here
 
     def __init__(self, settings: Settings, keys: SubjectKeys | None = None,
@@ -213,13 +249,15 @@ class ServiceApplication(Application[uuid.UUID]):
             if cause.inbox_event_id is not None and self.has_handled(cause.inbox_event_id):
                 raise AlreadyHandled(str(cause.inbox_event_id)) from None
             raise
+        self.repository.remember_written_once(processing.aggregates.values())
         self._take_snapshots(processing)  # for aggregates an application snapshots (its intervals)
         for listener in self.on_saved:
             listener(recordings)
 
     def construct_repository(self) -> ShreddingAwareRepository:
         stock = super().construct_repository()
-        return ShreddingAwareRepository(self.keys, tuple(self.snapshotting_intervals or ()),
+        snapshotting = (*(self.snapshotting_intervals or ()), *self.snapshotted_by_hand)
+        return ShreddingAwareRepository(self.keys, snapshotting, self.written_once,
                                         event_store=stock.event_store, snapshot_store=stock.snapshot_store,
                                         cache_maxsize=AGGREGATE_CACHE_SIZE if stock.cache is not None else None,
                                         fastforward=stock.fastforward, fastforward_skipping=stock.fastforward_skipping,
