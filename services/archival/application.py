@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from services.archival.agenda import Agenda
 from services.archival.backups import BackupFiles
 from services.archival.businesses import Businesses, Unit
 from services.archival.clock_work import AfterPurgeStep, ClockWork
@@ -31,6 +32,7 @@ EXPORTS_LISTED = 5  # on the status page
 class ArchivalApplication(ServiceApplication):
     name = "archival"
     is_snapshotting_enabled = True  # for the agenda only (Businesses.snapshot_agenda)
+    snapshotted_by_hand = (Agenda,)
 
     def __init__(self, *args: Any, books: TenantBooks | None = None, backup_files: BackupFiles | None = None,
                  exports_dir: Path | None = None, restore_price_rials: int = RESTORE_PRICE_RIALS,

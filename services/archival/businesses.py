@@ -26,11 +26,23 @@ T = TypeVar("T")
 
 @dataclass
 class Unit:
-    """What one change touches: the business, the agenda, and anything else saved with them."""
+    """What one change touches: the business, its shard of the agenda (read only when the change
+    needs it), and anything else saved with them."""
 
     business: Business
-    agenda: Agenda
+    read_agenda: Callable[[], Agenda]
     others: list[Aggregate] = field(default_factory=list)
+    _agenda: Agenda | None = None
+
+    @property
+    def agenda(self) -> Agenda:
+        if self._agenda is None:
+            self._agenda = self.read_agenda()
+        return self._agenda
+
+    @property
+    def agenda_read(self) -> bool:
+        return self._agenda is not None
 
 
 class _Handled(Exception):
@@ -46,10 +58,12 @@ class Businesses:
     def __init__(self, store: ServiceApplication) -> None:
         self.store = store
         self._tenants = StripedLocks()
+        self._shards = StripedLocks()
 
     def get(self, tenant_id: uuid.UUID) -> Business | None:
         try:
-            found: Business = self.store.repository.get(business_id(tenant_id))
+            # Its class named: never snapshotted, a business new to the store costs one query, not two.
+            found: Business = self.store.repository.get(business_id(tenant_id), kind=Business)
         except AggregateNotFoundError:
             return None
         if found.shredded and found.name is not None and not found.name.forgotten:
@@ -63,7 +77,7 @@ class Businesses:
         shard = shard_of(tenant_id) if tenant_id is not None else shard
         assert shard is not None
         try:
-            found: Agenda = self.store.repository.get(agenda_id(shard))
+            found: Agenda = self.store.repository.get(agenda_id(shard), kind=Agenda)
         except AggregateNotFoundError:
             found = Agenda(shard)
         return found
@@ -71,14 +85,36 @@ class Businesses:
     def agendas(self) -> list[Agenda]:
         return [self.agenda(shard=shard) for shard in range(SHARDS)]
 
-    def change(self, tenant_id: uuid.UUID, mutate: Callable[[Unit], T], cause: Cause) -> T:
-        """``mutate`` may do harmless-to-repeat I/O before the save (it runs again on a conflict)."""
+    def change(self, tenant_id: uuid.UUID, mutate: Callable[[Unit], T], cause: Cause, *,
+               sync_agenda: bool = False) -> T:
+        """``mutate`` may do harmless-to-repeat I/O before the save (it runs again on a conflict).
+
+        The agenda holds each business's next deadline as of its last change (both are saved
+        together), so a change that leaves the deadline where it was — most of them: a member
+        added, a business activated — does not read the agenda at all. ``sync_agenda``: read it
+        anyway and set the deadline (the clock's work, which must never find a business due
+        again and again should the rule for deadlines change between versions)."""
 
         def attempt() -> T:
-            unit = Unit(self.get(tenant_id) or Business(tenant_id), self.agenda(tenant_id))
+            with contextlib.ExitStack() as held:
+                return attempt_holding(held)
+
+        def attempt_holding(held: contextlib.ExitStack) -> T:
+            business = self.get(tenant_id) or Business(tenant_id)
+            due_before = business.next_due()
+
+            def read_agenda() -> Agenda:
+                held.enter_context(self.agenda_held(tenant_id))  # until the save is done
+                return self.agenda(tenant_id)
+
+            unit = Unit(business, read_agenda)
             result = mutate(unit)
-            unit.agenda.set_due(tenant_id, unit.business.next_due())
-            changed = [a for a in (unit.business, unit.agenda, *unit.others) if a.pending_events]
+            due = unit.business.next_due()
+            if due != due_before or unit.agenda_read or sync_agenda:
+                unit.agenda.set_due(tenant_id, due)
+            changed = [a for a in (unit.business, *unit.others) if a.pending_events]
+            if unit.agenda_read and unit.agenda.pending_events:
+                changed.insert(1, unit.agenda)
             if not changed:
                 return result
             try:
@@ -87,7 +123,7 @@ class Businesses:
                 if cause.inbox_event_id is not None and self.store.has_handled(cause.inbox_event_id):
                     raise _Handled(conflict) from conflict
                 raise
-            if unit.agenda in changed:
+            if unit.agenda_read and unit.agenda in changed:
                 self.snapshot_agenda(unit.agenda)
             return result
 
@@ -98,6 +134,12 @@ class Businesses:
                 return retry_on_conflict(attempt, sleep=eventlet.sleep)
         except _Handled as handled:
             raise handled.conflict from None
+
+    def agenda_held(self, tenant_id: uuid.UUID) -> contextlib.AbstractContextManager[None]:
+        """One change of an agenda shard at a time in this process, from its read to its save
+        (taken inside a business's): two saves of one shard never meet in a group commit, where
+        the conflict would split the batch and send every save in it alone."""
+        return self._shards.held([shard_of(tenant_id)])
 
     def snapshot_agenda(self, agenda: Agenda) -> None:
         if agenda.version % AGENDA_SNAPSHOT_EVERY == 0:

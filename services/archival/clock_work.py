@@ -49,7 +49,8 @@ class ClockWork:
                 now = self.clock.now()
                 for tenant_id in [t for agenda in self.businesses.agendas() for t in agenda.due_by(now)]:
                     try:
-                        while self.businesses.change(tenant_id, self._next_step, Cause(f"archival-clock:{tenant_id}")):
+                        while self.businesses.change(tenant_id, self._next_step, Cause(f"archival-clock:{tenant_id}"),
+                                                     sync_agenda=True):
                             pass
                     except Exception:  # noqa: BLE001 - one business's trouble must not stop the others
                         get_logger().exception("archival.tick_failed", tenant_id=str(tenant_id))

@@ -126,9 +126,10 @@ class Exporting:
         self._settle_export(export)
 
     def _settle_export(self, export: Export) -> None:
-        agenda = self.businesses.agenda(export.tenant_id)
-        agenda.export_settled(str(export.id))
-        self.store.save_caused(export, agenda, cause=Cause(f"export:{export.id}"))
+        with self.businesses.agenda_held(export.tenant_id):
+            agenda = self.businesses.agenda(export.tenant_id)
+            agenda.export_settled(str(export.id))
+            self.store.save_caused(export, agenda, cause=Cause(f"export:{export.id}"))
         self.businesses.snapshot_agenda(agenda)
 
     def sweep_expired(self) -> int:
