@@ -108,8 +108,11 @@ class DeliveryFollowing:
             return int(outcome)
 
         # The number's lock, as its handlers take it: a report saved meanwhile would make a
-        # handler's save conflict, and its redelivery ask the provider again.
-        with self.records.numbers_held([known.mobile.reveal()] if known is not None else []):
+        # handler's save conflict, and its redelivery ask the provider again. Then the shard's,
+        # as a send's watch takes it: two saves of one shard never meet in a group commit, where
+        # the conflict would split the batch and send every save in it alone.
+        with self.records.numbers_held([known.mobile.reveal()] if known is not None else []), \
+                self.records.shard_held(shard_of(awaited.message_id)):
             return self.records.retrying(attempt)
 
 

@@ -5,13 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from services.notifications.notices import tells_anyone
 from shared.events.archival import TenantDataPurgedV1
 from shared.events.base import IntegrationEvent
 from shared.events.identity import UserRegisteredV1, VerificationCodeIssuedV1
+from shared.events.ops import ClockAdvancedV1
 from shared.events.tenancy import MemberInvitedV1
 from shared.kernel.inbox import Inbound
 from shared.kernel.policies import handle_platform_event, skip_if_handled
 from shared.kernel.store import Cause, ServiceApplication
+
+# The events with a use case of their own; every other event only ever produces notices.
+OWN_USE_CASES = (VerificationCodeIssuedV1, MemberInvitedV1, UserRegisteredV1, TenantDataPurgedV1, ClockAdvancedV1)
 
 
 class UseCases(Protocol):
@@ -33,6 +38,10 @@ class UseCases(Protocol):
 def handle(store: ServiceApplication, use_cases: UseCases, inbound: Inbound) -> None:
     """``store`` answers what every service does (duplicates, the platform's events);
     ``use_cases`` the rest — the same application in production."""
+    if not isinstance(inbound.event, OWN_USE_CASES) and not tells_anyone(inbound.event):
+        # Nobody to tell (an admin seated at activation hears of the payment instead): nothing
+        # sent, nothing recorded, so a duplicate does nothing either — settled before any read.
+        return
     skip_if_handled(store, inbound)
     if handle_platform_event(store, inbound):
         return

@@ -72,3 +72,9 @@ def notices_for(event: IntegrationEvent, support: SupportLine | None = None) -> 
     values = dict(event)
     return [Notice(values[each.to], each.name.format(**values), each, values, support or SupportLine())
             for each in NOTICES.get(type(event), ()) if each.applies(values)]
+
+
+def tells_anyone(event: IntegrationEvent) -> bool:
+    """Whether the event produces a notice at all (what notices_for would return, unformatted)."""
+    values = dict(event)
+    return any(each.applies(values) for each in NOTICES.get(type(event), ()))

@@ -5,6 +5,8 @@ follow-up records each delivery report once; a purged business is forgotten."""
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from datetime import timedelta
 
@@ -13,9 +15,11 @@ import pytest
 from services.notifications.application import NotificationsApplication
 from services.notifications.delivery import DeliveryReport, ProviderOutOfCredit, ProviderRejected, ProviderUnavailable
 from services.notifications.domain import MESSAGES_PER_NUMBER_PER_HOUR
+from services.notifications.pending import SHARDS, Awaited, PendingDeliveries, shard_of
 from shared.events.identity import UserRegisteredV1, VerificationCodeIssuedV1
+from shared.events.tenancy import MemberAddedV1
 from shared.kernel.sealing import seal
-from shared.kernel.store import AlreadyHandled
+from shared.kernel.store import AlreadyHandled, Cause
 from tests.support.memory import counted_reads
 from tests.support.notifications import (
     FakeSms,
@@ -102,6 +106,28 @@ def test_events_without_notices_are_only_marked_handled(app: NotificationsApplic
     again = deliver(app, UserRegisteredV1(user_id=user, mobile=E164))  # another event id, same user
     assert app.has_handled(first.event_id) and app.has_handled(again.event_id)
     assert sms.sent == []
+
+
+def member_added(user: uuid.UUID, added_by: uuid.UUID | None) -> MemberAddedV1:
+    return MemberAddedV1(tenant_id=uuid.uuid4(), business_name="فروشگاه نمونه", user_id=user, role="member",
+                         permissions=["reports.view"], added_by_user_id=added_by)
+
+
+def test_an_event_that_tells_nobody_is_settled_without_touching_the_store(
+        app: NotificationsApplication, sms: FakeSms, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #16: the admin seated at activation hears of the payment instead — that MemberAdded
+    costs no read and no write (nor does its duplicate); a member added by someone is told."""
+    user = known_user(app)
+    reads = counted_reads(app, monkeypatch)
+    asked: list[uuid.UUID] = []
+    monkeypatch.setattr(app, "has_handled", lambda event_id: asked.append(event_id) or False)
+    seated = deliver(app, member_added(user, added_by=None))
+    deliver(app, member_added(user, added_by=None), envelope=seated)  # its duplicate: nothing either
+    assert (sum(reads.values()), asked, sms.sent) == (0, [], [])
+    monkeypatch.undo()
+    assert not app.has_handled(seated.event_id)
+    invited = deliver(app, member_added(user, added_by=uuid.uuid4()))
+    assert app.has_handled(invited.event_id) and len(sms.sent) == 1 and "افزوده شدید" in sms.sent[0][1]
 
 
 def test_a_refusal_for_good_is_recorded_as_failed_at_once(app: NotificationsApplication, sms: FakeSms) -> None:
@@ -242,3 +268,35 @@ def test_a_delivery_report_is_recorded_from_one_read_of_its_recipient(app: Notif
     assert app.deliveries.follow() == 1
     assert reads[recipient_id] == 1
     assert app.messages_to(MOBILE)[0]["status"] == "delivered"
+
+
+def test_a_report_and_a_send_on_one_shard_wait_for_each_other_instead_of_conflicting(
+        app: NotificationsApplication, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #16: a delivery report and another number's send meet on one shard of the pending
+    index: the send waits for the report's save, so neither save is thrown away (in a group commit
+    a conflict would send the whole batch alone)."""
+    deliver(app, code_issued())
+    [sent] = [each for shard in range(SHARDS) for each in app.records.pending(shard).awaited()]
+    shard = shard_of(sent.message_id)
+    other = Awaited(next(m for m in iter(uuid.uuid4, None) if shard_of(m) == shard), uuid.uuid4(), "p-other",
+                    app.clock.now(), "another-send")
+    reads: list[str] = []
+    pending = app.records.pending
+
+    def slow_pending(of: int) -> PendingDeliveries:
+        found = pending(of)
+        if of == shard and threading.current_thread().name in ("report", "send"):
+            reads.append(threading.current_thread().name)
+            time.sleep(0.05)  # a busy worker between its read and its save
+        return found
+
+    monkeypatch.setattr(app.records, "pending", slow_pending)
+    report = threading.Thread(target=app.deliveries.follow, name="report")
+    send = threading.Thread(target=app.deliveries.watch, args=([other], Cause("another-send")), name="send")
+    report.start()
+    time.sleep(0.01)  # the report has read every shard and asked the provider; now the send comes
+    send.start()
+    report.join()
+    send.join()
+    assert sorted(reads) == ["report", "report", "send"]  # the report's pass and its follow-up; no retry
+    assert [each.message_id for each in pending(shard).awaited()] == [other.message_id]
