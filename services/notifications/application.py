@@ -126,8 +126,8 @@ class NotificationsApplication(ServiceApplication):
                                                  last_attempt, message_key=f"{cause.causation_id}:sms:{index}",
                                                  awaiting=awaiting, recipient=recipients.get(e164),
                                                  text_subject=text_subject)
-            self.deliveries.watch(awaiting, cause)
-            self.save_caused(*recipients.values(), cause=cause)
+            with self.deliveries.watching(awaiting) as shards:
+                self.save_caused(*recipients.values(), *shards, cause=cause)
 
     def _send_sms(self, e164: str, template: str, text: str, cause: Cause, last_attempt: bool,
                   lookup: CodeLookup | None = None, text_subject: str | None = None) -> None:
@@ -136,8 +136,8 @@ class NotificationsApplication(ServiceApplication):
             recipient = self._deliver(e164, template, text, cause, last_attempt,
                                       message_key=f"{cause.causation_id}:sms", awaiting=awaiting, lookup=lookup,
                                       text_subject=text_subject)
-            self.deliveries.watch(awaiting, cause)
-            self.save_caused(recipient, cause=cause)
+            with self.deliveries.watching(awaiting) as shards:
+                self.save_caused(recipient, *shards, cause=cause)
 
     def _deliver(self, e164: str, template: str, text: str, cause: Cause, last_attempt: bool, message_key: str,
                  awaiting: list[Awaited], recipient: Recipient | None = None, text_subject: str | None = None,

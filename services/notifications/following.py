@@ -6,12 +6,14 @@ platform clock."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from services.notifications.delivery import DeliveryReport, ProviderRejected, ProviderUnavailable, SmsSender
 from services.notifications.domain import Recipient
-from services.notifications.pending import SHARDS, Awaited, shard_of
+from services.notifications.pending import SHARDS, Awaited, PendingDeliveries, shard_of
 from services.notifications.records import Records
 from shared.kernel.conflicts import first_then_fresh
 from shared.kernel.logging import get_logger
@@ -32,25 +34,25 @@ class DeliveryFollowing:
         self.sms = sms
         self.give_up_after = give_up_after
 
-    def watch(self, awaiting: list[Awaited], cause: Cause) -> None:
-        """Put sent messages in the index, before their Recipient is saved: a crash in between
-        leaves an entry the follow-up drops (the Recipient never says "sent"), never a sent
-        message nobody follows. Its own transaction, retried on conflict, so two handlers for
-        different numbers meeting on one shard cost a retry here, not a redelivery."""
+    @contextlib.contextmanager
+    def watching(self, awaiting: list[Awaited]) -> Iterator[list[PendingDeliveries]]:
+        """The index's shards with the sent messages added, for the caller to save in the same
+        transaction as their Recipients: a message is followed exactly when its sending is
+        recorded. Each shard is held in this process from its read to that save, so no two saves
+        of one shard meet in a group commit (the conflict would split the batch). Another
+        replica's save of a shard meanwhile makes the handler's save conflict and the inbox
+        deliver the event again: the provider refuses a second send of the same localid."""
         by_shard: dict[int, list[Awaited]] = {}
         for each in awaiting:
             by_shard.setdefault(shard_of(each.message_id), []).append(each)
-        untracked = cause.untracked()
-        for shard, entries in sorted(by_shard.items()):
-            def attempt(shard: int = shard, entries: list[Awaited] = entries) -> None:
+        with self.records.shards_held(by_shard):
+            shards = []
+            for shard, entries in sorted(by_shard.items()):
                 pending = self.records.pending(shard)
                 for each in entries:
                     pending.watch(each)
-                self.store.save_caused(pending, cause=untracked)
-
-            # One writer per shard in this process: its workers no longer throw saves away on it.
-            with self.records.shard_held(shard):
-                self.records.retrying(attempt)
+                shards.append(pending)
+            yield shards
 
     def follow(self) -> int:
         """Ask the provider about every message still waiting for its delivery report and record
@@ -112,7 +114,7 @@ class DeliveryFollowing:
         # as a send's watch takes it: two saves of one shard never meet in a group commit, where
         # the conflict would split the batch and send every save in it alone.
         with self.records.numbers_held([known.mobile.reveal()] if known is not None else []), \
-                self.records.shard_held(shard_of(awaited.message_id)):
+                self.records.shards_held([shard_of(awaited.message_id)]):
             return self.records.retrying(attempt)
 
 

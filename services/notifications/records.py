@@ -63,9 +63,9 @@ class Records:
         localid, but a wasted call)."""
         return self._number_locks.held(numbers)
 
-    def shard_held(self, shard: int) -> contextlib.AbstractContextManager[None]:
+    def shards_held(self, shards: Iterable[int]) -> contextlib.AbstractContextManager[None]:
         """One save at a time per shard of the pending index in this process (taken innermost)."""
-        return self._shard_locks.held([shard])
+        return self._shard_locks.held(shards)
 
     @staticmethod
     def retrying(change: Callable[[], T]) -> T:

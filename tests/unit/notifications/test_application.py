@@ -9,8 +9,10 @@ import threading
 import time
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from eventsourcing.persistence import IntegrityError
 
 from services.notifications.application import NotificationsApplication
 from services.notifications.delivery import DeliveryReport, ProviderOutOfCredit, ProviderRejected, ProviderUnavailable
@@ -292,7 +294,11 @@ def test_a_report_and_a_send_on_one_shard_wait_for_each_other_instead_of_conflic
 
     monkeypatch.setattr(app.records, "pending", slow_pending)
     report = threading.Thread(target=app.deliveries.follow, name="report")
-    send = threading.Thread(target=app.deliveries.watch, args=([other], Cause("another-send")), name="send")
+    def watch_other() -> None:
+        with app.deliveries.watching([other]) as shards:
+            app.save_caused(*shards, cause=Cause("another-send"))
+
+    send = threading.Thread(target=watch_other, name="send")
     report.start()
     time.sleep(0.01)  # the report has read every shard and asked the provider; now the send comes
     send.start()
@@ -300,3 +306,30 @@ def test_a_report_and_a_send_on_one_shard_wait_for_each_other_instead_of_conflic
     send.join()
     assert sorted(reads) == ["report", "report", "send"]  # the report's pass and its follow-up; no retry
     assert [each.message_id for each in pending(shard).awaited()] == [other.message_id]
+
+
+def test_a_sent_message_and_its_place_in_the_index_are_saved_in_one_transaction(
+        app: NotificationsApplication, sms: FakeSms, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #16: the handler's save carries the sent message, the index entry that follows it and
+    the event's tracking row (two transactions before); a save that fails leaves neither."""
+    user = known_user(app)
+    inserts: list[int] = []
+    insert = app.recorder.insert_events
+
+    def counted(stored_events: Any, **kwargs: Any) -> Any:
+        inserts.append(len(stored_events))
+        return insert(stored_events, **kwargs)
+
+    monkeypatch.setattr(app.recorder, "insert_events", counted)
+    envelope = deliver(app, lapsed(user))
+    assert len(inserts) == 1 and app.has_handled(envelope.event_id)
+    assert [each.provider_message_id for shard in range(SHARDS) for each in app.records.pending(shard).awaited()] \
+        == ["p1"]
+
+    def refused(stored_events: Any, **kwargs: Any) -> Any:
+        raise IntegrityError("another replica saved first")
+
+    monkeypatch.setattr(app.recorder, "insert_events", refused)
+    with pytest.raises(IntegrityError):
+        deliver(app, lapsed(user))
+    assert len([each for shard in range(SHARDS) for each in app.records.pending(shard).awaited()]) == 1
