@@ -36,12 +36,12 @@ class EInvoicing:
     def follow(self, cause: Cause) -> dict[str, int]:
         """One pass: new payments and refunds from the log, then every open invoice that is due."""
         done = {"issued": 0, "sent": 0, "decided": 0}
-        for kind, payment_id in self._new_facts():
+        facts = self._new_facts()
+        # Every invoice first (a refund's cancellation needs its original), in one save when it can.
+        done["issued"] += self._issue_originals([payment_id for kind, payment_id in facts if kind == "paid"], cause)
+        for payment_id in [payment_id for kind, payment_id in facts if kind == "refunded"]:
             try:
-                if kind == "paid":
-                    done["issued"] += self._issue_original(payment_id, cause)
-                else:
-                    self._request_cancellation(payment_id, cause)
+                self._request_cancellation(payment_id, cause)
             except Exception:  # noqa: BLE001 - one payment's trouble must not stop the others' invoices
                 get_logger().exception("billing.tax_invoice_failed", payment_id=str(payment_id))
         for invoice_id in sorted(self._open):
@@ -61,28 +61,57 @@ class EInvoicing:
                                           "replaced": [invoice_view(i) for i in chain[:-1]]}
 
     # -- issuing -----------------------------------------------------------------------------
-    def _issue_original(self, payment_id: uuid.UUID, cause: Cause) -> int:
+    def _issue_originals(self, payment_ids: list[uuid.UUID], cause: Cause) -> int:
+        """The invoices of the payments a pass found, numbered and saved together: one read of the
+        serials and one transaction a pass, not one of each an invoice (issue #16). The log said
+        none of them was issued; should another replica have issued one meanwhile, the store
+        refuses the whole save, and each is then issued alone, as a single one always is."""
+        if len(payment_ids) > 1:
+            try:
+                serials = self._serials()
+                issued = [self._new_original(serials, payment_id) for payment_id in payment_ids]
+                self.records.save(serials, *issued, cause=cause)
+            except Exception:  # noqa: BLE001 - a conflict, or one payment's trouble: each alone, as below
+                get_logger().info("billing.tax_invoices_issued_alone", payments=len(payment_ids))
+            else:
+                for invoice in issued:
+                    self._issued(invoice)
+                return len(issued)
+        return sum(self._issue_original_alone(payment_id, cause) for payment_id in payment_ids)
+
+    def _issue_original_alone(self, payment_id: uuid.UUID, cause: Cause) -> int:
         def attempt() -> int:
             if self._invoice(tax_invoice_id(payment_id, rules.ORIGINAL)) is not None:
                 return 0  # issued before (another replica, or before a restart)
-            payment = self.records.payment(payment_id)
-            order = self.records.one(Order, payment.order_id)
-            assert payment.captured_at is not None and order.invoice is not None
             serials = self._serials()
-            invoice = TaxInvoice.issue(serials, self.vendor, payment_id=payment.id, issued_at=payment.captured_at,
-                                       buyer=payment.purchase.get("buyer"), lines=order.invoice["lines"],
-                                       now=self.records.now())
+            invoice = self._new_original(serials, payment_id)
             self.records.save(serials, invoice, cause=cause)
-            self._open.add(invoice.id)
-            get_logger().info("billing.tax_invoice_issued", payment_id=str(payment.id), tax_id=invoice.tax_id)
-            if invoice.payload["header"]["tbill"] != payment.amount_rials:
-                # Billing's invoice took VAT_PERCENT on the subtotal; the official one the rate of the day
-                # per line (data/einvoice.json): a difference means the configuration and the data disagree.
-                get_logger().error("billing.tax_invoice_total_differs", tax_id=invoice.tax_id,
-                                   paid=payment.amount_rials, invoiced=invoice.payload["header"]["tbill"])
+            self._issued(invoice)
             return 1
 
-        return self.records.retrying(attempt)
+        try:
+            return self.records.retrying(attempt)
+        except Exception:  # noqa: BLE001 - one payment's trouble must not stop the others' invoices
+            get_logger().exception("billing.tax_invoice_failed", payment_id=str(payment_id))
+            return 0
+
+    def _new_original(self, serials: InvoiceSerials, payment_id: uuid.UUID) -> TaxInvoice:
+        payment = self.records.payment(payment_id)
+        order = self.records.one(Order, payment.order_id)
+        assert payment.captured_at is not None and order.invoice is not None
+        invoice = TaxInvoice.issue(serials, self.vendor, payment_id=payment.id, issued_at=payment.captured_at,
+                                   buyer=payment.purchase.get("buyer"), lines=order.invoice["lines"],
+                                   now=self.records.now())
+        if invoice.payload["header"]["tbill"] != payment.amount_rials:
+            # Billing's invoice took VAT_PERCENT on the subtotal; the official one the rate of the day
+            # per line (data/einvoice.json): a difference means the configuration and the data disagree.
+            get_logger().error("billing.tax_invoice_total_differs", tax_id=invoice.tax_id,
+                               paid=payment.amount_rials, invoiced=invoice.payload["header"]["tbill"])
+        return invoice
+
+    def _issued(self, invoice: TaxInvoice) -> None:
+        self._open.add(invoice.id)
+        get_logger().info("billing.tax_invoice_issued", payment_id=str(invoice.payment_id), tax_id=invoice.tax_id)
 
     def _request_cancellation(self, payment_id: uuid.UUID, cause: Cause) -> None:
         def attempt() -> None:
@@ -188,7 +217,10 @@ class EInvoicing:
         return serials_of(self.records, self.vendor.memory_id)
 
     def _new_facts(self) -> list[tuple[str, uuid.UUID]]:
+        """Payments paid or refunded since the last pass; a paid one whose invoice the log already
+        holds (read again from the start after a restart) is not news."""
         facts: list[tuple[str, uuid.UUID]] = []
+        invoices: set[uuid.UUID] = set()
         for notification in self.records.log_after(self._log_position):
             topic, originator = notification.topic, uuid.UUID(str(notification.originator_id))
             if topic.endswith(":Payment.Succeeded"):
@@ -197,5 +229,7 @@ class EInvoicing:
                 facts.append(("refunded", originator))
             elif ":TaxInvoice." in topic:
                 self._open.add(originator)
+                invoices.add(originator)
             self._log_position = notification.id
-        return facts
+        return [(kind, payment_id) for kind, payment_id in facts
+                if kind != "paid" or tax_invoice_id(payment_id, rules.ORIGINAL) not in invoices]

@@ -186,3 +186,46 @@ def test_a_pass_reads_each_open_invoice_once(app: BillingApplication, monkeypatc
     # One per pass: the four above (the last one finds its own Decided in the log and lets it go),
     # and the check above; two per pass before.
     assert reads[invoice_id] == 5
+
+
+def test_a_pass_issues_the_invoices_it_found_in_one_save(app: BillingApplication, tax: FakeTaxSystem,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #16: three payments paid since the last pass take three serials and are saved in one
+    transaction, the serials read once; none is looked for first (the log says none was issued)."""
+    payments = [paid(app) for _ in range(3)]
+    reads = counted_reads(app, monkeypatch)
+    saves: list[int] = []
+    insert = app.recorder.insert_events
+
+    def counted(stored_events: Any, **kwargs: Any) -> Any:
+        saves.append(len(stored_events))
+        return insert(stored_events, **kwargs)
+
+    monkeypatch.setattr(app.recorder, "insert_events", counted)
+    assert app.einvoicing.follow(CAUSE)["issued"] == 3
+    assert saves[0] == 3 + 3 + 1  # three Issued, three serials Taken and the serials Opened: one save
+    assert reads[app.einvoicing._serials().id] == 1 + 1  # the pass's read, and the line above
+    assert sum(reads[tax_invoice_id(uuid.UUID(p), ORIGINAL)] for p in payments) == 3  # each read once to send it
+    assert sorted(invoice(app, p).serial for p in payments) == [1, 2, 3]
+
+
+def test_an_invoice_issued_meanwhile_by_another_replica_sends_the_pass_one_at_a_time(
+        app: BillingApplication, tax: FakeTaxSystem, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The other replica read the same log and issued the second payment's invoice first: the
+    pass's save is refused as a whole, each payment is then issued alone — every invoice once,
+    the numbers without a gap."""
+    payments = [paid(app) for _ in range(3)]
+    other = EInvoicing(app.records, tax, VENDOR, retry_base=timedelta(seconds=10), ask_after=timedelta(seconds=5))
+    serials_of_pass = app.einvoicing._serials
+
+    def raced() -> Any:
+        found = serials_of_pass()
+        monkeypatch.setattr(app.einvoicing, "_serials", serials_of_pass)  # only once
+        other._issue_original_alone(uuid.UUID(payments[1]), CAUSE)  # after this pass read the serials
+        return found
+
+    monkeypatch.setattr(app.einvoicing, "_serials", raced)
+    assert app.einvoicing.follow(CAUSE)["issued"] == 2
+    assert sorted(invoice(app, p).serial for p in payments) == [1, 2, 3]
+    assert invoice(app, payments[1]).serial == 1
+    assert len({invoice(app, p).tax_id for p in payments}) == 3
