@@ -6,7 +6,8 @@ with its sample count) for the load and its drain; `summary()` then reads the fi
 the two questions a lever needs: which process, and which of our functions (self and total).
 Only samples that hold the GIL count (`--gil`): under eventlet py-spy cannot tell a green thread
 waiting on the hub from one working, and without it a process busy a third of the time showed
-three times as many samples as its CPU seconds. py-spy is a development tool (`pip install py-spy`), not a dependency of the platform."""
+three times as many samples as its CPU seconds. py-spy is a development tool (`pip install py-spy`),
+not a dependency of the platform."""
 
 from __future__ import annotations
 
