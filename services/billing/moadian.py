@@ -22,6 +22,7 @@ import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from services.billing import jose
+from shared.kernel.outbound import provider_session
 
 FINAL_STATUSES = {"SUCCESS": True, "FAILED": False}  # the rest (PENDING, IN_PROGRESS, TIMEOUT): ask again
 
@@ -85,7 +86,7 @@ class MoadianClient:
         # encrypted only for it, whatever server-information says; None: the key it announces.
         self.system_key = system_key
         self.memory_id, self.key, self.timeout, self.clock = memory_id, key, timeout, clock
-        self.session = session or requests.Session()
+        self.session = session or provider_session(self.base_url)
         self._server_key: tuple[str, str] | None = None  # (key, id), read once per process
 
     # -- calls ------------------------------------------------------------------------------

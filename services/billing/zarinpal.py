@@ -18,6 +18,7 @@ import requests
 from services.billing.gateway import ALREADY_VERIFIED, PAID, GatewayUnavailable, RefundRefused, Verdict
 from shared.kernel import metrics
 from shared.kernel.logging import get_logger
+from shared.kernel.outbound import provider_session
 
 __all__ = ["GatewayUnavailable", "RefundRefused", "Verdict", "ZarinpalClient"]
 
@@ -43,7 +44,7 @@ class ZarinpalClient:
         self.retries = retries
         self.graphql_url = graphql_url
         self.terminal_id = terminal_id
-        self.session = requests.Session()
+        self.session = provider_session(self.base_url, self.graphql_url)
         self.log = get_logger(component="zarinpal")
 
     def _post(self, url: str, body: dict[str, Any], headers: dict[str, str] | None = None,

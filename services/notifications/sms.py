@@ -32,6 +32,7 @@ from services.notifications.delivery import (
 )
 from services.notifications.kavenegar_codes import ACCEPTED, failure_for, local_id_of, report_for
 from shared.kernel import metrics
+from shared.kernel.outbound import provider_session
 
 __all__ = ["KavenegarClient", "ProviderRejected", "ProviderUnavailable", "Receipt"]
 
@@ -48,7 +49,7 @@ class KavenegarClient:
         self.api_key = api_key
         self.sender = sender
         self.timeout = timeout
-        self.session = session or requests.Session()
+        self.session = session or provider_session(self.base_url)
 
     def send(self, receptor: str, message: str, message_id: str) -> Receipt:
         """Any text, from our own line (sms/send.json)."""
