@@ -79,6 +79,11 @@ def lines(results: dict[str, Any]) -> list[str]:
             for name, figures in [("all", database["all"]), *database["services"].items()]:
                 out.append(f"  {name:16} {figures['transactions']:6.2f} transactions, "
                            f"{figures['rows_written']:6.2f} written, {figures['rows_read']:7.2f} read")
+        if counted := load.get("statements_per_onboarding"):
+            out.append(f"statements an onboarding (pg_stat_statements): {counted['all']}; by database: "
+                       + ", ".join(f"{name} {made}" for name, made in counted["services"].items()))
+            for service, query, made in counted["top"]:
+                out.append(f"  {made:6.2f} {service:14} {query}")
     if profile := results.get("profile"):
         out.append("\nprofile (py-spy, share of each process's samples; our code and the libraries it calls):")
         for process, found in profile.items():

@@ -151,6 +151,7 @@ def run(env: LifecycleEnv, args: argparse.Namespace, results: dict[str, Any], ar
         progress(f"load: {args.rate:g} onboardings/s for {args.duration:g} s ({count} payments)")
         stats_dsn = postgres_dsn(env.settings("bench"), "postgres")
         database_before = dbstats.read(stats_dsn, env.postgres_prefix)
+        statements_before = dbstats.statements(stats_dsn, env.postgres_prefix)
         meter = CpuMeter(stack.pids(platform) | ({"broker": pid} if (pid := broker_pid()) else {}))
         meter.start()
         profiler = Profiler(args.profile, stack.pids(platform)) if args.profile else None
@@ -177,6 +178,9 @@ def run(env: LifecycleEnv, args: argparse.Namespace, results: dict[str, Any], ar
         summary["database_per_delivery"] = dbstats.per_delivery(
             database_before, dbstats.read(stats_dsn, env.postgres_prefix), env.postgres_prefix,
             summary["per_delivery"]["deliveries"])
+        summary["statements_per_onboarding"] = dbstats.statements_per_onboarding(
+            statements_before, dbstats.statements(stats_dsn, env.postgres_prefix), env.postgres_prefix,
+            summary["completed"])
         if summary["completed"]:
             summary["per_delivery"]["deliveries_per_onboarding"] = round(
                 summary["per_delivery"]["deliveries"] / summary["completed"], 1)
