@@ -14,12 +14,12 @@ from typing import Any
 
 from services.billing import tax_invoice_rules as rules
 from services.billing.domain import Order
+from services.billing.einvoice_asking import INVOICES_PER_CALL, Asking
 from services.billing.einvoice_corrections import Corrections, current_invoice, invoice_chain, serials_of
-from services.billing.moadian import TaxSystem, TaxSystemRefused, TaxSystemUnavailable
+from services.billing.moadian import TaxSystem
 from services.billing.records import Records
 from services.billing.tax_invoices import InvoiceSerials, TaxInvoice, Vendor, tax_invoice_id
 from services.billing.views import invoice_view
-from shared.kernel.conflicts import CONFLICTS
 from shared.kernel.logging import get_logger
 from shared.kernel.store import Cause
 
@@ -32,6 +32,7 @@ class EInvoicing:
         self._log_position = 0
         self._open: set[uuid.UUID] = set()
         self.corrections = Corrections(records, vendor)
+        self.asking = Asking(records, tax_system, retry_base=retry_base, ask_after=ask_after)
 
     def follow(self, cause: Cause) -> dict[str, int]:
         """One pass: new payments and refunds from the log, then every open invoice that is due."""
@@ -44,11 +45,22 @@ class EInvoicing:
                 self._request_cancellation(payment_id, cause)
             except Exception:  # noqa: BLE001 - one payment's trouble must not stop the others' invoices
                 get_logger().exception("billing.tax_invoice_failed", payment_id=str(payment_id))
+        now, due = self.records.now(), []
         for invoice_id in sorted(self._open):
             try:
-                self._step(invoice_id, done, cause)
+                invoice = self._advance(invoice_id, now, cause)
             except Exception:  # noqa: BLE001 - as above
                 get_logger().exception("billing.tax_invoice_failed", invoice_id=str(invoice_id))
+                continue
+            if invoice is not None and invoice.due(now):
+                due.append(invoice)
+        for start in range(0, len(due), INVOICES_PER_CALL):
+            chunk = due[start:start + INVOICES_PER_CALL]
+            try:
+                for invoice in self.asking.ask_or_send(chunk, now, done, cause):
+                    self._let_go_when_settled(invoice)
+            except Exception:  # noqa: BLE001 - as above
+                get_logger().exception("billing.tax_invoices_failed", invoices=len(chunk))
         return done
 
     def view_of(self, payment_id: uuid.UUID) -> dict[str, Any] | None:
@@ -144,69 +156,22 @@ class EInvoicing:
 
         self.records.retrying(attempt)
 
-    # -- sending and asking ------------------------------------------------------------------
-    def _step(self, invoice_id: uuid.UUID, done: dict[str, int], cause: Cause) -> None:
+    # -- sending and asking (einvoice_asking.py) ---------------------------------------------
+    def _advance(self, invoice_id: uuid.UUID, now: datetime, cause: Cause) -> TaxInvoice | None:
+        """The open invoice as it stands; an accepted one whose payment was refunded gets its
+        cancelling invoice first; one with nothing left to do is no longer followed."""
         invoice = self._invoice(invoice_id)
-        if invoice is None:
-            return
-        now = self.records.now()
-        if invoice.state == "accepted" and invoice.cancel_requested and invoice.cancelled_by is None:
+        if invoice is not None and invoice.state == "accepted" and invoice.cancel_requested \
+                and invoice.cancelled_by is None:
             self._issue_cancellation(invoice.id, cause)
             invoice = self._invoice(invoice_id)  # changed by it
-        elif invoice.due(now):
-            was_sent = invoice.state == "sent"
-            tried_before = invoice.attempts > 0
-            invoice.attempt_started(now, self.retry_base)
-            try:
-                self.records.save(invoice, cause=cause)  # the store decides which replica asks
-            except CONFLICTS:
-                return
-            try:
-                self._ask_or_send(invoice, was_sent, tried_before, now, done)
-            except TaxSystemRefused as exc:
-                get_logger().error("billing.tax_system_refused", tax_id=invoice.tax_id, error=str(exc)[:300])
-            except TaxSystemUnavailable as exc:
-                get_logger().warning("billing.tax_system_unavailable", tax_id=invoice.tax_id, error=str(exc)[:200])
-            try:
-                self.records.save(invoice, cause=cause)
-            except CONFLICTS:
-                invoice = self._invoice(invoice_id)  # another replica recorded first: its state decides
-        # Otherwise the invoice as read or as saved here is current: no second read (issue #16).
-        if invoice is not None and invoice.final and (not invoice.cancel_requested or invoice.cancelled_by
-                                                      or invoice.state == "rejected"):
-            self._open.discard(invoice_id)
+        if invoice is not None and not invoice.due(now):
+            self._let_go_when_settled(invoice)  # the invoice as read is current: no second read (issue #16)
+        return invoice
 
-    def _ask_or_send(self, invoice: TaxInvoice, was_sent: bool, tried_before: bool, now: datetime,
-                     done: dict[str, int]) -> None:
-        if was_sent:
-            assert invoice.reference is not None
-            statuses = self.tax_system.by_reference([invoice.reference])
-        elif tried_before:  # an earlier try may have reached the system: ask before sending again
-            statuses = self.tax_system.by_uid([str(invoice.id)])
-        else:
-            statuses = []
-        if was_sent and not statuses:
-            # The system does not know a reference it gave us: nothing to record; asked again later.
-            get_logger().warning("billing.tax_invoice_reference_unknown", tax_id=invoice.tax_id)
-            return
-        if not statuses:
-            receipts = self.tax_system.send([(str(invoice.id), invoice.payload)])
-            receipt = next((r for r in receipts if r.uid == str(invoice.id)), None)
-            if receipt is None or receipt.reference is None:
-                invoice.decided(False, receipt.errors if receipt else [{"code": "", "message": "no receipt"}], now)
-                done["decided"] += 1
-                return
-            invoice.sent(receipt.reference, now, self.ask_after)
-            done["sent"] += 1
-            return
-        status = statuses[0]
-        if status.reference and invoice.state == "pending":
-            invoice.sent(status.reference, now, self.ask_after)
-        if status.final:
-            invoice.decided(status.accepted, status.errors, now)
-            done["decided"] += 1
-            log = get_logger().info if status.accepted else get_logger().error  # a rejection needs a person
-            log("billing.tax_invoice_decided", tax_id=invoice.tax_id, status=status.status, errors=status.errors[:5])
+    def _let_go_when_settled(self, invoice: TaxInvoice) -> None:
+        if invoice.final and (not invoice.cancel_requested or invoice.cancelled_by or invoice.state == "rejected"):
+            self._open.discard(invoice.id)
 
     # -- reading -----------------------------------------------------------------------------
     def _invoice(self, invoice_id: uuid.UUID) -> TaxInvoice | None:

@@ -229,3 +229,72 @@ def test_an_invoice_issued_meanwhile_by_another_replica_sends_the_pass_one_at_a_
     assert sorted(invoice(app, p).serial for p in payments) == [1, 2, 3]
     assert invoice(app, payments[1]).serial == 1
     assert len({invoice(app, p).tax_id for p in payments}) == 3
+
+
+class CountedCalls(FakeTaxSystem):
+    """The fake system, counting calls (each a nonce and a token on the real one) by kind."""
+
+    def __init__(self) -> None:
+        super().__init__(late=1)
+        self.calls: list[tuple[str, int]] = []
+
+    def send(self, invoices: Any) -> Any:
+        self.calls.append(("send", len(list(invoices))))
+        return super().send(invoices)
+
+    def by_reference(self, references: Any) -> Any:
+        self.calls.append(("by_reference", len(list(references))))
+        return super().by_reference(references)
+
+    def by_uid(self, uids: Any) -> Any:
+        self.calls.append(("by_uid", len(list(uids))))
+        return super().by_uid(uids)
+
+
+def test_a_pass_sends_and_asks_about_its_due_invoices_together(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #16: three invoices are sent in one call and asked about in one call a pass, their
+    claims saved in one transaction and the answers in another (a call and two saves each before)."""
+    tax = CountedCalls()
+    app = memory_app(FakeGateway(), tax_system=tax)
+    payments = [paid(app) for _ in range(3)]
+    saves: list[int] = []
+    insert = app.recorder.insert_events
+
+    def counted(stored_events: Any, **kwargs: Any) -> Any:
+        saves.append(len(stored_events))
+        return insert(stored_events, **kwargs)
+
+    monkeypatch.setattr(app.recorder, "insert_events", counted)
+    done = app.einvoicing.follow(CAUSE)
+    assert (done["issued"], done["sent"], tax.calls) == (3, 3, [("send", 3)])
+    assert saves == [3 + 3 + 1, 3, 3]  # issued; claimed; sent
+    later(app, timedelta(minutes=2))
+    saves.clear()
+    run(app, 2)  # asked (still pending), then asked again: accepted
+    assert tax.calls[1:] == [("by_reference", 3), ("by_reference", 3)]
+    assert saves == [3, 3, 3]  # claimed; claimed; decided (nothing recorded of the pending answer)
+    assert {invoice(app, p).state for p in payments} == {"accepted"}
+    assert app.einvoicing._open == set()
+
+
+def test_a_claim_lost_to_another_replica_leaves_that_invoice_to_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two replicas' passes meet on one invoice: this one's claim of all is refused, it claims the
+    others alone, and the invoice the other replica claimed is sent once, by that replica."""
+    tax = CountedCalls()
+    app = memory_app(FakeGateway(), tax_system=tax)
+    payments = [paid(app) for _ in range(3)]
+    app.einvoicing.follow(CAUSE)  # issued and sent
+    later(app, timedelta(minutes=2))
+    other = EInvoicing(app.records, tax, VENDOR, retry_base=timedelta(seconds=10), ask_after=timedelta(seconds=5))
+    rival = invoice(app, payments[1])
+    claim = app.einvoicing.asking._claim
+
+    def raced(due: Any, now: Any, cause: Any) -> Any:
+        other.asking._claim([rival], now, cause)  # the other replica claims one after this one read it
+        return claim(due, now, cause)
+
+    monkeypatch.setattr(app.einvoicing.asking, "_claim", raced)
+    app.einvoicing.follow(CAUSE)
+    assert tax.calls[-1] == ("by_reference", 2)  # asked about the two it won
+    assert invoice(app, payments[1]).attempts == 2  # sent, then claimed once more: by the other replica
+    assert [invoice(app, p).attempts for p in (payments[0], payments[2])] == [2, 2]
