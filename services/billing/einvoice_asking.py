@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
+from services.billing.einvoice_corrections import read_invoice
 from services.billing.moadian import Status, Submitted, TaxSystem, TaxSystemRefused, TaxSystemUnavailable
 from services.billing.records import Records
 from services.billing.tax_invoices import TaxInvoice
@@ -79,8 +80,8 @@ class Asking:
             pass
         claimed = []
         for invoice in due:
-            fresh = self.records.get(invoice.id)
-            if not isinstance(fresh, TaxInvoice) or not fresh.due(now):
+            fresh = read_invoice(self.records, invoice.id)
+            if fresh is None or not fresh.due(now):
                 continue
             each = Claimed(fresh, fresh.state == "sent", fresh.attempts > 0)
             fresh.attempt_started(now, self.retry_base)
@@ -104,15 +105,14 @@ class Asking:
             # Another replica recorded some first: each again from what is stored, alone.
             invoices, counted = [], dict.fromkeys(done, 0)
             for invoice in changed:
-                fresh = self.records.get(invoice.id)
-                if not isinstance(fresh, TaxInvoice):
+                fresh = read_invoice(self.records, invoice.id)
+                if fresh is None:
                     continue
                 self._apply(fresh, answers.get(str(fresh.id)), now, counted)
                 try:
                     self.records.save(fresh, cause=cause)
                 except CONFLICTS:
-                    found = self.records.get(invoice.id)
-                    fresh = found if isinstance(found, TaxInvoice) else fresh
+                    fresh = read_invoice(self.records, invoice.id) or fresh
                 invoices.append(fresh)
         for key, more in counted.items():
             done[key] += more

@@ -31,6 +31,11 @@ def invoice_chain(records: Records, payment_id: uuid.UUID) -> list[TaxInvoice]:
     return chain
 
 
+def read_invoice(records: Records, invoice_id: uuid.UUID) -> TaxInvoice | None:
+    found = records.get(invoice_id)
+    return found if isinstance(found, TaxInvoice) else None
+
+
 def current_invoice(records: Records, payment_id: uuid.UUID) -> TaxInvoice | None:
     chain = invoice_chain(records, payment_id)
     return chain[-1] if chain else None

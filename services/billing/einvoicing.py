@@ -15,7 +15,7 @@ from typing import Any
 from services.billing import tax_invoice_rules as rules
 from services.billing.domain import Order
 from services.billing.einvoice_asking import INVOICES_PER_CALL, Asking
-from services.billing.einvoice_corrections import Corrections, current_invoice, invoice_chain, serials_of
+from services.billing.einvoice_corrections import Corrections, current_invoice, invoice_chain, read_invoice, serials_of
 from services.billing.moadian import TaxSystem
 from services.billing.records import Records
 from services.billing.tax_invoices import InvoiceSerials, TaxInvoice, Vendor, tax_invoice_id
@@ -68,7 +68,7 @@ class EInvoicing:
         chain = invoice_chain(self.records, payment_id)
         if not chain:
             return None
-        cancelling = self._invoice(tax_invoice_id(payment_id, rules.CANCELLING))
+        cancelling = read_invoice(self.records, tax_invoice_id(payment_id, rules.CANCELLING))
         return invoice_view(chain[-1]) | {"cancellation": invoice_view(cancelling) if cancelling else None,
                                           "replaced": [invoice_view(i) for i in chain[:-1]]}
 
@@ -93,7 +93,7 @@ class EInvoicing:
 
     def _issue_original_alone(self, payment_id: uuid.UUID, cause: Cause) -> int:
         def attempt() -> int:
-            if self._invoice(tax_invoice_id(payment_id, rules.ORIGINAL)) is not None:
+            if read_invoice(self.records, tax_invoice_id(payment_id, rules.ORIGINAL)) is not None:
                 return 0  # issued before (another replica, or before a restart)
             serials = self._serials()
             invoice = self._new_original(serials, payment_id)
@@ -138,7 +138,7 @@ class EInvoicing:
 
     def _issue_cancellation(self, original_id: uuid.UUID, cause: Cause) -> None:
         def attempt() -> None:
-            original = self._invoice(original_id)
+            original = read_invoice(self.records, original_id)
             if original is None or original.cancelled_by is not None:
                 return
             payment = self.records.payment(original.payment_id)
@@ -160,11 +160,11 @@ class EInvoicing:
     def _advance(self, invoice_id: uuid.UUID, now: datetime, cause: Cause) -> TaxInvoice | None:
         """The open invoice as it stands; an accepted one whose payment was refunded gets its
         cancelling invoice first; one with nothing left to do is no longer followed."""
-        invoice = self._invoice(invoice_id)
+        invoice = read_invoice(self.records, invoice_id)
         if invoice is not None and invoice.state == "accepted" and invoice.cancel_requested \
                 and invoice.cancelled_by is None:
             self._issue_cancellation(invoice.id, cause)
-            invoice = self._invoice(invoice_id)  # changed by it
+            invoice = read_invoice(self.records, invoice_id)  # changed by it
         if invoice is not None and not invoice.due(now):
             self._let_go_when_settled(invoice)  # the invoice as read is current: no second read (issue #16)
         return invoice
@@ -174,10 +174,6 @@ class EInvoicing:
             self._open.discard(invoice.id)
 
     # -- reading -----------------------------------------------------------------------------
-    def _invoice(self, invoice_id: uuid.UUID) -> TaxInvoice | None:
-        found = self.records.get(invoice_id)
-        return found if isinstance(found, TaxInvoice) else None
-
     def _serials(self) -> InvoiceSerials:
         return serials_of(self.records, self.vendor.memory_id)
 

@@ -37,3 +37,17 @@ def counted_reads(app: ServiceApplication, monkeypatch: Any) -> Counter[Any]:
 
     monkeypatch.setattr(app.repository, "get", counting)
     return reads
+
+
+def counted_inserts(app: ServiceApplication, monkeypatch: Any) -> list[int]:
+    """From now on, the events each save through ``app``'s recorder carries, one entry a save (a
+    transaction on PostgreSQL): issue #16's tests of what is saved together."""
+    saves: list[int] = []
+    insert = app.recorder.insert_events
+
+    def counting(stored_events: Any, **kwargs: Any) -> Any:
+        saves.append(len(stored_events))
+        return insert(stored_events, **kwargs)
+
+    monkeypatch.setattr(app.recorder, "insert_events", counting)
+    return saves

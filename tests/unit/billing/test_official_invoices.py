@@ -27,7 +27,7 @@ from tests.support.billing import (
     published,
     start,
 )
-from tests.support.memory import counted_reads
+from tests.support.memory import counted_inserts, counted_reads
 from tests.support.rules import refused
 
 PERSON = {"kind": "person", "national_code": "۰۴۹۹۳۷۰۸۹۹"}
@@ -194,14 +194,7 @@ def test_a_pass_issues_the_invoices_it_found_in_one_save(app: BillingApplication
     transaction, the serials read once; none is looked for first (the log says none was issued)."""
     payments = [paid(app) for _ in range(3)]
     reads = counted_reads(app, monkeypatch)
-    saves: list[int] = []
-    insert = app.recorder.insert_events
-
-    def counted(stored_events: Any, **kwargs: Any) -> Any:
-        saves.append(len(stored_events))
-        return insert(stored_events, **kwargs)
-
-    monkeypatch.setattr(app.recorder, "insert_events", counted)
+    saves = counted_inserts(app, monkeypatch)
     assert app.einvoicing.follow(CAUSE)["issued"] == 3
     assert saves[0] == 3 + 3 + 1  # three Issued, three serials Taken and the serials Opened: one save
     assert reads[app.einvoicing._serials().id] == 1 + 1  # the pass's read, and the line above
@@ -257,14 +250,7 @@ def test_a_pass_sends_and_asks_about_its_due_invoices_together(monkeypatch: pyte
     tax = CountedCalls()
     app = memory_app(FakeGateway(), tax_system=tax)
     payments = [paid(app) for _ in range(3)]
-    saves: list[int] = []
-    insert = app.recorder.insert_events
-
-    def counted(stored_events: Any, **kwargs: Any) -> Any:
-        saves.append(len(stored_events))
-        return insert(stored_events, **kwargs)
-
-    monkeypatch.setattr(app.recorder, "insert_events", counted)
+    saves = counted_inserts(app, monkeypatch)
     done = app.einvoicing.follow(CAUSE)
     assert (done["issued"], done["sent"], tax.calls) == (3, 3, [("send", 3)])
     assert saves == [3 + 3 + 1, 3, 3]  # issued; claimed; sent

@@ -22,7 +22,7 @@ from shared.events.identity import UserRegisteredV1, VerificationCodeIssuedV1
 from shared.events.tenancy import MemberAddedV1
 from shared.kernel.sealing import seal
 from shared.kernel.store import AlreadyHandled, Cause
-from tests.support.memory import counted_reads
+from tests.support.memory import counted_inserts, counted_reads
 from tests.support.notifications import (
     FakeSms,
     deliver,
@@ -313,14 +313,7 @@ def test_a_sent_message_and_its_place_in_the_index_are_saved_in_one_transaction(
     """Issue #16: the handler's save carries the sent message, the index entry that follows it and
     the event's tracking row (two transactions before); a save that fails leaves neither."""
     user = known_user(app)
-    inserts: list[int] = []
-    insert = app.recorder.insert_events
-
-    def counted(stored_events: Any, **kwargs: Any) -> Any:
-        inserts.append(len(stored_events))
-        return insert(stored_events, **kwargs)
-
-    monkeypatch.setattr(app.recorder, "insert_events", counted)
+    inserts = counted_inserts(app, monkeypatch)
     envelope = deliver(app, lapsed(user))
     assert len(inserts) == 1 and app.has_handled(envelope.event_id)
     assert [each.provider_message_id for shard in range(SHARDS) for each in app.records.pending(shard).awaited()] \
